@@ -1,0 +1,1 @@
+"""The segmentation core: image -> features -> instances -> encodings. No web imports here."""

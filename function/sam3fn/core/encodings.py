@@ -1,0 +1,51 @@
+"""Binary masks -> COCO RLE (via pycocotools), PNG and polygons; RLE -> masks.
+
+RLE here is byte-identical to `pycocotools.mask.encode`, because it *is* pycocotools.
+"""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+from PIL import Image
+from pycocotools import mask as coco_mask
+
+from .results import Rle
+
+
+def encode_rle(masks: np.ndarray) -> list[Rle]:
+    """(N, H, W) bool -> N RLEs. pycocotools wants (H, W, N) uint8 in Fortran order."""
+    if len(masks) == 0:
+        return []
+    fortran = np.asfortranarray(np.moveaxis(masks.astype(np.uint8), 0, -1))
+    return [Rle(size=[int(s) for s in r["size"]], counts=r["counts"].decode("ascii")) for r in coco_mask.encode(fortran)]
+
+
+def decode_rle(rle: Rle | dict) -> np.ndarray:
+    """One RLE -> (H, W) bool."""
+    if isinstance(rle, Rle):
+        rle = {"size": rle.size, "counts": rle.counts}
+    counts = rle["counts"]
+    obj = {"size": list(rle["size"]), "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
+    return coco_mask.decode(obj).astype(bool)
+
+
+def union_rle(masks: np.ndarray, height: int, width: int) -> Rle:
+    """The union of (N, H, W) masks as one RLE (an empty mask when N == 0)."""
+    union = masks.any(axis=0) if len(masks) else np.zeros((height, width), dtype=bool)
+    return encode_rle(union[None])[0]
+
+
+def mask_to_png(mask: np.ndarray) -> bytes:
+    """(H, W) bool -> 8-bit grayscale PNG, 255 inside the mask."""
+    buf = io.BytesIO()
+    Image.fromarray(mask.astype(np.uint8) * 255, mode="L").save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def mask_to_polygons(mask: np.ndarray, min_points: int = 3) -> list[list[float]]:
+    """(H, W) bool -> COCO polygons [[x0, y0, x1, y1, ...], ...] of the outer contours."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= min_points]

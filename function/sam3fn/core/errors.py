@@ -1,0 +1,52 @@
+"""One exception hierarchy for everything a caller can get wrong or the core cannot do.
+
+Each error carries a stable machine-readable `code`; the CLI prints `code: message`, the web layer maps
+codes to HTTP statuses in one table. Messages are written for the person who sent the input.
+"""
+
+from __future__ import annotations
+
+
+class Sam3fnError(Exception):
+    """Base class. `code` is stable across releases; `message` is for humans."""
+
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ModelDirError(Sam3fnError):
+    """The model directory is missing or incomplete (names the missing file and how to fetch it)."""
+
+    code = "model_unavailable"
+
+
+class InputError(Sam3fnError):
+    """Anything wrong with what the caller sent."""
+
+    code = "invalid_input"
+
+
+class ImageError(InputError):
+    """Unreadable, empty, truncated or not-an-image data."""
+
+    code = "invalid_image"
+
+
+class ImageTooLargeError(ImageError):
+    """More pixels than the configured limit (guards against decompression bombs)."""
+
+    code = "image_too_large"
+
+
+class PromptError(InputError):
+    """Empty or otherwise unusable prompt."""
+
+    code = "invalid_prompt"

@@ -1,0 +1,74 @@
+"""Image bytes -> an upright RGB array, with the checks that keep bad input out of the model.
+
+EXIF orientation is applied before anything else, so masks and boxes are in the coordinates a person
+sees. The pixel limit is checked from the header, before any pixel is decoded (decompression bombs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError, ImageTooLargeError
+
+DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: above every phone camera, far below a decompression bomb
+
+
+@dataclass(frozen=True)
+class RgbImage:
+    """An upright image. `pixels`: (H, W, 3) uint8. `sha256` keys the feature cache."""
+
+    pixels: np.ndarray
+    sha256: str
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+
+def from_array(pixels: np.ndarray) -> RgbImage:
+    """Wrap an (H, W, 3) uint8 array already in memory."""
+    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+        raise ImageError(f"expected an (H, W, 3) uint8 array, got {pixels.shape} {pixels.dtype}")
+    pixels = np.ascontiguousarray(pixels)
+    digest = hashlib.sha256(pixels.tobytes())
+    digest.update(str(pixels.shape).encode())
+    return RgbImage(pixels=pixels, sha256=digest.hexdigest())
+
+
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
+    """Decode PNG/JPEG/WebP/... bytes. Raises ImageError / ImageTooLargeError with a plain message."""
+    if not data:
+        raise ImageError("the image is empty (0 bytes)", code="empty_image")
+    try:
+        with warnings.catch_warnings():
+            # PIL's own bomb check warns or raises at its fixed limit; ours is configurable and runs first.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise ImageTooLargeError(
+                        f"the image is {width}x{height} = {width * height:,} pixels, "
+                        f"over the limit of {max_pixels:,} pixels"
+                    )
+                img.load()
+                upright = ImageOps.exif_transpose(img)
+                rgb = upright.convert("RGB")
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError("the data is not an image in a format this server reads (PNG, JPEG, WebP, ...)") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"the image is too large to decode safely ({exc})") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
+    return from_array(np.asarray(rgb, dtype=np.uint8))

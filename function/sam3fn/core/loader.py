@@ -1,0 +1,73 @@
+"""Load a checked model directory onto a device in a precision, with the hub switched off."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .errors import ModelDirError
+from .model_dir import ModelDir, check_model_dir, read_processor_settings
+from .preprocess import PreprocessSpec
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    engine: object  # EagerEngine or an ahead-of-time engine with the same three calls
+    tokenizer: object
+    spec: PreprocessSpec
+    model_dir: ModelDir
+    device: torch.device
+    precision: str
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelDirError(f"device {device!r} was asked for but CUDA is not available on this machine")
+    return torch.device(device)
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    if precision == "auto":
+        # fp16 is the fastest accurate choice on NVIDIA GPUs; CPUs run fp32.
+        return "fp16" if device.type == "cuda" else "fp32"
+    if precision not in PRECISIONS:
+        raise ModelDirError(f"unknown precision {precision!r}; choose one of auto, {', '.join(PRECISIONS)}")
+    return precision
+
+
+def load_model(model_dir: Path | str, device: str = "auto", precision: str = "auto") -> LoadedModel:
+    """Check `model_dir`, then load weights, tokenizer and preprocessing settings from it, offline."""
+    # Belt and braces: even a mistyped path must never turn into a hub lookup.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    checked = check_model_dir(model_dir)
+    from transformers import AutoTokenizer, Sam3Model
+    from transformers.utils import logging as hf_logging
+
+    from .engine import EagerEngine
+
+    hf_logging.disable_progress_bar()
+    dev = resolve_device(device)
+    prec = resolve_precision(precision, dev)
+    try:
+        model = Sam3Model.from_pretrained(checked.path, dtype=PRECISIONS[prec], local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(checked.path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelDirError(f"could not load the model from {checked.path}: {exc}") from exc
+    model = model.to(dev).eval()
+    spec = PreprocessSpec.from_settings(read_processor_settings(checked.path), model.config.vision_config.image_size)
+    log.info("loaded %s on %s in %s", checked.label, dev, prec)
+    return LoadedModel(
+        engine=EagerEngine(model, dev, PRECISIONS[prec]), tokenizer=tokenizer, spec=spec,
+        model_dir=checked, device=dev, precision=prec,
+    )

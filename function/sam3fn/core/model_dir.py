@@ -1,0 +1,96 @@
+"""Where the weights live and what a usable model directory must contain.
+
+The layout is the Hugging Face layout of `facebook/sam3`. Nothing here ever resolves a hub id: the real
+weights are gated, so a person fetches them once with their own token (see FETCH_HINT) and points
+sam3fn at the directory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelDirError
+
+DEFAULT_MODEL_DIR = Path("models/sam3")
+
+# Written by `sam3fn tiny-model`; its presence labels every output of that directory "random weights".
+RANDOM_WEIGHTS_MARKER = "sam3fn_random_weights.json"
+
+FETCH_HINT = (
+    "fetch the gated weights once with your own Hugging Face token: "
+    "`pip install huggingface_hub && hf auth login && "
+    "hf download facebook/sam3 --local-dir models/sam3` "
+    "(or run `sam3fn tiny-model DIR` for random test weights)"
+)
+
+
+@dataclass(frozen=True)
+class ModelDir:
+    """A checked model directory. `random_weights` is True for generated test models."""
+
+    path: Path
+    random_weights: bool
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (random weights)" if self.random_weights else self.name
+
+
+def _weights_present(path: Path) -> str | None:
+    """Return the name of a missing weights file, or None when the weights are complete."""
+    if (path / "model.safetensors").is_file():
+        return None
+    index = path / "model.safetensors.index.json"
+    if not index.is_file():
+        return "model.safetensors"
+    try:
+        shards = set(json.loads(index.read_text())["weight_map"].values())
+    except (ValueError, KeyError) as exc:
+        raise ModelDirError(f"{index} is not a valid safetensors index ({exc}); {FETCH_HINT}") from exc
+    for shard in sorted(shards):
+        if not (path / shard).is_file():
+            return shard
+    return None
+
+
+def check_model_dir(path: Path | str) -> ModelDir:
+    """Validate `path` as a SAM 3 model directory, naming the first missing file if incomplete."""
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise ModelDirError(f"model directory {path} does not exist; {FETCH_HINT}")
+    missing: list[str] = []
+    if not (path / "config.json").is_file():
+        missing.append("config.json")
+    weights = _weights_present(path)
+    if weights:
+        missing.append(weights)
+    if not (path / "tokenizer.json").is_file() and not (
+        (path / "vocab.json").is_file() and (path / "merges.txt").is_file()
+    ):
+        missing.append("tokenizer.json (or vocab.json + merges.txt)")
+    if missing:
+        raise ModelDirError(f"model directory {path} is incomplete: missing {', '.join(missing)}; {FETCH_HINT}")
+    try:
+        model_type = json.loads((path / "config.json").read_text()).get("model_type")
+    except ValueError as exc:
+        raise ModelDirError(f"{path / 'config.json'} is not valid JSON ({exc}); {FETCH_HINT}") from exc
+    if model_type not in ("sam3", "sam3_video"):
+        raise ModelDirError(f"{path} holds a {model_type!r} model, not SAM 3; {FETCH_HINT}")
+    random_weights = (path / RANDOM_WEIGHTS_MARKER).is_file()
+    name = "sam3-tiny-random" if random_weights else "facebook/sam3"
+    return ModelDir(path=path, random_weights=random_weights, name=name)
+
+
+def read_processor_settings(path: Path) -> dict:
+    """Image-processor settings from processor_config.json / preprocessor_config.json, or {} if neither."""
+    for name, key in (("processor_config.json", "image_processor"), ("preprocessor_config.json", None)):
+        file = path / name
+        if file.is_file():
+            data = json.loads(file.read_text())
+            section = data.get(key) if key else data
+            if isinstance(section, dict):
+                return section
+    return {}

@@ -1,0 +1,92 @@
+"""Raw decoder outputs -> kept instances with full-resolution binary masks, as SAM 3 defines them.
+
+score = sigmoid(logit) * sigmoid(presence); keep score >= threshold; boxes scaled to pixels;
+mask = bilinear upsample of the mask probabilities to the image size, then > mask_threshold.
+This is the arithmetic of transformers' `Sam3ImageProcessor.post_process_instance_segmentation`
+(tests hold it equal), done in chunks so 100 instances of a 12 MP photo do not need gigabytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .engine import RawOutputs
+
+UPSAMPLE_CHUNK = 16  # instances upsampled at once: bounds memory at 16 x H x W floats
+
+
+@dataclass
+class Kept:
+    """Instances kept for one prompt, best first. scores (N,), boxes (N, 4) pixel xyxy, masks (N, H, W) bool."""
+
+    scores: np.ndarray
+    boxes: np.ndarray
+    masks: np.ndarray
+
+
+def query_scores(raw: RawOutputs) -> torch.Tensor:
+    """(P, Q) detection scores: per-query confidence times the prompt's presence score."""
+    return raw.logits.float().sigmoid() * raw.presence.float().sigmoid()
+
+
+def _upsample(probs: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    return F.interpolate(probs.unsqueeze(0), size=(height, width), mode="bilinear", align_corners=False).squeeze(0)
+
+
+def select_instances(
+    raw: RawOutputs,
+    height: int,
+    width: int,
+    threshold: float = 0.5,
+    mask_threshold: float = 0.5,
+    non_overlapping: bool = False,
+) -> list[Kept]:
+    """Keep queries scoring >= threshold, per prompt; masks at (height, width).
+
+    With `non_overlapping`, each pixel belongs only to the instance (across all prompts) whose mask
+    probability there is highest, as SAM 3's non-overlapping constraint does.
+    """
+    scores = query_scores(raw)
+    scale = torch.tensor([width, height, width, height], device=scores.device, dtype=torch.float32)
+    picks: list[tuple[int, torch.Tensor]] = []
+    for p in range(scores.shape[0]):
+        idx = torch.nonzero(scores[p] >= threshold).flatten()
+        idx = idx[torch.argsort(scores[p, idx], descending=True)]
+        picks.append((p, idx))
+    flat = [(p, int(q)) for p, idx in picks for q in idx.tolist()]
+    masks = np.zeros((len(flat), height, width), dtype=bool)
+    best = best_at = None
+    for start in range(0, len(flat), UPSAMPLE_CHUNK):
+        chunk = flat[start : start + UPSAMPLE_CHUNK]
+        low = torch.stack([raw.masks[p, q] for p, q in chunk]).float().sigmoid()
+        probs = _upsample(low, height, width)
+        masks[start : start + len(chunk)] = (probs > mask_threshold).cpu().numpy()
+        if non_overlapping:
+            top, arg = probs.max(dim=0)
+            arg = arg + start
+            if best is None:
+                best, best_at = top, arg
+            else:
+                better = top > best
+                best = torch.where(better, top, best)
+                best_at = torch.where(better, arg, best_at)
+    if non_overlapping and flat:
+        owner = best_at.cpu().numpy()
+        for i in range(len(flat)):
+            masks[i] &= owner == i
+    out, offset = [], 0
+    for p, idx in picks:
+        n = len(idx)
+        out.append(
+            Kept(
+                scores=scores[p, idx].cpu().numpy(),
+                boxes=(raw.boxes[p, idx].float() * scale).cpu().numpy(),
+                masks=masks[offset : offset + n],
+            )
+        )
+        offset += n
+    return out

@@ -1,0 +1,81 @@
+"""The one result type every producer builds and every consumer takes (JSON, storage, overlay, page).
+
+Masks travel as COCO RLE (`Rle`), byte-identical to pycocotools. Boxes are pixel xyxy in the
+original (EXIF-rotated) image. All timings are milliseconds.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Rle(msgspec.Struct, frozen=True):
+    """COCO run-length encoding: `size` is [height, width], `counts` the compressed string."""
+
+    size: list[int]
+    counts: str
+
+
+class Instance(msgspec.Struct, frozen=True):
+    """One detected object. `box` = [x0, y0, x1, y1] pixels; `area` in pixels of the final mask."""
+
+    score: float
+    box: list[float]
+    area: int
+    mask: Rle
+    polygons: list[list[float]] | None = None
+
+
+class PromptResult(msgspec.Struct):
+    """All instances for one prompt. `prompt` is as sent, `model_prompt` what the model received."""
+
+    prompt: str
+    model_prompt: str
+    instances: list[Instance]
+    translation: str = "none"  # how model_prompt was obtained: none | glossary | argos
+    truncated: bool = False  # the prompt exceeded the text encoder's token limit and was cut
+
+
+class Timings(msgspec.Struct):
+    """Per-stage wall time in ms. Cached stages report 0 and set the matching *_cached flag."""
+
+    decode_image_ms: float = 0.0
+    preprocess_ms: float = 0.0
+    image_encode_ms: float = 0.0
+    text_encode_ms: float = 0.0
+    mask_decode_ms: float = 0.0
+    postprocess_ms: float = 0.0
+    total_ms: float = 0.0
+    image_cached: bool = False
+    text_cached: int = 0  # how many prompts' text features came from the cache
+
+
+class ModelInfo(msgspec.Struct, frozen=True):
+    name: str
+    random_weights: bool
+    backend: str
+    device: str
+    precision: str
+
+
+class ImageInfo(msgspec.Struct, frozen=True):
+    width: int
+    height: int
+    sha256: str
+
+
+class SegmentResult(msgspec.Struct):
+    """Everything one request produced: per-prompt instances, the image, the model and the timings."""
+
+    image: ImageInfo
+    results: list[PromptResult]
+    timings: Timings
+    model: ModelInfo
+    threshold: float
+    mask_threshold: float
+    refine: float
+    warnings: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def instance_count(self) -> int:
+        return sum(len(r.instances) for r in self.results)

@@ -1,0 +1,189 @@
+"""Encode once, query many: the segmentation core callers use.
+
+    state = segmenter.set_image(image)             # image features, cached by content hash
+    result = segmenter.segment(state, prompts, o)  # all prompts decoded in one batched pass
+
+`ImageState` is an explicit value, not state kept on the segmenter, so concurrent requests for
+different images never see each other's features.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .caches import LruCache
+from .encodings import encode_rle, mask_to_polygons
+from .engine import ImageFeatures
+from .errors import InputError, PromptError
+from .images import RgbImage
+from .loader import LoadedModel
+from .postprocess import Kept, select_instances
+from .preprocess import to_pixels
+from .refine import refine_masks
+from .results import ImageInfo, Instance, ModelInfo, PromptResult, SegmentResult, Timings
+from .timing import Stopwatch
+
+TEXT_TOKENS = 32  # SAM 3's CLIP text encoder has 32 positions, start and end tokens included
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt: `sent` as the user wrote it, `model` the English the model receives, and how."""
+
+    sent: str
+    model: str
+    translation: str = "none"
+
+    @classmethod
+    def plain(cls, text: str) -> "Prompt":
+        return cls(sent=text, model=" ".join(text.split()))
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    threshold: float = 0.5
+    mask_threshold: float = 0.5
+    refine: float = 0.0  # 0 = masks as decoded; 1 = strongest smoothing / hole filling
+    non_overlapping: bool = False
+    polygons: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "mask_threshold", "refine"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise InputError(f"{name} must be between 0 and 1, got {value}", code="invalid_option")
+
+
+@dataclass(frozen=True)
+class ImageState:
+    """One image's decoder-ready features. `features` tensors have batch 1."""
+
+    image: ImageInfo
+    features: ImageFeatures
+    cached: bool = False
+    stage_ms: dict[str, float] = field(default_factory=dict)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+class Segmenter:
+    def __init__(self, model: LoadedModel, image_cache: int = 8, text_cache: int = 1024) -> None:
+        self.model = model
+        self.engine = model.engine
+        self.image_cache: LruCache[ImageFeatures] = LruCache(image_cache)
+        self.text_cache: LruCache[tuple[torch.Tensor, torch.Tensor, bool]] = LruCache(text_cache)
+        self.info = ModelInfo(
+            name=model.model_dir.name, random_weights=model.model_dir.random_weights,
+            backend=self.engine.backend, device=str(model.device), precision=model.precision,
+        )
+
+    # -- image side ------------------------------------------------------------------------------
+    def set_image(self, image: RgbImage) -> ImageState:
+        """Features for `image`, from the cache when the same pixels were seen recently."""
+        info = ImageInfo(width=image.width, height=image.height, sha256=image.sha256)
+        features = self.image_cache.get(image.sha256)
+        if features is not None:
+            return ImageState(image=info, features=features, cached=True)
+        return self.set_images([image])[0]
+
+    def set_images(self, images: list[RgbImage]) -> list[ImageState]:
+        """Encode several images in one batch (list in, list out, same length), filling the cache."""
+        watch = Stopwatch(self.model.device)
+        with watch.stage("preprocess_ms"):
+            pixels = torch.cat([to_pixels(im, self.model.spec, self.model.device, self.engine.dtype) for im in images])
+        with watch.stage("image_encode_ms"):
+            batch = self.engine.encode_image(pixels)
+        states = []
+        for i, image in enumerate(images):
+            features = batch.select(i)
+            self.image_cache.put(image.sha256, features)
+            info = ImageInfo(width=image.width, height=image.height, sha256=image.sha256)
+            states.append(ImageState(image=info, features=features, stage_ms=dict(watch.ms)))
+        if len(states) != len(images):  # the engine must answer one feature set per image
+            raise RuntimeError(f"encoded {len(states)} images for {len(images)} inputs")
+        return states
+
+    # -- text side -------------------------------------------------------------------------------
+    def _tokenize(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, list[bool]]:
+        tok = self.model.tokenizer
+        full_lengths = [len(ids) for ids in tok(texts, verbose=False)["input_ids"]]
+        enc = tok(texts, padding="max_length", max_length=TEXT_TOKENS, truncation=True, return_tensors="pt")
+        dev = self.model.device
+        return enc["input_ids"].to(dev), enc["attention_mask"].to(dev), [n > TEXT_TOKENS for n in full_lengths]
+
+    def text_features(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, list[bool], int]:
+        """(P, L, D) features, (P, L) mask, truncated flags and the cache-hit count for `texts`."""
+        found = {t: self.text_cache.get(t) for t in dict.fromkeys(texts)}
+        missing = [t for t, v in found.items() if v is None]
+        if missing:
+            ids, mask, truncated = self._tokenize(missing)
+            feats = self.engine.encode_text(ids, mask)
+            for i, text in enumerate(missing):
+                found[text] = (feats[i], mask[i], truncated[i])
+                self.text_cache.put(text, found[text])
+        rows = [found[t] for t in texts]
+        hits = sum(1 for t in texts if t not in missing)
+        return torch.stack([r[0] for r in rows]), torch.stack([r[1] for r in rows]), [r[2] for r in rows], hits
+
+    # -- query -----------------------------------------------------------------------------------
+    def segment(self, state: ImageState, prompts: list[Prompt], options: SegmentOptions) -> SegmentResult:
+        """Decode every prompt against one image in a single batched pass and build the result."""
+        start = time.perf_counter()
+        if not prompts:
+            raise PromptError("at least one prompt is needed", code="empty_prompt")
+        for p in prompts:
+            if not p.model.strip():
+                raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
+        texts = [_SPACES.sub(" ", p.model.strip()) for p in prompts]
+        watch = Stopwatch(self.model.device)
+        with watch.stage("text_encode_ms"):
+            text, text_mask, truncated, hits = self.text_features(texts)
+        with watch.stage("mask_decode_ms"):
+            raw = self.engine.decode(state.features.expand(len(texts)), text, text_mask)
+        with watch.stage("postprocess_ms"):
+            kept = select_instances(
+                raw, state.image.height, state.image.width, options.threshold, options.mask_threshold,
+                options.non_overlapping,
+            )
+            results = [self._prompt_result(p, t, k, tr, options) for p, t, k, tr in zip(prompts, texts, kept, truncated)]
+        warnings = [
+            f"prompt {p.sent!r} is longer than the text encoder's {TEXT_TOKENS} tokens and was truncated"
+            for p, tr in zip(prompts, truncated) if tr
+        ]
+        if self.info.random_weights:
+            warnings.insert(0, "random weights: this output is noise, not a segmentation")
+        timings = Timings(
+            **state.stage_ms, **watch.ms, image_cached=state.cached, text_cached=hits,
+            total_ms=sum(state.stage_ms.values()) + (time.perf_counter() - start) * 1000.0,
+        )
+        return SegmentResult(
+            image=state.image, results=results, timings=timings, model=self.info, threshold=options.threshold,
+            mask_threshold=options.mask_threshold, refine=options.refine, warnings=warnings,
+        )
+
+    @staticmethod
+    def _prompt_result(prompt: Prompt, text: str, kept: Kept, truncated: bool, options: SegmentOptions) -> PromptResult:
+        masks = refine_masks(kept.masks, options.refine)
+        rles = encode_rle(masks)
+        areas = masks.reshape(len(masks), -1).sum(axis=1) if len(masks) else np.zeros(0)
+        instances = [
+            Instance(
+                score=round(float(s), 6), box=[round(float(v), 2) for v in b], area=int(a), mask=r,
+                polygons=mask_to_polygons(m) if options.polygons else None,
+            )
+            for s, b, a, r, m in zip(kept.scores, kept.boxes, areas, rles, masks)
+        ]
+        return PromptResult(
+            prompt=prompt.sent, model_prompt=text, instances=instances, translation=prompt.translation,
+            truncated=truncated,
+        )
+
+    def run(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions) -> SegmentResult:
+        """set_image + segment in one call."""
+        return self.segment(self.set_image(image), prompts, options)
