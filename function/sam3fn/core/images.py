@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import ImageError, ImageTooLargeError
 
 DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: above every phone camera, far below a decompression bomb
+
+# PIL's own bomb guard is a fixed process-wide limit that fires inside Image.open; ours is configurable
+# and runs on every decode before any pixel is read, so PIL's is switched off in favour of it.
+Image.MAX_IMAGE_PIXELS = None
 
 
 @dataclass(frozen=True)
@@ -50,25 +53,20 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
     if not data:
         raise ImageError("the image is empty (0 bytes)", code="empty_image")
     try:
-        with warnings.catch_warnings():
-            # PIL's own bomb check warns or raises at its fixed limit; ours is configurable and runs first.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                if width * height > max_pixels:
-                    raise ImageTooLargeError(
-                        f"the image is {width}x{height} = {width * height:,} pixels, "
-                        f"over the limit of {max_pixels:,} pixels"
-                    )
-                img.load()
-                upright = ImageOps.exif_transpose(img)
-                rgb = upright.convert("RGB")
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise ImageTooLargeError(
+                    f"the image is {width}x{height} = {width * height:,} pixels, "
+                    f"over the limit of {max_pixels:,} pixels"
+                )
+            img.load()
+            upright = ImageOps.exif_transpose(img)
+            rgb = upright.convert("RGB")
     except ImageError:
         raise
     except UnidentifiedImageError:
         raise ImageError("the data is not an image in a format this server reads (PNG, JPEG, WebP, ...)") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"the image is too large to decode safely ({exc})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
-    return from_array(np.asarray(rgb, dtype=np.uint8))
+    return from_array(np.array(rgb, dtype=np.uint8))  # a writable copy torch can wrap

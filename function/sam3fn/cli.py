@@ -1,0 +1,127 @@
+"""The `sam3fn` command: segment images, make the tiny test model, translate prompts, serve the API.
+
+Errors print one plain line (`error: <code>: <message>`) and exit non-zero; set SAM3FN_DEBUG=1 for
+a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import msgspec
+
+from .core.errors import Sam3fnError
+from .settings import SettingsError, env_name, load_settings
+
+EXIT_ERROR = 2
+
+
+def _refine_level(value: str) -> float:
+    level = float(value)
+    if not 0.0 <= level <= 1.0:
+        raise argparse.ArgumentTypeError("refine level must be between 0 and 1")
+    return level
+
+
+def _unit(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sam3fn", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    seg = sub.add_parser("segment", help="segment one image with one or more text prompts")
+    seg.add_argument("image", type=Path)
+    seg.add_argument("--prompt", "-p", action="append", required=True, help="noun phrase; repeat for more")
+    seg.add_argument("--model-dir", type=Path, help=f"SAM 3 weights (env {env_name('model_dir')})")
+    seg.add_argument("--threshold", type=_unit, default=0.5, help="keep instances scoring at least this")
+    seg.add_argument("--mask-threshold", type=_unit, default=0.5, help="mask probability cut-off")
+    seg.add_argument("--refine", type=_refine_level, nargs="?", const=0.5, default=0.0,
+                     help="smooth edges, fill holes, drop specks: level 0..1 (0.5 if given without a value)")
+    seg.add_argument("--non-overlapping", action="store_true", help="give each pixel to its best instance")
+    seg.add_argument("--polygons", action="store_true", help="add polygons to the JSON")
+    seg.add_argument("--device", help="auto | cpu | cuda")
+    seg.add_argument("--precision", help="auto | fp32 | fp16 | bf16")
+    seg.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
+
+    tiny = sub.add_parser("tiny-model", help="write a tiny random-weights SAM 3 (for tests and demos)")
+    tiny.add_argument("directory", type=Path)
+    tiny.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    from .core.coco import coco_categories, coco_results
+    from .core.images import decode_image
+    from .core.loader import load_model
+    from .core.overlay import overlay_png
+    from .core.segmenter import Prompt, Segmenter, SegmentOptions
+
+    settings = load_settings(model_dir=args.model_dir, device=args.device, precision=args.precision)
+    options = SegmentOptions(threshold=args.threshold, mask_threshold=args.mask_threshold, refine=args.refine,
+                             non_overlapping=args.non_overlapping, polygons=args.polygons)
+    try:
+        data = args.image.read_bytes()
+    except OSError as exc:
+        raise Sam3fnError(f"cannot read {args.image}: {exc.strerror}", code="image_unreadable") from None
+    image = decode_image(data, settings.max_pixels)
+    segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision))
+    result = segmenter.run(image, [Prompt.plain(p) for p in args.prompt], options)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.image.stem
+    overlay_path, json_path, coco_path = (args.out / f"{stem}{ext}" for ext in (".overlay.png", ".json", ".coco.json"))
+    overlay_path.write_bytes(overlay_png(image.pixels, result))
+    document = msgspec.to_builtins(result)
+    document["categories"] = coco_categories(result)
+    json_path.write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=1))
+    coco_path.write_bytes(msgspec.json.encode(coco_results(result, image_id=stem)))
+
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for r in result.results:
+        best = f"best {r.instances[0].score:.2f}" if r.instances else "none above threshold"
+        print(f"{r.prompt}\t-> {r.model_prompt}\t{len(r.instances)} instances\t{best}")
+    print(f"wrote {overlay_path}, {json_path}, {coco_path} ({result.timings.total_ms:.0f} ms, {result.model.device})")
+    return 0
+
+
+def cmd_tiny_model(args: argparse.Namespace) -> int:
+    from .core.tiny_model import write_tiny_model
+
+    path = write_tiny_model(args.directory, seed=args.seed)
+    print(f"wrote a tiny random-weights SAM 3 to {path} (for tests and demos; its output is noise)")
+    return 0
+
+
+COMMANDS = {"segment": cmd_segment, "tiny-model": cmd_tiny_model}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except Sam3fnError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+    except SettingsError as exc:
+        print(f"error: invalid_setting: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one plain line instead of a traceback
+        if os.environ.get("SAM3FN_DEBUG"):
+            raise
+        print(f"error: internal_error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

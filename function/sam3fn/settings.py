@@ -1,0 +1,96 @@
+"""One settings object, read from the environment once, failing fast with the offending key's name.
+
+Every field is `SAM3FN_<FIELD>` in the environment (upper case), except `port`, which is plain `PORT`
+as Knative and Cloud Run set it. S3 credentials are *not* here: boto3 reads them the standard AWS way
+(AWS_ACCESS_KEY_ID, AWS_PROFILE, instance roles, ...). The README's configuration table lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+from .core.images import DEFAULT_MAX_PIXELS
+from .core.model_dir import DEFAULT_MODEL_DIR
+
+
+class SettingsError(ValueError):
+    """A setting has a value of the wrong type or out of range; the message names the variable."""
+
+
+class Settings(msgspec.Struct, kw_only=True):
+    # model
+    model_dir: Path = DEFAULT_MODEL_DIR  # SAM 3 weights in the Hugging Face layout
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    precision: str = "auto"  # auto | fp32 | fp16 | bf16
+    backend: str = "auto"  # auto | tensorrt | aoti | eager
+    engine_dir: Path | None = None  # ahead-of-time engines (built by engine_build)
+    demo_model_dir: Path = Path(".cache/sam3fn/tiny-random")  # tiny random model when no weights exist
+    image_cache: int = 8  # images whose features stay cached
+    text_cache: int = 1024  # prompts whose features stay cached
+    # translation
+    argos_model: Path | None = None  # a translate-zh_en .argosmodel file
+    argos_home: Path = Path(".cache/sam3fn/argos")  # where that package is installed
+    # server
+    host: str = "127.0.0.1"
+    port: int = 7860
+    api_key: str | None = None  # bearer token for /api and /v1; none = open
+    events_token: str | None = None  # bearer token for /v1/events; none = open
+    cors_origins: list[str] = []  # empty = CORS off
+    image_root: Path | None = None  # local paths /api/predict may read; none = local paths refused
+    results_dir: Path = Path(".cache/sam3fn/results")  # local store when no S3 endpoint is configured
+    s3_endpoint: str | None = None  # e.g. http://127.0.0.1:8333; none = AWS default / local store
+    allowed_buckets: list[str] = []  # buckets requests and events may touch; empty = any
+    input_prefix: str = "inputs/"  # bucket events only for keys under this prefix
+    output_prefix: str = "results/"  # results are written here; events for it are ignored
+    default_prompts: list[str] = msgspec.field(default_factory=lambda: ["object"])  # for event images with no x-amz-meta-prompts
+    max_body_bytes: int = 20_000_000
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_prompts: int = 16
+    queue_depth: int = 8  # requests waiting for the inference worker before 503
+    log_level: str = "INFO"
+
+
+_PLAIN_ENV = {"port": "PORT"}
+
+
+def env_name(field: str) -> str:
+    return _PLAIN_ENV.get(field, f"SAM3FN_{field.upper()}")
+
+
+def _parse_list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Settings from `environ` (default os.environ), then `overrides` (CLI flags) on top."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field in Settings.__struct_fields__:
+        value = environ.get(env_name(field))
+        if value is None or value == "":
+            continue
+        kind = Settings.__annotations__[field]
+        raw[field] = _parse_list(value) if "list[" in str(kind) else value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_name_the_key(str(exc))) from None
+
+
+def _decode_path(kind, value):
+    if kind is Path:
+        return Path(str(value)).expanduser()
+    raise NotImplementedError
+
+
+def _name_the_key(message: str) -> str:
+    # msgspec says "... - at `$.port`"; say which environment variable that is.
+    if "`$." in message:
+        field = message.split("`$.")[1].split("`")[0].split("[")[0]
+        return f"{env_name(field)}: {message.split(' - at ')[0]}"
+    return message

@@ -1,0 +1,109 @@
+"""`sam3fn segment` and `sam3fn tiny-model` end to end, and one plain error line for each bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from pycocotools import mask as coco_mask
+
+from conftest import encode, scene_pixels
+
+SAM3FN = str(Path(sys.executable).parent / "sam3fn")
+
+
+def run(*args, cwd=None):
+    return subprocess.run([SAM3FN, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=240)
+
+
+def test_segment_writes_overlay_and_json_whose_rle_decodes(tiny_model_dir, tmp_path):
+    image = tmp_path / "street.jpg"
+    image.write_bytes(encode(scene_pixels(180, 260), "JPEG"))
+    out = tmp_path / "out"
+    proc = run("segment", image, "--prompt", "dog", "--prompt", "red car", "--model-dir", tiny_model_dir,
+               "--threshold", "0.3", "--refine", "--polygons", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("dog\t-> dog\t") and lines[1].startswith("red car\t-> red car\t")
+    assert "random weights" in proc.stderr
+    overlay = Image.open(out / "street.overlay.png")
+    assert overlay.size == (260, 180)
+    doc = json.loads((out / "street.json").read_text())
+    assert doc["model"]["random_weights"] is True and doc["refine"] == 0.5
+    instances = [i for r in doc["results"] for i in r["instances"]]
+    assert instances
+    for inst in instances:
+        mask = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()})
+        assert mask.shape == (180, 260) and int(mask.sum()) == inst["area"]
+        assert inst["polygons"]
+    coco = json.loads((out / "street.coco.json").read_text())
+    assert len(coco) == len(instances) and {d["category_id"] for d in coco} <= {1, 2}
+    assert set(doc["timings"]) >= {"decode_image_ms", "preprocess_ms", "image_encode_ms", "text_encode_ms",
+                                   "mask_decode_ms", "postprocess_ms"}
+
+
+def test_tiny_model_command_writes_a_loadable_model(tmp_path):
+    proc = run("tiny-model", tmp_path / "m")
+    assert proc.returncode == 0 and "random" in proc.stdout
+    assert {"config.json", "model.safetensors", "tokenizer.json", "processor_config.json"} <= {
+        p.name for p in (tmp_path / "m").iterdir()
+    }
+
+
+def _bomb(path: Path) -> None:
+    Image.new("1", (20000, 20000)).save(path, format="PNG")
+
+
+BAD_INPUTS = {
+    "missing-file": (lambda p: None, "image_unreadable"),
+    "zero-bytes": (lambda p: p.write_bytes(b""), "empty_image"),
+    "not-an-image": (lambda p: p.write_text("hello"), "invalid_image"),
+    "truncated": (lambda p: p.write_bytes(encode(scene_pixels(), "JPEG")[:200]), "invalid_image"),
+    "too-many-pixels": (_bomb, "image_too_large"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_image_exits_non_zero_with_one_plain_line(tiny_model_dir, tmp_path, case):
+    make, code = BAD_INPUTS[case]
+    image = tmp_path / "in.png"
+    make(image)
+    proc = run("segment", image, "-p", "dog", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith(f"error: {code}: ")
+    assert "Traceback" not in proc.stderr and not (tmp_path / "o").exists()
+
+
+def test_empty_prompt_exits_non_zero(tiny_model_dir, tmp_path):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    proc = run("segment", image, "-p", " ", "--model-dir", tiny_model_dir)
+    assert proc.returncode != 0 and proc.stderr.startswith("error: empty_prompt: ")
+
+
+def test_incomplete_model_dir_names_the_file_and_the_fix(tiny_model_dir, tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    for f in tiny_model_dir.iterdir():
+        if f.name != "model.safetensors":
+            (model / f.name).write_bytes(f.read_bytes())
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    proc = run("segment", image, "-p", "dog", "--model-dir", model)
+    assert proc.returncode != 0
+    assert "model.safetensors" in proc.stderr and "hf download facebook/sam3" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_setting_names_the_environment_variable(tiny_model_dir, tmp_path):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    proc = subprocess.run([SAM3FN, "segment", str(image), "-p", "dog", "--model-dir", str(tiny_model_dir)],
+                          capture_output=True, text=True, env={"SAM3FN_MAX_PIXELS": "lots", "PATH": "/usr/bin"})
+    assert proc.returncode != 0 and "SAM3FN_MAX_PIXELS" in proc.stderr

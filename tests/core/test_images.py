@@ -1,0 +1,67 @@
+"""Image decoding: EXIF orientation first, and a clear coded error for every kind of bad file."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sam3fn.core.errors import ImageError, ImageTooLargeError
+from sam3fn.core.images import decode_image
+
+from conftest import encode, scene_pixels
+
+
+def test_decodes_png_and_jpeg_to_rgb():
+    pixels = scene_pixels(60, 80)
+    assert decode_image(encode(pixels)).pixels.shape == (60, 80, 3)
+    assert decode_image(encode(pixels, "JPEG")).pixels.shape == (60, 80, 3)
+    grey = encode(pixels[..., 0])
+    assert decode_image(grey).pixels.shape == (60, 80, 3)
+
+
+def test_exif_orientation_is_applied_before_anything_else():
+    pixels = scene_pixels(60, 80)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view"
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="JPEG", exif=exif, quality=95)
+    image = decode_image(buf.getvalue())
+    assert (image.height, image.width) == (80, 60)
+
+
+def test_same_pixels_give_the_same_cache_key_and_different_pixels_do_not():
+    pixels = scene_pixels(30, 40)
+    a, b = decode_image(encode(pixels)), decode_image(encode(pixels, compress_level=9))
+    assert a.sha256 == b.sha256
+    assert decode_image(encode(scene_pixels(30, 40, seed=1))).sha256 != a.sha256
+
+
+@pytest.mark.parametrize(
+    "data,code",
+    [
+        (b"", "empty_image"),
+        (b"this is plain text, not a picture", "invalid_image"),
+        (encode(scene_pixels(60, 80), "JPEG")[:300], "invalid_image"),
+        (encode(scene_pixels(60, 80))[:-200], "invalid_image"),
+    ],
+    ids=["zero-bytes", "not-an-image", "truncated-jpeg", "truncated-png"],
+)
+def test_bad_files_raise_coded_errors(data, code):
+    with pytest.raises(ImageError) as info:
+        decode_image(data)
+    assert info.value.code == code
+    assert info.value.message
+
+
+def test_pixel_limit_is_checked_from_the_header_before_decoding():
+    # A 1-bit 20000x20000 PNG compresses to a few kB; decoding it would need 1.2 GB as RGB.
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, format="PNG")
+    assert len(bomb.getvalue()) < 100_000
+    with pytest.raises(ImageTooLargeError) as info:
+        decode_image(bomb.getvalue(), max_pixels=10_000_000)
+    assert info.value.code == "image_too_large"
+    assert "400,000,000" in info.value.message

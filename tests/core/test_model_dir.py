@@ -1,0 +1,52 @@
+"""A model directory is checked before loading, and an incomplete one says what is missing and how to fix it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from sam3fn.core.errors import ModelDirError
+from sam3fn.core.model_dir import check_model_dir
+
+
+def test_tiny_model_is_a_complete_directory_marked_random(tiny_model_dir):
+    checked = check_model_dir(tiny_model_dir)
+    assert checked.random_weights and "random weights" in checked.label
+
+
+def test_missing_directory_says_how_to_get_weights(tmp_path):
+    with pytest.raises(ModelDirError) as info:
+        check_model_dir(tmp_path / "nowhere")
+    assert "does not exist" in info.value.message and "hf download facebook/sam3" in info.value.message
+
+
+@pytest.mark.parametrize("removed", ["config.json", "model.safetensors", "tokenizer.json"])
+def test_incomplete_directory_names_the_missing_file(tiny_model_dir, tmp_path, removed):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / removed).unlink()
+    with pytest.raises(ModelDirError) as info:
+        check_model_dir(copy)
+    assert removed in info.value.message
+    assert info.value.code == "model_unavailable"
+
+
+def test_missing_shard_of_an_index_is_named(tiny_model_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / "model.safetensors").rename(copy / "model-00001-of-00002.safetensors")
+    (copy / "model.safetensors.index.json").write_text(
+        '{"weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}'
+    )
+    with pytest.raises(ModelDirError) as info:
+        check_model_dir(copy)
+    assert "model-00002-of-00002.safetensors" in info.value.message
+
+
+def test_a_different_model_is_refused(tiny_model_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / "config.json").write_text('{"model_type": "bert"}')
+    with pytest.raises(ModelDirError, match="not SAM 3"):
+        check_model_dir(copy)

@@ -1,0 +1,87 @@
+"""Our post-processing is SAM 3's: equal to transformers' post_process_instance_segmentation."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+
+from sam3fn.core.engine import RawOutputs
+from sam3fn.core.postprocess import select_instances
+
+
+def reference_postprocess():
+    """transformers' own function. Imported normally where torchvision works; else compiled from the
+    installed transformers source (its module imports torchvision only for NMS, which this never calls)."""
+    try:
+        from transformers.models.sam3.image_processing_sam3 import Sam3ImageProcessor
+
+        return lambda *a, **k: Sam3ImageProcessor.post_process_instance_segmentation(None, *a, **k)
+    except Exception:  # noqa: BLE001 - no CPU torchvision wheel exists on the dev machines
+        pass
+    path = importlib.util.find_spec("transformers.models.sam3.image_processing_sam3").origin
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    wanted = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_scale_boxes"]
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Sam3ImageProcessor")
+    wanted += [n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "post_process_instance_segmentation"]
+    assert len(wanted) == 2, "transformers moved its SAM 3 post-processing; update this test"
+    namespace = {"torch": torch}
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), path, "exec"), namespace)
+    return lambda *a, **k: namespace["post_process_instance_segmentation"](None, *a, **k)
+
+
+class _Outputs:
+    def __init__(self, raw: RawOutputs):
+        self.pred_logits, self.pred_boxes = raw.logits, raw.boxes
+        self.pred_masks, self.presence_logits = raw.masks, raw.presence
+
+
+def random_raw(prompts=3, queries=24, side=18, seed=0) -> RawOutputs:
+    g = torch.Generator().manual_seed(seed)
+    corners = torch.rand(prompts, queries, 2, 2, generator=g).sort(dim=2).values
+    return RawOutputs(
+        logits=torch.randn(prompts, queries, generator=g) * 2,
+        presence=torch.randn(prompts, 1, generator=g) + 1,
+        boxes=corners.permute(0, 1, 3, 2).reshape(prompts, queries, 4),
+        masks=torch.randn(prompts, queries, side, side, generator=g) * 3,
+    )
+
+
+@pytest.mark.parametrize("size", [(40, 60), (97, 31), (18, 18)])
+@pytest.mark.parametrize("threshold,mask_threshold", [(0.5, 0.5), (0.2, 0.3), (0.7, 0.8)])
+def test_select_instances_equals_transformers_postprocessing(size, threshold, mask_threshold):
+    raw = random_raw(seed=hash((size, threshold)) % 1000)
+    ours = select_instances(raw, *size, threshold=threshold, mask_threshold=mask_threshold)
+    ref = reference_postprocess()(_Outputs(raw), threshold, mask_threshold, [size] * raw.logits.shape[0])
+    assert len(ours) == len(ref)
+    total = 0
+    for mine, theirs in zip(ours, ref):
+        order = torch.argsort(theirs["scores"], descending=True).numpy()
+        assert len(mine.scores) == len(order)
+        np.testing.assert_allclose(mine.scores, theirs["scores"].numpy()[order], rtol=1e-6)
+        np.testing.assert_allclose(mine.boxes, theirs["boxes"].numpy()[order], rtol=1e-5, atol=1e-4)
+        if len(order):  # transformers skips the resize when nothing is kept, so only compare real masks
+            np.testing.assert_array_equal(mine.masks, theirs["masks"].numpy()[order].astype(bool))
+        total += len(order)
+    assert total > 0, "the random outputs must keep some instances or the comparison proves nothing"
+
+
+def test_non_overlapping_gives_each_pixel_one_instance():
+    raw = random_raw(prompts=2, queries=16, seed=3)
+    overlapping = select_instances(raw, 50, 50, threshold=0.2, mask_threshold=0.3)
+    exclusive = select_instances(raw, 50, 50, threshold=0.2, mask_threshold=0.3, non_overlapping=True)
+    stack = np.concatenate([k.masks for k in exclusive])
+    assert stack.sum(axis=0).max() <= 1
+    assert np.concatenate([k.masks for k in overlapping]).sum(axis=0).max() > 1
+    # Exclusive masks are subsets of the overlapping ones.
+    assert not (stack & ~np.concatenate([k.masks for k in overlapping])).any()
+
+
+def test_instances_come_best_first_with_pixel_boxes():
+    raw = random_raw(prompts=1, queries=30, seed=5)
+    kept = select_instances(raw, 100, 200, threshold=0.1)[0]
+    assert list(kept.scores) == sorted(kept.scores, reverse=True)
+    assert kept.boxes[:, [0, 2]].max() <= 200 and kept.boxes[:, [1, 3]].max() <= 100
