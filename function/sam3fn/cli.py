@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--precision", help="auto | fp32 | fp16 | bf16")
     seg.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
 
+    srv = sub.add_parser("serve", help="run the HTTP function (API, page and bucket events)")
+    srv.add_argument("--model-dir", type=Path, help=f"SAM 3 weights (env {env_name('model_dir')})")
+    srv.add_argument("--host", help=f"listen address (env {env_name('host')}, default 127.0.0.1)")
+    srv.add_argument("--port", type=int, help="listen port (env PORT, default 7860)")
+
+    tr = sub.add_parser("translate", help="show the English the model would receive for each prompt")
+    tr.add_argument("texts", nargs="+")
+    tr.add_argument("--argos-model", type=Path, help=f"a translate-zh_en .argosmodel (env {env_name('argos_model')})")
+
     tiny = sub.add_parser("tiny-model", help="write a tiny random-weights SAM 3 (for tests and demos)")
     tiny.add_argument("directory", type=Path)
     tiny.add_argument("--seed", type=int, default=0)
@@ -102,7 +111,23 @@ def cmd_tiny_model(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"segment": cmd_segment, "tiny-model": cmd_tiny_model}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web.app import serve
+
+    serve(load_settings(model_dir=args.model_dir, host=args.host, port=args.port))
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from .translate import Translator
+    from .translate.command import run
+
+    settings = load_settings(argos_model=args.argos_model)
+    translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
+    return run(args.texts, translator)
+
+
+COMMANDS = {"segment": cmd_segment, "serve": cmd_serve, "translate": cmd_translate, "tiny-model": cmd_tiny_model}
 
 
 def main(argv: list[str] | None = None) -> int:

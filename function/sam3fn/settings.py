@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True):
     backend: str = "auto"  # auto | tensorrt | aoti | eager
     engine_dir: Path | None = None  # ahead-of-time engines (built by engine_build)
     demo_model_dir: Path = Path(".cache/sam3fn/tiny-random")  # tiny random model when no weights exist
+    require_weights: bool = False  # refuse to start without real weights instead of serving the demo model
     image_cache: int = 8  # images whose features stay cached
     text_cache: int = 1024  # prompts whose features stay cached
     # translation
@@ -41,7 +42,9 @@ class Settings(msgspec.Struct, kw_only=True):
     events_token: str | None = None  # bearer token for /v1/events; none = open
     cors_origins: list[str] = []  # empty = CORS off
     image_root: Path | None = None  # local paths /api/predict may read; none = local paths refused
-    results_dir: Path = Path(".cache/sam3fn/results")  # local store when no S3 endpoint is configured
+    results_store: str = "auto"  # auto (s3 when s3_endpoint is set, else local) | s3 | local
+    results_dir: Path = Path(".cache/sam3fn/results")  # the local store's directory
+    frontend_dir: Path | None = None  # the static page; default: the repo's frontend/ folder
     s3_endpoint: str | None = None  # e.g. http://127.0.0.1:8333; none = AWS default / local store
     allowed_buckets: list[str] = []  # buckets requests and events may touch; empty = any
     input_prefix: str = "inputs/"  # bucket events only for keys under this prefix

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from pycocotools import mask as coco_mask
 
-from conftest import encode, scene_pixels
+from support.images import encode, scene_pixels
 
 SAM3FN = str(Path(sys.executable).parent / "sam3fn")
 

@@ -11,7 +11,7 @@ from PIL import Image
 from sam3fn.core.errors import ImageError, ImageTooLargeError
 from sam3fn.core.images import decode_image
 
-from conftest import encode, scene_pixels
+from support.images import encode, scene_pixels
 
 
 def test_decodes_png_and_jpeg_to_rgb():

@@ -9,7 +9,7 @@ from sam3fn.core.images import from_array
 from sam3fn.core.overlay import instance_colour, render_overlay
 from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions
 
-from conftest import scene_pixels
+from support.images import scene_pixels
 
 
 def test_overlay_tints_mask_pixels_and_leaves_the_rest(loaded_model):

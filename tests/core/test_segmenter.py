@@ -11,7 +11,7 @@ from sam3fn.core.errors import InputError, PromptError
 from sam3fn.core.images import decode_image, from_array
 from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions
 
-from conftest import encode, scene_pixels
+from support.images import encode, scene_pixels
 
 
 class CountingEngine:

@@ -1,0 +1,161 @@
+"""Object-storage event payloads -> `ObjectEvent`s, for the four dialects the function accepts.
+
+- AWS S3 event notifications: `{"Records": [{"eventName": "ObjectCreated:Put", "s3": {...}}]}`, keys
+  form-URL-encoded (space as '+'); also when wrapped in an SNS envelope, and the s3:TestEvent.
+- MinIO webhook: the same records plus top-level `EventName` and `Key` ("bucket/key").
+- CloudEvents 1.0, binary mode (`ce-*` headers, data as body) and structured mode
+  (`application/cloudevents+json`), with S3, MinIO, EventBridge or GCS-style data.
+- SeaweedFS filer webhook: a filer entry change under `/buckets/<bucket>/<key>`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote_plus
+
+from .core.errors import InputError
+
+CREATED, REMOVED, OTHER = "created", "removed", "other"
+SEAWEED_BUCKETS_ROOT = "/buckets/"
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    bucket: str
+    key: str
+    kind: str  # created | removed | other
+    dialect: str
+    etag: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class EventFormatError(InputError):
+    code = "invalid_event"
+
+
+def _kind(name: str) -> str:
+    lowered = name.lower()
+    if "objectcreated" in lowered or "object created" in lowered or "finalize" in lowered or lowered == "create":
+        return CREATED
+    if "objectremoved" in lowered or "deleted" in lowered or "delete" in lowered:
+        return REMOVED
+    return OTHER
+
+
+def _user_metadata(raw: Mapping | None) -> dict[str, str]:
+    out = {}
+    for k, v in (raw or {}).items():
+        name = k.lower()
+        out[name[len("x-amz-meta-"):] if name.startswith("x-amz-meta-") else name] = str(v)
+    return out
+
+
+def _from_s3_records(records: list, dialect: str) -> list[ObjectEvent]:
+    events = []
+    for record in records:
+        try:
+            s3 = record["s3"]
+            bucket, obj = s3["bucket"]["name"], s3["object"]
+            key = unquote_plus(obj["key"])
+        except (KeyError, TypeError) as exc:
+            raise EventFormatError(f"an S3 event record lacks {exc}") from None
+        events.append(ObjectEvent(bucket=bucket, key=key, kind=_kind(record.get("eventName", "")), dialect=dialect,
+                                  etag=obj.get("eTag") or obj.get("etag"), metadata=_user_metadata(obj.get("userMetadata"))))
+    return events
+
+
+def _from_seaweed(body: dict) -> list[ObjectEvent]:
+    message = body.get("message") or {}
+    new, old = message.get("new_entry"), message.get("old_entry")
+    path = body.get("key") or ""
+    entry = new or old or {}
+    if entry.get("is_directory"):
+        return []
+    if new and message.get("new_parent_path"):
+        path = message["new_parent_path"].rstrip("/") + "/" + new["name"]
+    if not path.startswith(SEAWEED_BUCKETS_ROOT):
+        return []  # filer files outside the S3 buckets root are not objects
+    bucket, _, key = path[len(SEAWEED_BUCKETS_ROOT):].partition("/")
+    if not key:
+        return []
+    kind = CREATED if new else REMOVED
+    extended = {k: _b64_text(v) for k, v in (entry.get("extended") or {}).items()}
+    md5 = (entry.get("attributes") or {}).get("md5")
+    etag = base64.b64decode(md5).hex() if md5 else None
+    return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect="seaweedfs", etag=etag, metadata=_user_metadata(extended))]
+
+
+def _b64_text(value) -> str:
+    """SeaweedFS JSON-encodes the filer's `extended` bytes values as base64."""
+    try:
+        return base64.b64decode(value).decode("utf-8")
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def _from_data(data, dialect: str) -> list[ObjectEvent]:
+    """The event payload inside an envelope (CloudEvents data, SNS message)."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            raise EventFormatError("the event data is not JSON") from None
+    if not isinstance(data, dict):
+        raise EventFormatError("the event data is not a JSON object")
+    if "Records" in data:
+        return _from_s3_records(data["Records"] or [], dialect)
+    if "s3" in data:
+        return _from_s3_records([data], dialect)
+    if isinstance(data.get("detail"), dict) and "object" in data["detail"]:  # EventBridge
+        detail = data["detail"]
+        return [ObjectEvent(bucket=detail["bucket"]["name"], key=detail["object"]["key"],
+                            kind=_kind(data.get("detail-type", "Object Created")), dialect=dialect,
+                            etag=detail["object"].get("etag"))]
+    if "bucket" in data and "name" in data:  # GCS object resource
+        return [ObjectEvent(bucket=data["bucket"], key=data["name"], kind=CREATED, dialect=dialect,
+                            etag=data.get("etag") or data.get("md5Hash"), metadata=_user_metadata(data.get("metadata")))]
+    if "message" in data and "key" in data:
+        return _from_seaweed(data)
+    raise EventFormatError("the event data is in no format this function reads")
+
+
+def parse_events(headers: Mapping[str, str], body: bytes) -> list[ObjectEvent]:
+    """Decode one delivery into object events. Raises EventFormatError for anything unreadable."""
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        raise EventFormatError("the event body is not valid JSON") from None
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if headers.get("ce-specversion"):
+        kind = _kind(headers.get("ce-type", ""))
+        events = _from_data(payload, "cloudevents-binary")
+        return [e if e.kind != OTHER else _with_kind(e, kind) for e in events]
+    if content_type == "application/cloudevents+json" or (isinstance(payload, dict) and "specversion" in payload):
+        if not isinstance(payload, dict):
+            raise EventFormatError("a structured CloudEvent must be a JSON object")
+        data = payload.get("data")
+        if data is None and payload.get("data_base64"):
+            data = base64.b64decode(payload["data_base64"])
+        events = _from_data(data, "cloudevents-structured")
+        return [e if e.kind != OTHER else _with_kind(e, _kind(payload.get("type", ""))) for e in events]
+    if not isinstance(payload, dict):
+        raise EventFormatError("the event body is not a JSON object")
+    if payload.get("Type") == "Notification" and "Message" in payload:  # SNS envelope
+        return _from_data(payload["Message"], "aws-sns")
+    if payload.get("Event") == "s3:TestEvent":
+        return []
+    if "EventName" in payload and "Records" in payload:
+        return _from_s3_records(payload["Records"] or [], "minio")
+    if "Records" in payload:
+        return _from_s3_records(payload["Records"] or [], "aws-s3")
+    if "message" in payload and "key" in payload:
+        return _from_seaweed(payload)
+    raise EventFormatError("the event body is in no format this function reads (S3, MinIO, CloudEvents, SeaweedFS)")
+
+
+def _with_kind(event: ObjectEvent, kind: str) -> ObjectEvent:
+    return ObjectEvent(bucket=event.bucket, key=event.key, kind=kind, dialect=event.dialect, etag=event.etag,
+                       metadata=event.metadata)

@@ -1,0 +1,170 @@
+"""Object storage through boto3 (any S3-compatible endpoint), and a local directory store for results.
+
+Credentials are boto3's standard chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance
+roles); only the endpoint comes from sam3fn's settings. Errors are sorted into what the caller did wrong
+(404/403, permanent) and what may pass (transient: the caller or the event producer should retry).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .core.errors import Sam3fnError
+
+
+class StorageError(Sam3fnError):
+    code = "storage_error"
+
+
+class ObjectNotFound(StorageError):
+    code = "object_not_found"
+
+
+class AccessDenied(StorageError):
+    code = "access_denied"
+
+
+class BucketNotAllowed(StorageError):
+    code = "bucket_not_allowed"
+
+
+class StorageUnavailable(StorageError):
+    """Transient: timeouts, connection failures, throttling and 5xx from the store."""
+
+    code = "storage_unavailable"
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    bucket: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    etag: str
+    size: int
+    metadata: dict[str, str] = field(default_factory=dict)  # user metadata, x-amz-meta- prefix removed
+
+
+def parse_s3_url(url: str) -> ObjectRef:
+    parsed = urlparse(url)
+    key = parsed.path.lstrip("/")
+    if parsed.scheme != "s3" or not parsed.netloc or not key:
+        raise StorageError(f"{url!r} is not an s3://bucket/key URL", code="invalid_s3_url")
+    return ObjectRef(parsed.netloc, key)
+
+
+_TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "ServiceUnavailable",
+                    "InternalError", "RequestTimeTooSkewed"}
+
+
+def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+            return ObjectNotFound(f"{ref} does not exist")
+        if code in ("AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            return AccessDenied(f"access to {ref} was denied by the store")
+        if code in _TRANSIENT_CODES or status >= 500:
+            return StorageUnavailable(f"the store failed on {ref} ({code or status}); retry later")
+        return StorageError(f"the store refused {ref}: {code}")
+    if isinstance(exc, BotoCoreError):
+        return StorageUnavailable(f"the store could not be reached for {ref} ({type(exc).__name__}); retry later")
+    raise exc
+
+
+class ObjectStore:
+    """Reads and writes objects on an S3-compatible endpoint, limited to the allowed buckets."""
+
+    def __init__(self, endpoint: str | None, allowed_buckets: list[str] | None = None, client=None) -> None:
+        self.endpoint = endpoint
+        self.allowed = set(allowed_buckets or [])
+        self._client = client
+
+    @property
+    def client(self):
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30,
+                            s3={"addressing_style": "path"} if self.endpoint else {})
+            self._client = boto3.session.Session().client("s3", endpoint_url=self.endpoint, config=config)
+        return self._client
+
+    def check_allowed(self, ref: ObjectRef) -> None:
+        if self.allowed and ref.bucket not in self.allowed:
+            raise BucketNotAllowed(f"bucket {ref.bucket!r} is not in this function's allowed buckets")
+
+    def head(self, ref: ObjectRef) -> ObjectInfo | None:
+        self.check_allowed(ref)
+        try:
+            r = self.client.head_object(Bucket=ref.bucket, Key=ref.key)
+        except Exception as exc:  # noqa: BLE001 - sorted by _translate
+            err = _translate(exc, ref)
+            if isinstance(err, ObjectNotFound):
+                return None
+            raise err from None
+        return ObjectInfo(etag=r.get("ETag", "").strip('"'), size=r.get("ContentLength", 0), metadata=r.get("Metadata", {}))
+
+    def get(self, ref: ObjectRef, max_bytes: int) -> tuple[bytes, ObjectInfo]:
+        self.check_allowed(ref)
+        try:
+            r = self.client.get_object(Bucket=ref.bucket, Key=ref.key)
+            size = r.get("ContentLength", 0)
+            if size > max_bytes:
+                r["Body"].close()
+                raise StorageError(f"{ref} is {size:,} bytes, over the limit of {max_bytes:,}", code="object_too_large")
+            body = r["Body"].read()
+        except StorageError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, ref) from None
+        return body, ObjectInfo(etag=r.get("ETag", "").strip('"'), size=len(body), metadata=r.get("Metadata", {}))
+
+    def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+        self.check_allowed(ref)
+        try:
+            self.client.put_object(Bucket=ref.bucket, Key=ref.key, Body=body, ContentType=content_type,
+                                   Metadata=metadata or {})
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, ref) from None
+
+
+class LocalStore:
+    """Results in a local directory, laid out as <root>/<bucket>/<key>, for runs with no S3 endpoint."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, ref: ObjectRef) -> Path:
+        path = (self.root / ref.bucket / ref.key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise StorageError(f"{ref} would land outside the results directory", code="invalid_key")
+        return path
+
+    def head(self, ref: ObjectRef) -> ObjectInfo | None:
+        meta = self._path(ref).with_name(self._path(ref).name + ".meta.json")
+        if not self._path(ref).is_file():
+            return None
+        metadata = json.loads(meta.read_text()) if meta.is_file() else {}
+        return ObjectInfo(etag="", size=self._path(ref).stat().st_size, metadata=metadata)
+
+    def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+        path = self._path(ref)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(body)  # write then rename: a reader never sees half a file
+        if metadata:
+            path.with_name(path.name + ".meta.json").write_text(json.dumps(metadata))
+        tmp.replace(path)

@@ -1,0 +1,146 @@
+"""What the function does for each object-storage event: at-least-once delivery, exactly-once effect.
+
+For a created image under the input prefix: read it, segment it with the prompts from its metadata
+(`x-amz-meta-prompts`) or the defaults, then write the overlay PNG and, last, the result JSON. The JSON
+records the source ETag, so a repeated delivery finds it and does no work; the JSON is written last, so a
+crash half way leaves no result and the redelivery does the work. Keys under the output prefix are never
+processed (no trigger loops). Work is split in three so that only `infer` holds the inference worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+
+import msgspec
+
+from .core.errors import ImageError, InputError
+from .core.overlay import overlay_png
+from .core.segmenter import Prompt, SegmentOptions
+from .events import CREATED, ObjectEvent
+from .pipeline import Pipeline
+from .storage import LocalStore, ObjectRef, ObjectStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    bucket: str
+    key: str
+    status: str  # processed | duplicate | skipped | error_recorded
+    reason: str = ""
+    result_key: str | None = None
+
+
+@dataclass
+class Job:
+    event: ObjectEvent
+    source: ObjectRef
+    etag: str
+    data: bytes
+    texts: list[str]
+    result_ref: ObjectRef
+    overlay_ref: ObjectRef
+
+
+def parse_prompt_metadata(value: str | None) -> list[str]:
+    """`x-amz-meta-prompts`: a JSON list, or prompts separated by commas / newlines / '|'."""
+    if not value:
+        return []
+    value = value.strip()
+    if value.startswith("["):
+        try:
+            return [str(p).strip() for p in json.loads(value) if str(p).strip()]
+        except ValueError:
+            pass
+    for sep in ("\n", "|", ","):
+        if sep in value:
+            return [p.strip() for p in value.split(sep) if p.strip()]
+    return [value]
+
+
+class EventProcessor:
+    def __init__(self, pipeline: Pipeline, store: ObjectStore, results: ObjectStore | LocalStore, *, input_prefix: str,
+                 output_prefix: str, default_prompts: list[str], max_bytes: int, identity: dict) -> None:
+        if output_prefix.startswith(input_prefix) or input_prefix.startswith(output_prefix):
+            raise ValueError(f"input prefix {input_prefix!r} and output prefix {output_prefix!r} must not overlap")
+        self.pipeline, self.store, self.results = pipeline, store, results
+        self.input_prefix, self.output_prefix = input_prefix, output_prefix
+        self.default_prompts, self.max_bytes, self.identity = default_prompts, max_bytes, identity
+        self._in_flight: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
+
+    def result_refs(self, event: ObjectEvent) -> tuple[ObjectRef, ObjectRef]:
+        stem = self.output_prefix + event.key[len(self.input_prefix):]
+        return ObjectRef(event.bucket, stem + ".json"), ObjectRef(event.bucket, stem + ".overlay.png")
+
+    def skip_reason(self, event: ObjectEvent) -> str | None:
+        if event.key.startswith(self.output_prefix):
+            return "own output (loop guard)"
+        if event.kind != CREATED:
+            return f"not an object creation ({event.kind})"
+        if not event.key.startswith(self.input_prefix):
+            return f"outside the input prefix {self.input_prefix!r}"
+        if event.key.endswith("/"):
+            return "a folder marker"
+        return None
+
+    def prepare(self, event: ObjectEvent) -> Job | Outcome:
+        """Storage reads (run in a thread): skip, duplicate, or a job with the object's bytes."""
+        if reason := self.skip_reason(event):
+            return Outcome(event.bucket, event.key, "skipped", reason)
+        source = ObjectRef(event.bucket, event.key)
+        info = self.store.head(source)
+        if info is None:
+            return Outcome(event.bucket, event.key, "skipped", "the object no longer exists")
+        result_ref, overlay_ref = self.result_refs(event)
+        done = self.results.head(result_ref)
+        if done is not None and done.metadata.get("source-etag") == info.etag:
+            return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
+        token = (event.bucket, event.key, info.etag)
+        with self._lock:
+            if token in self._in_flight:
+                return Outcome(event.bucket, event.key, "duplicate", "being processed by another delivery")
+            self._in_flight.add(token)
+        try:
+            data, info = self.store.get(source, self.max_bytes)
+        except Exception:
+            self.release(token)
+            raise
+        texts = parse_prompt_metadata(info.metadata.get("prompts") or event.metadata.get("prompts")) or self.default_prompts
+        return Job(event, source, info.etag, data, texts, result_ref, overlay_ref)
+
+    def infer(self, job: Job):
+        """Inference (run on the worker). Returns (image, result) or the InputError to record."""
+        try:
+            prompts: list[Prompt] = self.pipeline.prompts(job.texts)
+            return self.pipeline.segment_bytes(job.data, prompts, SegmentOptions())
+        except (ImageError, InputError) as exc:
+            return exc
+
+    def finish(self, job: Job, outcome) -> Outcome:
+        """Storage writes (run in a thread): overlay first, the result JSON last as the commit marker."""
+        token = (job.event.bucket, job.event.key, job.etag)
+        try:
+            meta = {"source-etag": job.etag, "source-key": job.event.key}
+            doc = {"source": {"bucket": job.source.bucket, "key": job.source.key, "etag": job.etag}, **self.identity}
+            if isinstance(outcome, Exception):
+                doc["error"] = {"code": outcome.code, "message": str(outcome)}
+                self.results.put(job.result_ref, json.dumps(doc).encode(), "application/json", meta)
+                log.info("event object %s is not processable: %s", job.source, outcome.code)
+                return Outcome(job.event.bucket, job.event.key, "error_recorded", outcome.code, job.result_ref.key)
+            image, result = outcome
+            self.results.put(job.overlay_ref, overlay_png(image.pixels, result), "image/png", meta)
+            doc.update(msgspec.to_builtins(result))
+            doc["overlay_key"] = job.overlay_ref.key
+            self.results.put(job.result_ref, msgspec.json.encode(doc), "application/json", meta)
+            return Outcome(job.event.bucket, job.event.key, "processed", "", job.result_ref.key)
+        finally:
+            self.release(token)
+
+    def release(self, token) -> None:
+        with self._lock:
+            self._in_flight.discard(token)

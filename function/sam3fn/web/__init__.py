@@ -1,0 +1,1 @@
+"""The Litestar application: HTTP API, the page, and object-storage event triggers."""

@@ -1,0 +1,67 @@
+"""The Litestar application factory and the `sam3fn serve` entry point."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from .. import __version__
+from ..core.errors import Sam3fnError
+from ..settings import Settings
+from .errors import on_http_error, on_sam3fn_error, on_unexpected
+from .observability import RequestContextMiddleware, configure_logging
+from .routes import ROUTES
+from .runtime import Runtime
+
+REPO_FRONTEND = Path(__file__).resolve().parents[3] / "frontend"
+
+
+def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
+    if configure_logs:
+        configure_logging(settings.log_level)
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    frontend = settings.frontend_dir or REPO_FRONTEND
+    handlers = list(ROUTES)
+    if frontend.is_dir():
+        handlers.append(create_static_files_router(path="/", directories=[frontend], html_mode=True,
+                                                   include_in_schema=False))
+    app = Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(RequestContextMiddleware, metrics=runtime.metrics)],
+        exception_handlers={Sam3fnError: on_sam3fn_error, HTTPException: on_http_error, Exception: on_unexpected},
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="sam3fn", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()],
+            description="SAM 3 text-prompted segmentation as a serverless function",
+        ),
+        debug=False,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)

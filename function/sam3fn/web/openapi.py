@@ -1,0 +1,56 @@
+"""OpenAPI pieces Litestar cannot infer: /v1/segment takes JSON *or* multipart on one path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import msgspec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+
+from .schemas import SegmentRequest
+
+def inline_schema(struct) -> dict:
+    """msgspec's JSON schema of `struct` with every $ref replaced by its definition (no components needed)."""
+    schema = msgspec.json.schema(struct)
+    defs = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+_MULTIPART = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["image", "prompts"],
+    properties={
+        "image": Schema(type=OpenAPIType.STRING, format="binary", description="the image file"),
+        "prompts": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING),
+                          description="repeat the field once per prompt"),
+        "threshold": Schema(type=OpenAPIType.NUMBER, default=0.5),
+        "mask_threshold": Schema(type=OpenAPIType.NUMBER, default=0.5),
+        "refine": Schema(type=OpenAPIType.NUMBER, default=0.0),
+        "non_overlapping": Schema(type=OpenAPIType.BOOLEAN, default=False),
+        "formats": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, enum=["rle", "polygons", "png"])),
+        "return_overlay": Schema(type=OpenAPIType.BOOLEAN, default=False),
+    },
+)
+
+
+@dataclass
+class SegmentOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="JSON with an inline base64 or s3:// image, or a multipart upload (the web page's path)",
+            content={
+                "application/json": OpenAPIMediaType(schema=inline_schema(SegmentRequest)),
+                "multipart/form-data": OpenAPIMediaType(schema=_MULTIPART),
+            },
+        )

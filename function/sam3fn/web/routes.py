@@ -1,0 +1,220 @@
+"""The HTTP routes. Decoding and validation here, at the edge; inference on the worker; I/O in threads."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+
+import msgspec
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body
+from litestar.datastructures import UploadFile
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ..core.encodings import mask_to_png, union_rle, decode_rle
+from ..core.errors import InputError
+from ..core.overlay import overlay_png
+from ..core.segmenter import SegmentOptions
+from ..events import parse_events
+from ..storage import BucketNotAllowed, ObjectRef
+from ..triggers import Job
+from .auth import api_key_guard, events_token_guard
+from .imagesource import from_base64, from_local_path, from_s3
+from .openapi import SegmentOperation
+from .runtime import Runtime
+from .schemas import (EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse, SegmentRequest,
+                      SegmentResponse)
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _note(request: Request, rt: Runtime, result) -> None:
+    request.scope["state"]["timings"] = msgspec.to_builtins(result.timings)
+    rt.metrics.observe_timings(result.timings)
+    if rt.notice:
+        result.warnings.insert(0, rt.notice)
+
+
+# -- health and info -------------------------------------------------------------------------------
+@get("/healthz", sync_to_thread=False, tags=["health"])
+def healthz() -> Health:
+    """Alive: the process answers. Says nothing about the model."""
+    return Health(status="ok")
+
+
+@get("/readyz", sync_to_thread=False, tags=["health"],
+     responses={503: ResponseSpec(data_container=Health, description="loading, or startup failed")})
+def readyz(request: Request) -> Response[Health]:
+    """Ready: the model is loaded and warmed up. 503 until then (and if startup failed)."""
+    rt = runtime_of(request)
+    if rt.ready:
+        return Response(Health(status="ready"))
+    return Response(Health(status="failed" if rt.error else "loading"), status_code=503, headers={"Retry-After": "5"})
+
+
+@get("/v1/info", sync_to_thread=False, tags=["health"])
+def info(request: Request) -> Info:
+    """Model, backend, precision, device and versions; the notice says when random weights are served."""
+    rt = runtime_of(request)
+    rt.require_ready()
+    model = rt.pipeline.segmenter.info
+    s = rt.settings
+    return Info(
+        model=model.name, random_weights=model.random_weights, backend=model.backend, precision=model.precision,
+        device=model.device, model_dir=str(rt.model_dir), versions=rt.versions(),
+        translation=rt.translator.describe() if rt.translator else {},
+        storage={"s3_endpoint": s.s3_endpoint, "results_store": "s3" if rt.processor.results is rt.store else "local",
+                 "input_prefix": s.input_prefix, "output_prefix": s.output_prefix},
+        limits={"max_body_bytes": s.max_body_bytes, "max_pixels": s.max_pixels, "max_prompts": s.max_prompts,
+                "queue_depth": s.queue_depth},
+        notice=rt.notice,
+    )
+
+
+@get("/metrics", sync_to_thread=False, tags=["health"], include_in_schema=False)
+def metrics(request: Request) -> Response[bytes]:
+    return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# -- segmentation ----------------------------------------------------------------------------------
+async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, SegmentRequest]:
+    """Decode JSON or multipart into (image bytes, request) without touching the model."""
+    s = rt.settings
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("image")
+        if not isinstance(upload, UploadFile):
+            raise InputError("multipart field 'image' must be a file", code="invalid_request")
+        data = await upload.read()
+        fields = {k: form.get(k) for k in ("threshold", "mask_threshold", "refine") if form.get(k) not in (None, "")}
+        flags = {k: str(form.get(k)).lower() in ("1", "true", "on", "yes") for k in ("non_overlapping", "return_overlay")
+                 if form.get(k) is not None}
+        raw = {"image": {}, "prompts": form.getall("prompts", []) or form.getall("prompt", []),
+               "formats": form.getall("formats", []) or ["rle"], **fields, **flags}
+        try:
+            req = msgspec.convert(raw, SegmentRequest, strict=False)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"the form is not valid: {exc}", code="invalid_request") from None
+        return data, req
+    body = await request.body()
+    try:
+        req = msgspec.json.decode(body, type=SegmentRequest)
+    except msgspec.ValidationError as exc:
+        raise InputError(f"the request body is not valid: {exc}", code="invalid_request") from None
+    except msgspec.DecodeError:
+        raise InputError("the request body is not valid JSON", code="invalid_json") from None
+    if (req.image.base64 is None) == (req.image.s3 is None):
+        raise InputError("give exactly one of image.base64 or image.s3", code="invalid_request")
+    if req.image.base64 is not None:
+        return from_base64(req.image.base64, s.max_body_bytes), req
+    rt.require_ready()
+    return await asyncio.to_thread(from_s3, req.image.s3, rt.store, s.max_body_bytes), req
+
+
+def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
+    """On the worker: translate, segment, and render what the request asked for."""
+    pipeline = rt.pipeline
+    options = SegmentOptions(threshold=req.threshold, mask_threshold=req.mask_threshold, refine=req.refine,
+                             non_overlapping=req.non_overlapping, polygons="polygons" in req.formats)
+    prompts = pipeline.prompts(req.prompts)
+    image, result = pipeline.segment_bytes(data, prompts, options)
+    overlay = base64.b64encode(overlay_png(image.pixels, result)).decode() if req.return_overlay else None
+    pngs = None
+    if "png" in req.formats:
+        pngs = [[base64.b64encode(mask_to_png(decode_rle(i.mask))).decode() for i in r.instances] for r in result.results]
+    return result, overlay, pngs
+
+
+@post("/v1/segment", guards=[api_key_guard], status_code=200, operation_class=SegmentOperation, tags=["segment"])
+async def segment(request: Request) -> SegmentResponse:
+    """Segment one image with one or more prompts (English or Chinese); masks as COCO RLE, boxes pixel xyxy."""
+    rt = runtime_of(request)
+    rt.require_ready()
+    data, req = await _segment_request(request, rt)
+    result, overlay, pngs = await rt.worker.submit(_run_segment, rt, data, req)
+    _note(request, rt, result)
+    return SegmentResponse(
+        request_id=request.scope["state"]["request_id"], results=result.results, timings=result.timings,
+        model=result.model, image=result.image, threshold=result.threshold, mask_threshold=result.mask_threshold,
+        refine=result.refine, warnings=result.warnings, overlay_png_base64=overlay, instance_pngs=pngs,
+    )
+
+
+def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
+    options = SegmentOptions(threshold=req.threshold, refine=0.5 if req.refine_edges else 0.0)
+    prompts = rt.pipeline.prompts([req.prompt])
+    _, result = rt.pipeline.segment_bytes(data, prompts, options)
+    masks = [decode_rle(i.mask) for i in result.results[0].instances]
+    import numpy as np
+
+    stack = np.stack(masks) if masks else np.zeros((0, result.image.height, result.image.width), bool)
+    return result, union_rle(stack, result.image.height, result.image.width)
+
+
+@post("/api/predict", guards=[api_key_guard], status_code=200, tags=["segment"])
+async def predict(request: Request, data: Annotated[PredictRequest, Body()]) -> PredictResponse:
+    """The request existing SAM 3 deployments take: `{prompt, image_path, threshold, refine_edges}`.
+
+    `image_path` is `s3://bucket/key` or a path inside the configured image root. `mask` is the union of
+    all instances as COCO RLE.
+    """
+    rt = runtime_of(request)
+    rt.require_ready()
+    s = rt.settings
+    if data.image_path.startswith("s3://"):
+        image = await asyncio.to_thread(from_s3, data.image_path, rt.store, s.max_body_bytes)
+    else:
+        image = await asyncio.to_thread(from_local_path, data.image_path, s.image_root, s.max_body_bytes)
+    result, union = await rt.worker.submit(_run_predict, rt, image, data)
+    _note(request, rt, result)
+    r = result.results[0]
+    return PredictResponse(
+        request_id=request.scope["state"]["request_id"], prompt=r.prompt, model_prompt=r.model_prompt,
+        translation=r.translation, mask=union, instances=r.instances, scores=[i.score for i in r.instances],
+        boxes=[i.box for i in r.instances], timings=result.timings, model=result.model, warnings=result.warnings,
+    )
+
+
+# -- object-storage events -------------------------------------------------------------------------
+@post("/v1/events", guards=[events_token_guard], status_code=200, tags=["events"])
+async def events(request: Request) -> EventsResponse:
+    """Object-storage triggers: AWS S3, MinIO, CloudEvents (binary/structured) and SeaweedFS payloads.
+
+    2xx once every event is handled (processed, duplicate, skipped or its error recorded); 503 when the
+    store or the worker failed transiently, so the producer redelivers.
+    """
+    rt = runtime_of(request)
+    rt.require_ready()
+    found = parse_events(request.headers, await request.body())
+    for event in found:
+        if rt.processor.skip_reason(event) is None:
+            rt.store.check_allowed(ObjectRef(event.bucket, event.key))
+    outcomes = []
+    for event in found:
+        prepared = await asyncio.to_thread(rt.processor.prepare, event)
+        if isinstance(prepared, Job):
+            prepared = await _process(rt, prepared)
+        outcomes.append(EventOutcome(bucket=prepared.bucket, key=prepared.key, status=prepared.status,
+                                     reason=prepared.reason, result_key=prepared.result_key))
+        rt.metrics.events.labels(prepared.status).inc()
+    request.scope["state"]["outcomes"] = [f"{o.status}:{o.key}" for o in outcomes]
+    return EventsResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes)
+
+
+async def _process(rt: Runtime, job: Job):
+    try:
+        inferred = await rt.worker.submit(rt.processor.infer, job)
+    except BaseException:
+        rt.processor.release((job.event.bucket, job.event.key, job.etag))
+        raise
+    return await asyncio.to_thread(rt.processor.finish, job, inferred)
+
+
+ROUTES = [healthz, readyz, info, metrics, segment, predict, events]
+__all__ = ["ROUTES", "BucketNotAllowed"]

@@ -1,0 +1,147 @@
+"""Everything the routes share, built once at startup: model, translator, stores, worker, metrics.
+
+Loading runs in a background task so /healthz answers at once and /readyz turns ready only after the
+model is loaded *and* warmed up (one real inference), which is what a scale-to-zero platform probes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import ModelDirError, Sam3fnError
+from ..core.model_dir import FETCH_HINT, check_model_dir
+from ..settings import Settings
+from .observability import Metrics
+from .worker import InferenceWorker
+
+log = logging.getLogger("sam3fn.web")
+
+
+class NotReady(Sam3fnError):
+    code = "not_ready"
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.worker = InferenceWorker(settings.queue_depth)
+        self.metrics.queue_depth.set_function(lambda: self.worker.pending)
+        self.pipeline = None
+        self.processor = None
+        self.store = None
+        self.translator = None
+        self.model_dir: Path | None = None
+        self.notice: str | None = None
+        self.error: str | None = None
+        self.ready = False
+        self._task: asyncio.Task | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._load())
+
+    async def stop(self) -> None:
+        if self._task and not self._task.done():
+            self._task.cancel()
+        await asyncio.to_thread(self.worker.shutdown)
+
+    async def _load(self) -> None:
+        try:
+            await asyncio.to_thread(self._build)
+            await self.worker.submit(self._warm_up)
+            self.ready = True
+            log.info("ready", extra={"route": "startup"})
+        except Exception as exc:  # noqa: BLE001 - reported by /readyz and the log, server stays up
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.error("startup failed: %s", self.error)
+
+    def _model_dir(self) -> Path:
+        s = self.settings
+        try:
+            return check_model_dir(s.model_dir).path
+        except ModelDirError as exc:
+            if s.require_weights:
+                raise
+            from ..core.tiny_model import write_tiny_model
+
+            demo = s.demo_model_dir
+            if not (demo / "model.safetensors").is_file():
+                write_tiny_model(demo)
+            self.notice = (f"no SAM 3 weights at {s.model_dir}: serving a tiny RANDOM-WEIGHTS model, whose output is "
+                           f"noise. To install the real weights, {FETCH_HINT}")
+            log.warning(self.notice, extra={"route": "startup", "error_code": exc.code})
+            return demo
+
+    def _build(self) -> None:
+        from ..core.loader import load_model
+        from ..core.segmenter import Segmenter
+        from ..pipeline import Pipeline
+        from ..storage import LocalStore, ObjectStore
+        from ..triggers import EventProcessor
+
+        s = self.settings
+        self.model_dir = self._model_dir()
+        model = load_model(self.model_dir, s.device, s.precision)
+        segmenter = Segmenter(model, image_cache=s.image_cache, text_cache=s.text_cache)
+        self.metrics.watch_caches(image=segmenter.image_cache, text=segmenter.text_cache)
+        self.translator = self._translator()
+        self.pipeline = Pipeline(segmenter, self.translator, max_pixels=s.max_pixels, max_prompts=s.max_prompts)
+        self.store = ObjectStore(s.s3_endpoint, s.allowed_buckets)
+        use_s3 = s.results_store == "s3" or (s.results_store == "auto" and s.s3_endpoint)
+        results = self.store if use_s3 else LocalStore(s.results_dir)
+        self.processor = EventProcessor(
+            self.pipeline, self.store, results, input_prefix=s.input_prefix, output_prefix=s.output_prefix,
+            default_prompts=s.default_prompts, max_bytes=s.max_body_bytes, identity={"engine": self.identity()},
+        )
+
+    def _translator(self):
+        from ..translate import Translator
+
+        s = self.settings
+        translator = Translator(argos_model=s.argos_model, argos_home=s.argos_home)
+        translator.warm_up()
+        return translator
+
+    def _warm_up(self) -> None:
+        from ..core.images import from_array
+        from ..core.segmenter import Prompt, SegmentOptions
+
+        # One real pass (not cached afterwards: a different image each start is fine) so the first user
+        # request does not pay for lazy initialisation, kernel selection or allocator growth.
+        pixels = np.random.default_rng().integers(0, 255, (256, 256, 3), dtype=np.uint8)
+        self.pipeline.segmenter.run(from_array(pixels), [Prompt.plain("object")], SegmentOptions())
+
+    # -- use -------------------------------------------------------------------------------------
+    def require_ready(self):
+        if not self.ready:
+            detail = f"startup failed: {self.error}" if self.error else "the model is still loading"
+            raise NotReady(f"not ready: {detail}")
+        return self.pipeline
+
+    def identity(self) -> dict:
+        info = self.pipeline.segmenter.info if self.pipeline else None
+        return {
+            "model": info.name if info else None, "random_weights": info.random_weights if info else None,
+            "backend": info.backend if info else None, "precision": info.precision if info else None,
+            "device": info.device if info else None, "sam3fn": _version("sam3fn"),
+        }
+
+    def versions(self) -> dict[str, str]:
+        return {name: _version(name) for name in ("sam3fn", "torch", "transformers", "litestar", "msgspec")} | {
+            "python": platform.python_version()
+        }
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,107 @@
+"""Request and response bodies (msgspec), as the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from ..core.results import ImageInfo, Instance, ModelInfo, PromptResult, Rle, Timings
+
+Format = Literal["rle", "polygons", "png"]
+
+
+class ImageSource(msgspec.Struct, forbid_unknown_fields=True):
+    """Exactly one of: `base64` (the image file's bytes, base64) or `s3` (s3://bucket/key)."""
+
+    base64: str | None = None
+    s3: str | None = None
+
+
+class SegmentRequest(msgspec.Struct, forbid_unknown_fields=True):
+    image: ImageSource
+    prompts: list[str]
+    threshold: float = 0.5
+    mask_threshold: float = 0.5
+    refine: float = 0.0
+    non_overlapping: bool = False
+    formats: list[Format] = msgspec.field(default_factory=lambda: ["rle"])
+    return_overlay: bool = False
+
+
+class SegmentResponse(msgspec.Struct):
+    request_id: str
+    results: list[PromptResult]
+    timings: Timings
+    model: ModelInfo
+    image: ImageInfo
+    threshold: float
+    mask_threshold: float
+    refine: float
+    warnings: list[str]
+    overlay_png_base64: str | None = None
+    instance_pngs: list[list[str]] | None = None  # per prompt, per instance: base64 PNG, with formats=["png"]
+
+
+class PredictRequest(msgspec.Struct):
+    """The request existing SAM 3 deployments document: one prompt, an image path, two controls."""
+
+    prompt: str
+    image_path: str
+    threshold: float = 0.5
+    refine_edges: bool = False
+
+
+class PredictResponse(msgspec.Struct):
+    request_id: str
+    prompt: str
+    model_prompt: str
+    translation: str
+    mask: Rle  # the union of all instance masks
+    instances: list[Instance]
+    scores: list[float]
+    boxes: list[list[float]]
+    timings: Timings
+    model: ModelInfo
+    warnings: list[str]
+
+
+class EventOutcome(msgspec.Struct):
+    bucket: str
+    key: str
+    status: str
+    reason: str = ""
+    result_key: str | None = None
+
+
+class EventsResponse(msgspec.Struct):
+    request_id: str
+    outcomes: list[EventOutcome]
+
+
+class ErrorDetail(msgspec.Struct):
+    code: str
+    message: str
+    request_id: str
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Info(msgspec.Struct):
+    model: str
+    random_weights: bool
+    backend: str
+    precision: str
+    device: str
+    model_dir: str
+    versions: dict[str, str]
+    translation: dict
+    storage: dict
+    limits: dict
+    notice: str | None = None

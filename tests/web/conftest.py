@@ -1,0 +1,50 @@
+"""Fixtures for the web layer: an app on the tiny model, served in-process by Litestar's test client."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from litestar.testing import TestClient
+
+from sam3fn.settings import Settings
+from sam3fn.web.app import create_app
+
+
+def wait_ready(client, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = client.get("/readyz")
+        if r.status_code == 200:
+            return
+        if r.json().get("status") == "failed":
+            raise AssertionError("startup failed")
+        time.sleep(0.05)
+    raise AssertionError("not ready in time")
+
+
+@pytest.fixture
+def make_client(tmp_path, tiny_model_dir):
+    """Build a ready test client; keyword arguments override Settings fields."""
+    opened = []
+
+    def make(ready: bool = True, **overrides) -> TestClient:
+        (tmp_path / "images").mkdir(exist_ok=True)
+        fields = dict(model_dir=tiny_model_dir, device="cpu", image_root=tmp_path / "images",
+                      results_dir=tmp_path / "results", argos_home=tmp_path / "argos")
+        fields.update(overrides)
+        client = TestClient(create_app(Settings(**fields), configure_logs=False), raise_server_exceptions=False)
+        client.__enter__()
+        opened.append(client)
+        if ready:
+            wait_ready(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()

@@ -1,0 +1,51 @@
+"""Bearer tokens on /api, /v1 and (separately) /v1/events; over capacity is 503 with Retry-After."""
+
+from __future__ import annotations
+
+import base64
+import threading
+
+import pytest
+
+from support.images import encode, scene_pixels
+
+PAYLOAD = {"image": {"base64": base64.b64encode(encode(scene_pixels(60, 80))).decode()}, "prompts": ["dog"]}
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic c2VjcmV0", "Bearer "])
+def test_api_key_is_required_when_configured(make_client, header):
+    client = make_client(api_key="s3cret-key", events_token="events-token")
+    headers = {"Authorization": header} if header else {}
+    r = client.post("/v1/segment", json=PAYLOAD, headers=headers)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert client.post("/api/predict", json={"prompt": "dog", "image_path": "x.png"}, headers=headers).status_code == 401
+
+
+def test_right_key_passes_and_the_events_token_is_separate(make_client):
+    client = make_client(api_key="s3cret-key", events_token="events-token")
+    assert client.post("/v1/segment", json=PAYLOAD, headers={"Authorization": "Bearer s3cret-key"}).status_code == 200
+    body = {"Records": []}
+    assert client.post("/v1/events", json=body, headers={"Authorization": "Bearer s3cret-key"}).status_code == 401
+    assert client.post("/v1/events", json=body, headers={"Authorization": "Bearer events-token"}).status_code == 200
+    assert client.get("/healthz").status_code == 200  # probes stay open
+
+
+def test_over_capacity_answers_503_with_retry_after(make_client):
+    client = make_client(queue_depth=0)
+    worker = client.app.state.runtime.worker
+    release = threading.Event()
+    started = threading.Event()
+
+    def hold():
+        started.set()
+        release.wait(10)
+
+    client.blocking_portal.start_task_soon(worker.submit, hold)
+    assert started.wait(5)
+    try:
+        r = client.post("/v1/segment", json=PAYLOAD)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "overloaded"
+        assert r.headers["retry-after"] == "1"
+    finally:
+        release.set()

@@ -1,0 +1,68 @@
+"""/healthz, /readyz, /v1/info, /metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import base64
+
+from support.images import encode, scene_pixels
+
+
+def test_health_ready_and_info(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+    info = client.get("/v1/info").json()
+    assert info["backend"] == "eager" and info["device"] == "cpu" and info["precision"] == "fp32"
+    assert info["random_weights"] is True
+    assert set(info["versions"]) >= {"torch", "transformers", "litestar", "python"}
+
+
+def test_missing_weights_serve_the_demo_model_and_say_how_to_install(make_client, tmp_path):
+    client = make_client(model_dir=tmp_path / "no-weights-here", demo_model_dir=tmp_path / "demo")
+    info = client.get("/v1/info").json()
+    assert info["random_weights"] is True
+    assert "RANDOM-WEIGHTS" in info["notice"] and "hf download facebook/sam3" in info["notice"]
+    r = client.post("/v1/segment", json={"image": {"base64": base64.b64encode(encode(scene_pixels())).decode()},
+                                         "prompts": ["dog"]})
+    assert "hf download facebook/sam3" in r.json()["warnings"][0]
+
+
+def test_required_weights_missing_means_never_ready(make_client, tmp_path):
+    client = make_client(ready=False, model_dir=tmp_path / "none", require_weights=True)
+    import time
+
+    for _ in range(200):
+        if client.get("/readyz").json()["status"] == "failed":
+            break
+        time.sleep(0.02)
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json()["status"] == "failed"
+    assert client.get("/healthz").status_code == 200
+    r = client.post("/v1/segment", json={"image": {"base64": "AA=="}, "prompts": ["dog"]})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "not_ready" and r.headers["retry-after"]
+
+
+def test_metrics_count_requests_stages_and_cache(client):
+    payload = {"image": {"base64": base64.b64encode(encode(scene_pixels())).decode()}, "prompts": ["dog"]}
+    client.post("/v1/segment", json=payload)
+    client.post("/v1/segment", json=payload)
+    text = client.get("/metrics").text
+    assert 'sam3fn_requests_total{method="POST",route="/v1/segment",status="200"} 2.0' in text
+    assert 'sam3fn_stage_seconds_count{stage="image_encode"}' in text
+    assert 'sam3fn_cache_hits_total{cache="image"}' in text
+    assert "sam3fn_queue_depth 0.0" in text
+
+
+def test_openapi_documents_json_and_multipart_for_segment(client):
+    doc = client.get("/schema/openapi.json").json()
+    body = doc["paths"]["/v1/segment"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "multipart/form-data"}
+    json_schema = body["application/json"]["schema"]
+    assert set(json_schema["required"]) == {"image", "prompts"}
+    assert set(json_schema["properties"]["image"]["properties"]) == {"base64", "s3"}
+    assert {"/api/predict", "/v1/events", "/healthz", "/readyz", "/v1/info"} <= set(doc["paths"])
+    assert body["multipart/form-data"]["schema"]["properties"]["image"]["format"] == "binary"
+
+
+def test_static_page_is_served_at_root(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "<html" in r.text.lower()

@@ -1,0 +1,60 @@
+"""POST /api/predict: the request existing SAM 3 deployments send; local paths only inside the image root."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from pycocotools import mask as coco_mask
+
+from support.images import encode, scene_pixels
+
+
+def test_predict_reads_a_file_under_the_image_root_and_returns_the_union_mask(client, tmp_path):
+    (tmp_path / "images" / "sub").mkdir(parents=True)
+    (tmp_path / "images" / "sub" / "a.png").write_bytes(encode(scene_pixels(120, 160)))
+    r = client.post("/api/predict", json={"prompt": "dog", "image_path": "sub/a.png", "threshold": 0.3,
+                                          "refine_edges": True})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    union = coco_mask.decode({"size": body["mask"]["size"], "counts": body["mask"]["counts"].encode()}).astype(bool)
+    assert union.shape == (120, 160)
+    assert body["instances"] and len(body["scores"]) == len(body["boxes"]) == len(body["instances"])
+    for inst in body["instances"]:
+        m = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()}).astype(bool)
+        assert not (m & ~union).any()
+    assert body["prompt"] == body["model_prompt"] == "dog" and body["translation"] == "none"
+
+
+def test_absolute_path_inside_the_root_is_accepted(client, tmp_path):
+    path = tmp_path / "images" / "b.png"
+    path.write_bytes(encode(scene_pixels()))
+    assert client.post("/api/predict", json={"prompt": "dog", "image_path": str(path)}).status_code == 200
+
+
+@pytest.fixture
+def outside_file(tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(encode(scene_pixels()))
+    os.symlink(secret, tmp_path / "images" / "link.png") if (tmp_path / "images").is_dir() else None
+    return secret
+
+
+@pytest.mark.parametrize("path_kind", ["dotdot", "absolute-outside", "symlink-out", "dotdot-inside"])
+def test_paths_escaping_the_image_root_are_refused_and_nothing_is_read(client, tmp_path, outside_file, path_kind):
+    paths = {"dotdot": "../secret.png", "absolute-outside": str(outside_file), "symlink-out": "link.png",
+             "dotdot-inside": "sub/../../secret.png"}
+    r = client.post("/api/predict", json={"prompt": "dog", "image_path": paths[path_kind]})
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "path_not_allowed"
+
+
+def test_missing_file_is_404(client):
+    r = client.post("/api/predict", json={"prompt": "dog", "image_path": "nope.png"})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "path_not_found"
+
+
+def test_local_paths_are_refused_when_no_image_root_is_configured(make_client):
+    client = make_client(image_root=None)
+    r = client.post("/api/predict", json={"prompt": "dog", "image_path": "/etc/hostname"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "path_not_allowed"

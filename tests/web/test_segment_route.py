@@ -1,0 +1,105 @@
+"""POST /v1/segment: JSON and multipart in, instances with COCO RLE out; every bad input a coded 4xx."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from pycocotools import mask as coco_mask
+
+from support.images import encode, scene_pixels
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_json_request_returns_instances_with_rle_masks_and_timings(client):
+    png = encode(scene_pixels(150, 200))
+    r = client.post("/v1/segment", json={"image": {"base64": b64(png)}, "prompts": ["dog", "red car"], "threshold": 0.3})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["request_id"] == r.headers["x-request-id"]
+    assert [x["prompt"] for x in body["results"]] == ["dog", "red car"]
+    assert [x["model_prompt"] for x in body["results"]] == ["dog", "red car"]
+    inst = body["results"][0]["instances"][0]
+    mask = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()})
+    assert mask.shape == (150, 200) and int(mask.sum()) == inst["area"]
+    assert len(inst["box"]) == 4 and 0 <= inst["box"][0] <= inst["box"][2] <= 200
+    assert body["timings"]["image_encode_ms"] > 0 and body["timings"]["decode_image_ms"] > 0
+    assert body["model"]["random_weights"] is True
+    assert any("RANDOM-WEIGHTS" in w or "random weights" in w for w in body["warnings"])
+
+
+def test_multipart_upload_with_repeated_prompts_is_the_pages_path(client):
+    files = {"image": ("photo.png", encode(scene_pixels()), "image/png")}
+    data = {"prompts": ["dog", "tree"], "threshold": "0.3", "return_overlay": "true"}
+    r = client.post("/v1/segment", files=files, data=data)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [x["prompt"] for x in body["results"]] == ["dog", "tree"]
+    overlay = Image.open(io.BytesIO(base64.b64decode(body["overlay_png_base64"])))
+    assert overlay.size == (320, 240)
+
+
+def test_polygons_and_pngs_on_request(client):
+    r = client.post("/v1/segment", json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"],
+                                         "threshold": 0.3, "formats": ["rle", "polygons", "png"]})
+    body = r.json()
+    inst = body["results"][0]["instances"][0]
+    assert inst["polygons"] and len(inst["polygons"][0]) >= 6
+    png = np.asarray(Image.open(io.BytesIO(base64.b64decode(body["instance_pngs"][0][0]))))
+    rle = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()})
+    np.testing.assert_array_equal(png == 255, rle.astype(bool))
+
+
+def test_second_request_for_the_same_image_uses_the_feature_cache(client):
+    payload = {"image": {"base64": b64(encode(scene_pixels(seed=7)))}, "prompts": ["dog"]}
+    client.post("/v1/segment", json=payload)
+    second = client.post("/v1/segment", json=payload).json()
+    assert second["timings"]["image_cached"] is True and second["timings"]["text_cached"] == 1
+
+
+BAD = {
+    "invalid-json": (dict(content=b"{not json", headers={"content-type": "application/json"}), 400, "invalid_json"),
+    "bad-base64": (dict(json={"image": {"base64": "@@not base64@@"}, "prompts": ["dog"]}), 400, "invalid_base64"),
+    "not-an-image": (dict(json={"image": {"base64": b64(b"hello world")}, "prompts": ["dog"]}), 400, "invalid_image"),
+    "empty-image": (dict(json={"image": {"base64": ""}, "prompts": ["dog"]}), 400, "empty_image"),
+    "no-image-source": (dict(json={"image": {}, "prompts": ["dog"]}), 400, "invalid_request"),
+    "missing-prompts": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}}), 400, "invalid_request"),
+    "empty-prompt": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": [" "]}), 400, "empty_prompt"),
+    "no-prompts": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": []}), 400, "empty_prompt"),
+    "too-many-prompts": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["a"] * 17}), 400,
+                         "too_many_prompts"),
+    "threshold-out-of-range": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"],
+                                          "threshold": 3}), 400, "invalid_option"),
+    "unknown-format": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"],
+                                  "formats": ["jpeg"]}), 400, "invalid_request"),
+    "bad-s3-url": (dict(json={"image": {"s3": "http://x/y"}, "prompts": ["dog"]}), 400, "invalid_s3_url"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_gets_a_coded_4xx_json_error(client, case):
+    kwargs, status, code = BAD[case]
+    r = client.post("/v1/segment", **kwargs)
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert err["code"] == code and err["message"] and err["request_id"] == r.headers["x-request-id"]
+    assert "Traceback" not in r.text
+
+
+def test_oversize_body_is_refused_with_413(make_client):
+    client = make_client(max_body_bytes=50_000)
+    big = b64(encode(np.random.default_rng(0).integers(0, 255, (300, 300, 3), dtype=np.uint8)))
+    r = client.post("/v1/segment", json={"image": {"base64": big}, "prompts": ["dog"]})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+
+
+def test_image_over_the_pixel_limit_is_refused(make_client):
+    client = make_client(max_pixels=10_000)
+    r = client.post("/v1/segment", json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"]})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "image_too_large"
