@@ -46,11 +46,30 @@ class Job:
     overlay_ref: ObjectRef
 
 
+def decode_metadata_text(value: str) -> str:
+    """S3 user metadata is ASCII only, so non-ASCII prompts (Chinese) arrive encoded: as percent-encoded
+    UTF-8 (`%E7%8B%97`, what we document) or as an RFC 2047 word (`=?UTF-8?B?54uX?=`, what S3 itself
+    returns for non-ASCII values set by some SDKs)."""
+    value = value.strip()
+    if value.startswith("=?") and value.endswith("?="):
+        from email.header import decode_header, make_header
+
+        return str(make_header(decode_header(value)))
+    if "%" in value:
+        from urllib.parse import unquote
+
+        return unquote(value, errors="strict")
+    return value
+
+
 def parse_prompt_metadata(value: str | None) -> list[str]:
-    """`x-amz-meta-prompts`: a JSON list, or prompts separated by commas / newlines / '|'."""
+    """`x-amz-meta-prompts`: a JSON list, or prompts separated by commas / newlines / '|' (maybe encoded)."""
     if not value:
         return []
-    value = value.strip()
+    try:
+        value = decode_metadata_text(value)
+    except (UnicodeDecodeError, ValueError, LookupError):
+        value = value.strip()
     if value.startswith("["):
         try:
             return [str(p).strip() for p in json.loads(value) if str(p).strip()]

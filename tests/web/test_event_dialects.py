@@ -69,7 +69,7 @@ def test_unreadable_payloads_are_coded_errors(body):
 
 @pytest.mark.parametrize("value,expected", [
     ("dog", ["dog"]), ("dog, red car", ["dog", "red car"]), ('["dog", "狗"]', ["dog", "狗"]),
-    ("dog|cat", ["dog", "cat"]), ("dog\ncat\n", ["dog", "cat"]), ("", []), (None, []),
+    ("dog|cat", ["dog", "cat"]), ("dog,%E7%8B%97", ["dog", "狗"]), ("=?UTF-8?B?54uXLGNhdA==?=", ["狗", "cat"]), ("dog\ncat\n", ["dog", "cat"]), ("", []), (None, []),
 ])
 def test_prompt_metadata_forms(value, expected):
     assert parse_prompt_metadata(value) == expected

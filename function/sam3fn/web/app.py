@@ -54,6 +54,7 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
             description="SAM 3 text-prompted segmentation as a serverless function",
         ),
         debug=False,
+        logging_config=None,  # our JSON logging (configure_logging) stays in charge
     )
     app.state.runtime = runtime
     return app

@@ -1,0 +1,166 @@
+"""Bucket events against a real S3 server (SeaweedFS on loopback): results written once, no loops,
+bad objects recorded, transient failures retried by the producer."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+from urllib.parse import quote
+import pytest
+
+from support.images import encode, scene_pixels
+from support.seaweed import SeaweedFS
+from support.server import Server, free_port
+
+
+def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
+    from urllib.parse import quote_plus
+
+    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": event,
+                         "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key, safe="/"), "size": 1}}}]}
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory):
+    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=["images", "private"]) as store:
+        yield store
+
+
+@pytest.fixture
+def s3_env(seaweed, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", seaweed.region)
+    return seaweed
+
+
+@pytest.fixture
+def events_client(make_client, s3_env):
+    return make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"])
+
+
+def unique(name: str) -> str:
+    return f"{name}-{time.monotonic_ns()}"
+
+
+def test_created_image_is_segmented_once_and_redelivery_does_no_work(events_client, seaweed):
+    s3 = seaweed.client()
+    key = f"inputs/{unique('street scene')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels()), Metadata={"prompts": "dog,tree"})
+    first = events_client.post("/v1/events", json=s3_record("images", key))
+    assert first.status_code == 200, first.text
+    [outcome] = first.json()["outcomes"]
+    assert outcome["status"] == "processed"
+    stem = "results/" + key[len("inputs/"):]
+    doc = json.loads(s3.get_object(Bucket="images", Key=stem + ".json")["Body"].read())
+    assert [r["prompt"] for r in doc["results"]] == ["dog", "tree"]
+    assert doc["source"]["etag"] == s3.head_object(Bucket="images", Key=key)["ETag"].strip('"')
+    assert doc["engine"]["backend"] == "eager" and doc["engine"]["random_weights"] is True
+    assert doc["timings"]["image_encode_ms"] > 0
+    assert s3.get_object(Bucket="images", Key=stem + ".overlay.png")["Body"].read()[:4] == b"\x89PNG"
+    runs = events_client.app.state.runtime.pipeline.segmenter.image_cache.misses
+    again = events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]
+    assert again["status"] == "duplicate"
+    assert events_client.app.state.runtime.pipeline.segmenter.image_cache.misses == runs
+
+
+def test_overwritten_object_with_a_new_etag_is_processed_again(events_client, seaweed):
+    s3 = seaweed.client()
+    key = f"inputs/{unique('overwrite')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=1)))
+    assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "processed"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=2)))
+    assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "processed"
+
+
+def test_own_outputs_and_keys_outside_the_input_prefix_are_skipped(events_client):
+    r = events_client.post("/v1/events", json=s3_record("images", "results/x.png.json"))
+    assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "skipped"
+    assert "loop" in r.json()["outcomes"][0]["reason"]
+    other = events_client.post("/v1/events", json=s3_record("images", "elsewhere/x.png")).json()["outcomes"][0]
+    assert other["status"] == "skipped"
+
+
+def test_non_image_object_gets_an_error_result_and_a_2xx(events_client, seaweed):
+    s3 = seaweed.client()
+    key = f"inputs/{unique('notes')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=b"these are not pixels")
+    r = events_client.post("/v1/events", json=s3_record("images", key))
+    assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "error_recorded"
+    doc = json.loads(s3.get_object(Bucket="images", Key="results/" + key[7:] + ".json")["Body"].read())
+    assert doc["error"]["code"] == "invalid_image"
+    assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "duplicate"
+
+
+def test_bucket_not_allowed_is_403_and_nothing_is_written(events_client, seaweed):
+    s3 = seaweed.client()
+    key = f"inputs/{unique('p')}.png"
+    s3.put_object(Bucket="private", Key=key, Body=encode(scene_pixels()))
+    r = events_client.post("/v1/events", json=s3_record("private", key))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "bucket_not_allowed"
+    assert "Contents" not in s3.list_objects_v2(Bucket="private", Prefix="results/")
+
+
+def test_store_unreachable_is_503_so_the_producer_redelivers(make_client, s3_env):
+    client = make_client(s3_endpoint=f"http://127.0.0.1:{free_port()}")
+    r = client.post("/v1/events", json=s3_record("images", "inputs/a.png"))
+    assert r.status_code == 503 and r.json()["error"]["code"] == "storage_unavailable"
+    assert r.headers["retry-after"]
+
+
+def test_segment_reads_an_s3_image(events_client, seaweed):
+    key = f"inputs/{unique('direct')}.png"
+    seaweed.client().put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    r = events_client.post("/v1/segment", json={"image": {"s3": f"s3://images/{key}"}, "prompts": ["dog"]})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("url,status,code", [
+    ("s3://images/inputs/does-not-exist.png", 404, "object_not_found"),
+    ("s3://private/inputs/x.png", 403, "bucket_not_allowed"),
+])
+def test_segment_s3_errors(events_client, url, status, code):
+    r = events_client.post("/v1/segment", json={"image": {"s3": url}, "prompts": ["dog"]})
+    assert r.status_code == status and r.json()["error"]["code"] == code
+
+
+def test_wrong_credentials_are_access_denied(make_client, s3_env, monkeypatch, seaweed):
+    key = f"inputs/{unique('denied')}.png"
+    seaweed.client().put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    client = make_client(s3_endpoint=seaweed.endpoint)
+    r = client.post("/v1/segment", json={"image": {"s3": f"s3://images/{key}"}, "prompts": ["dog"]})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "access_denied"
+
+
+def test_putting_an_image_into_the_bucket_produces_results_with_no_other_action(tmp_path, tiny_model_dir):
+    """End to end: real server process, real S3 server, the store's own webhook as the trigger."""
+    server = Server({"SAM3FN_MODEL_DIR": str(tiny_model_dir), "SAM3FN_DEVICE": "cpu", "SAM3FN_EVENTS_TOKEN": "evt",
+                     "SAM3FN_DEFAULT_PROMPTS": "dog", "SAM3FN_ARGOS_HOME": str(tmp_path / "argos")},
+                    tmp_path / "server.log")
+    with SeaweedFS(tmp_path / "weed", webhook_url=server.url + "/v1/events", webhook_token="evt",
+                   buckets=["images"]) as store:
+        server.env.update({"SAM3FN_S3_ENDPOINT": store.endpoint, "AWS_ACCESS_KEY_ID": store.access_key,
+                           "AWS_SECRET_ACCESS_KEY": store.secret_key, "AWS_DEFAULT_REGION": store.region})
+        with server:
+            s3 = store.client()
+            s3.put_object(Bucket="images", Key="inputs/photo 1.png", Body=encode(scene_pixels()),
+                          Metadata={"prompts": quote("dog,狗")})
+            deadline = time.monotonic() + 60
+            doc = None
+            while time.monotonic() < deadline and doc is None:
+                try:
+                    doc = json.loads(s3.get_object(Bucket="images", Key="results/photo 1.png.json")["Body"].read())
+                except s3.exceptions.NoSuchKey:
+                    time.sleep(0.3)
+            assert doc is not None, server.logs()[-3000:]
+            assert [(r["prompt"], r["model_prompt"]) for r in doc["results"]] == [("dog", "dog"), ("狗", "dog")]
+            assert s3.head_object(Bucket="images", Key="results/photo 1.png.overlay.png")["ContentLength"] > 0
+            time.sleep(2)  # let the store deliver the events for our own outputs, which must be ignored
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="images")["Contents"]]
+            assert sorted(keys) == ["inputs/photo 1.png", "results/photo 1.png.json", "results/photo 1.png.overlay.png"]
+            assert httpx.get(server.url + "/healthz").status_code == 200
+            logs = server.logs()
+            assert '"route": "/v1/events"' in logs and "processed:inputs/photo 1.png" in logs
