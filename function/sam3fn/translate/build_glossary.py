@@ -1,0 +1,143 @@
+"""Build the packaged zh->en glossary from the RAM tag lists.
+
+Source: `ram/data/ram_tag_list.txt` and `ram/data/ram_tag_list_chinese.txt` of xinyu1205/recognize-anything
+(Recognize Anything Model), Apache License 2.0: 4,584 line-aligned visual tags, English and Chinese.
+
+    python -m sam3fn.translate.build_glossary --ram-dir DIR --out function/sam3fn/translate/data/glossary_zh_en.tsv
+
+Cleaning, in order: whitespace and parenthesised notes are stripped; for "甲/乙" only 甲 is kept (what
+follows the slash are other senses of an ambiguous English tag, e.g. 胡同/球道 = alley / bowling alley);
+both sides are lowercased; keys with no Chinese characters go (English prompts are never translated); keys
+in DROPPED go; a key that RAM maps to several English tags keeps the first unless OVERRIDES decides;
+finally OVERRIDES replaces loose mappings and adds common words RAM lacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+# Hand-chosen English for Chinese keys RAM maps loosely or to several tags (the common noun a person
+# would type, as in COCO/LVIS), and common object words RAM lacks.
+OVERRIDES: dict[str, str] = {
+    # one Chinese key, several RAM tags
+    "表演": "performance", "胶带": "tape", "机场": "airport", "飞行员": "pilot", "秃鹰": "vulture",
+    "扩音器": "megaphone", "短袜": "sock", "设备": "equipment", "通道": "passage", "车展": "car show",
+    "汽车模型": "model car", "栏杆": "railing", "烧烤架": "grill", "手推车": "cart", "浴室": "bathroom",
+    "集市": "market", "床单": "bed sheet", "钻头": "drill bit", "乌鸦": "crow", "窗帘": "curtain",
+    "闪光": "flash", "花": "flower", "浮标": "buoy", "门闩": "latch", "广播": "radio",
+    "巧克力蛋糕": "chocolate cake", "昆虫": "insect", "牛": "cow", "兔子": "rabbit", "公交车站": "bus stop",
+    "小屋": "hut", "摄像机": "video camera", "帽子": "hat", "斗篷": "cloak", "后视镜": "rearview mirror",
+    "容器": "container", "美洲狮": "mountain lion", "教堂": "church", "房间": "room",
+    "圣诞装饰": "christmas ornament", "玉米": "corn", "贝壳": "shell", "建筑工人": "construction worker",
+    "燕麦片": "oatmeal", "走廊": "hallway", "院子": "yard", "厕所": "restroom", "十字路口": "intersection",
+    "龙卷风": "tornado", "装饰": "decoration", "桌面": "tabletop", "杂志": "magazine", "餐厅": "restaurant",
+    "自动售货机": "vending machine", "狗窝": "dog house", "住宅": "house", "皮鞋": "leather shoe",
+    "水滴": "water drop", "泡芙": "cream puff", "晚上": "night", "毛巾": "towel", "一餐": "meal",
+    "浅滩": "shoal", "队列": "queue", "卡车": "truck", "星云": "nebula", "发型": "hairstyle",
+    "发夹": "hairpin", "放大镜": "magnifying glass", "别墅": "villa", "室内设计": "interior design",
+    "骑马": "horse riding", "混合物": "mixture", "溜冰场": "skating rink", "溜冰鞋": "roller skates",
+    "平板电脑": "tablet", "帝王蟹": "king crab", "珠宝": "jewelry", "腿": "leg", "洗衣房": "laundry room",
+    "窗台": "window sill", "安全带": "seat belt", "标志": "sign", "冲浪板": "surfboard", "雨衣": "raincoat",
+    "野鸭": "mallard", "橘子": "tangerine", "大厦": "building", "沼泽": "swamp", "摩托车": "motorcycle",
+    "霓虹灯": "neon light", "包": "bag", "警车": "police car", "储藏室": "storage room", "纸巾": "tissue",
+    "停车标志": "stop sign", "相框": "picture frame", "钳子": "pliers", "袋": "bag", "雷": "thunder",
+    "倒影": "reflection", "橄榄球": "rugby ball", "剪刀": "scissors", "勺子": "spoon", "楼梯": "stairs",
+    "搅拌器": "whisk", "t恤": "t-shirt", "乌龟": "turtle", "洗衣机": "washing machine", "拉链": "zipper",
+    "衣服": "clothes", "炸薯条": "french fries", "人行道": "sidewalk", "蝴蝶结": "bow", "厨师": "chef",
+    # loose single mappings
+    "汽车": "car", "手机": "phone", "鞋子": "shoe", "泰迪熊": "teddy bear", "餐桌": "dining table",
+    "公鸡": "rooster", "老鼠": "mouse", "墨镜": "sunglasses", "口罩": "face mask", "书包": "school bag",
+    "雨伞": "umbrella", "马桶": "toilet",
+    # common words RAM lacks
+    "夹克": "jacket", "小孩": "child", "瓶子": "bottle", "巴士": "bus", "狗狗": "dog", "猫咪": "cat",
+    "小狗": "puppy", "小猫": "kitten", "裙子": "skirt", "人们": "people", "男子": "man", "女子": "woman",
+    "老人": "elderly person", "宝宝": "baby", "桌": "table", "轿车": "car", "小汽车": "car",
+    "电视机": "television", "杯": "cup", "叉子": "fork", "刀": "knife", "钟": "clock", "交通灯": "traffic light",
+    "消防栓": "fire hydrant", "长椅": "bench", "手提箱": "suitcase", "行李箱": "suitcase",
+    "葡萄酒杯": "wine glass", "盆栽": "potted plant", "盆栽植物": "potted plant", "书本": "book",
+    "绵羊": "sheep", "建筑物": "building", "房屋": "house", "楼": "building", "街道": "street",
+    "树木": "tree", "草地": "lawn", "湖": "lake", "海": "sea", "球员": "player", "运动鞋": "sneaker",
+    "袜子": "sock", "钱包": "wallet", "单车": "bicycle", "照相机": "camera", "显示器": "monitor",
+    "垃圾桶": "trash can", "箱子": "box", "柜子": "cabinet", "毯子": "blanket", "塑料袋": "plastic bag",
+    "滑雪者": "skier", "消防员": "firefighter", "老年人": "elderly person", "船只": "boat",
+    "停车计时器": "parking meter",
+}  # fmt: skip
+
+# Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
+DROPPED: frozenset[str] = frozenset(
+    "帮助 外观 集会 连接 锦标赛 追逐 比赛 控制 课程 黑暗 发光 改造 操作 救援 旅行 安全 出售 站 洗 "
+    "背后 击打 接连猛打 鞠躬 卷 握着 检查 鼓励 一本 装修 外壳 隐藏 倾斜 隐约显现 开阔的 栖息 玩 指 "
+    "拳头猛击 水沟 骑 坐 拍 说话 眼泪 戏法 添加 调整 行动 活动 冒险".split()
+)
+
+_NOTE = re.compile(r"[（(][^）)]*[）)]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+HEADER = """\
+# zh -> en glossary of visual object words for sam3fn prompt translation.
+# Derived from the RAM tag lists (ram/data/ram_tag_list.txt, ram/data/ram_tag_list_chinese.txt) of
+# https://github.com/xinyu1205/recognize-anything, Apache License 2.0, cleaned with a hand-written
+# override table. Generated by: python -m sam3fn.translate.build_glossary (do not edit by hand).
+# Format: chinese<TAB>english, one entry per line.
+"""
+
+
+def read_ram_pairs(ram_dir: Path) -> list[tuple[str, str]]:
+    """Line-aligned (chinese, english) pairs; fails if the two lists do not align."""
+    english = (ram_dir / "ram_tag_list.txt").read_text(encoding="utf-8").splitlines()
+    chinese = (ram_dir / "ram_tag_list_chinese.txt").read_text(encoding="utf-8").splitlines()
+    while chinese and not chinese[-1].strip():
+        chinese.pop()
+    while english and not english[-1].strip():
+        english.pop()
+    if len(chinese) != len(english):
+        raise ValueError(f"RAM lists differ in length: {len(chinese)} Chinese vs {len(english)} English tags")
+    return list(zip(chinese, english))
+
+
+def clean_key(chinese: str) -> str:
+    return _NOTE.sub("", chinese).split("/")[0].strip().lower()  # lookups lowercase latin letters too
+
+
+def check_dropped(pairs: list[tuple[str, str]]) -> None:
+    """A typo in DROPPED would silently keep the entry it meant to remove."""
+    unknown = DROPPED - {clean_key(chinese) for chinese, _ in pairs}
+    if unknown:
+        raise ValueError(f"DROPPED names keys that are not in the RAM lists: {sorted(unknown)}")
+
+
+def build(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    glossary: dict[str, str] = {}
+    for chinese, english in pairs:
+        key, value = clean_key(chinese), " ".join(english.split()).lower()
+        if not key or not value or not _CJK.search(key) or key in DROPPED:
+            continue
+        glossary.setdefault(key, value)  # first RAM tag wins unless OVERRIDES decides
+    glossary.update(OVERRIDES)
+    return dict(sorted(glossary.items()))
+
+
+def write(glossary: dict[str, str], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}\t{value}\n" for key, value in glossary.items()]
+    out.write_text(HEADER + "".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ram-dir", type=Path, required=True, help="folder with the two RAM tag lists")
+    parser.add_argument("--out", type=Path, required=True, help="TSV file to write")
+    args = parser.parse_args(argv)
+    pairs = read_ram_pairs(args.ram_dir)
+    check_dropped(pairs)
+    glossary = build(pairs)
+    write(glossary, args.out)
+    print(f"wrote {len(glossary)} entries to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""`sam3fn translate TEXT...`: print how each prompt would reach the model."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .translation import TranslationUnavailable
+from .translator import Translator
+
+
+def run(texts: list[str], translator: Translator, out: TextIO = sys.stdout) -> int:
+    """One line per text: `source<TAB>english<TAB>method`, or `source<TAB>-<TAB>unavailable: reason`.
+
+    Returns 1 if any text could not be translated, else 0.
+    """
+    status = 0
+    for text in texts:
+        try:
+            result = translator.translate(text)
+        except TranslationUnavailable as exc:
+            out.write(f"{_one_line(text)}\t-\tunavailable: {_one_line(str(exc))}\n")
+            status = 1
+            continue
+        out.write(f"{_one_line(result.source)}\t{result.english}\t{result.method}\n")
+    return status
+
+
+def _one_line(text: str) -> str:
+    """Tabs and newlines inside a field would break the columns."""
+    return " ".join(text.replace("\t", " ").splitlines())

@@ -1,0 +1,83 @@
+"""Translator: English passes through, Chinese goes glossary/rules first, then Argos, never to the model as is."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .argos import ArgosBackend
+from .cache import LruCache
+from .glossary import Glossary
+from .phrases import PhraseRules
+from .text import clean_source, collapse, contains_cjk, noun_phrase
+from .translation import Translation, TranslationUnavailable
+
+# Where an Argos package is unpacked when no argos_home is given: the temp dir is writable even in
+# containers whose home directory is not.
+DEFAULT_ARGOS_HOME = Path(tempfile.gettempdir()) / "sam3fn-argos"
+
+
+class Translator:
+    def __init__(
+        self,
+        glossary_path: Path | None = None,
+        argos_model: Path | None = None,
+        argos_home: Path | None = None,
+        cache_size: int = 4096,
+    ):
+        """`glossary_path` None = the packaged glossary; `argos_model` None = glossary and rules only."""
+        self.glossary = Glossary.load(glossary_path)
+        self._rules = PhraseRules(self.glossary)
+        home = DEFAULT_ARGOS_HOME if argos_home is None else Path(argos_home)
+        self._argos = None if argos_model is None else ArgosBackend(Path(argos_model), home)
+        self._cache: LruCache[Translation] = LruCache(cache_size)
+
+    @property
+    def argos_available(self) -> bool:
+        return self._argos is not None and self._argos.available
+
+    def warm_up(self) -> None:
+        """Install and load the Argos package now, so the first Chinese prompt is not the slow one."""
+        if self._argos is not None:
+            self._argos.load()
+
+    def translate(self, text: str) -> Translation:
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        result = self._translate(text)
+        self._cache.put(text, result)
+        return result
+
+    def describe(self) -> dict:
+        return {
+            "glossary": {"entries": len(self.glossary), "source": self.glossary.source},
+            "argos": None if self._argos is None else self._argos.describe(),
+            "cache": self._cache.stats(),
+        }
+
+    def _translate(self, text: str) -> Translation:
+        if not contains_cjk(text):
+            return Translation(text, collapse(text).lower(), "none")
+        source = clean_source(text)
+        if not contains_cjk(source):  # only full-width latin or CJK punctuation around English
+            return Translation(text, source, "none")
+        english = self._rules.translate(source)
+        method = "glossary"
+        if english is None:
+            english, method = self._argos_translate(text, source), "argos"
+        english = noun_phrase(english)
+        if not english or contains_cjk(english):
+            raise TranslationUnavailable(
+                f"{method} translated {text!r} to {english!r}, which is empty or still holds CJK text; "
+                "Chinese text is never sent to the model"
+            )
+        return Translation(text, english, method)
+
+    def _argos_translate(self, text: str, source: str) -> str:
+        if self._argos is None:
+            raise TranslationUnavailable(
+                f"cannot translate {text!r}: the glossary does not cover it and no Argos zh->en model is configured; "
+                "set argos_model (SAM3FN_ARGOS_MODEL, --argos-model) to a translate-zh_en .argosmodel file"
+            )
+        return self._argos.translate(source)
