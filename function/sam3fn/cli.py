@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="smooth edges, fill holes, drop specks: level 0..1 (0.5 if given without a value)")
     seg.add_argument("--non-overlapping", action="store_true", help="give each pixel to its best instance")
     seg.add_argument("--polygons", action="store_true", help="add polygons to the JSON")
+    seg.add_argument("--argos-model", type=Path, help=f"a translate-zh_en .argosmodel (env {env_name('argos_model')})")
     seg.add_argument("--device", help="auto | cpu | cuda")
     seg.add_argument("--precision", help="auto | fp32 | fp16 | bf16")
     seg.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
@@ -72,18 +73,23 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from .core.images import decode_image
     from .core.loader import load_model
     from .core.overlay import overlay_png
-    from .core.segmenter import Prompt, Segmenter, SegmentOptions
+    from .core.segmenter import Segmenter, SegmentOptions
+    from .pipeline import Pipeline
+    from .translate import Translator
 
-    settings = load_settings(model_dir=args.model_dir, device=args.device, precision=args.precision)
+    settings = load_settings(model_dir=args.model_dir, device=args.device, precision=args.precision,
+                             argos_model=args.argos_model)
     options = SegmentOptions(threshold=args.threshold, mask_threshold=args.mask_threshold, refine=args.refine,
                              non_overlapping=args.non_overlapping, polygons=args.polygons)
     try:
         data = args.image.read_bytes()
     except OSError as exc:
         raise Sam3fnError(f"cannot read {args.image}: {exc.strerror}", code="image_unreadable") from None
-    image = decode_image(data, settings.max_pixels)
+    decode_image(data, settings.max_pixels)  # bad images fail before the model loads
+    translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
     segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision))
-    result = segmenter.run(image, [Prompt.plain(p) for p in args.prompt], options)
+    pipeline = Pipeline(segmenter, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
+    image, result = pipeline.segment_bytes(data, pipeline.prompts(args.prompt), options)
 
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.image.stem

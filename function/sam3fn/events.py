@@ -68,24 +68,25 @@ def _from_s3_records(records: list, dialect: str) -> list[ObjectEvent]:
 
 
 def _from_seaweed(body: dict) -> list[ObjectEvent]:
+    """`{"event_type", "key": "/buckets/<bucket>/<key>" (not URL-encoded), "message": {new_entry, old_entry}}`."""
     message = body.get("message") or {}
     new, old = message.get("new_entry"), message.get("old_entry")
-    path = body.get("key") or ""
     entry = new or old or {}
-    if entry.get("is_directory"):
-        return []
-    if new and message.get("new_parent_path"):
-        path = message["new_parent_path"].rstrip("/") + "/" + new["name"]
-    if not path.startswith(SEAWEED_BUCKETS_ROOT):
-        return []  # filer files outside the S3 buckets root are not objects
+    path = body.get("key") or ""
+    if entry.get("is_directory") or not path.startswith(SEAWEED_BUCKETS_ROOT):
+        return []  # folders, and filer files outside the S3 buckets root, are not objects
     bucket, _, key = path[len(SEAWEED_BUCKETS_ROOT):].partition("/")
-    if not key:
-        return []
-    kind = CREATED if new else REMOVED
+    if not key or key.startswith(".uploads/"):
+        return []  # multipart parts in flight
+    event_type = body.get("event_type") or ("create" if new and not old else "update" if new else "delete")
+    kind = CREATED if event_type in ("create", "update") else REMOVED if event_type == "delete" else OTHER
     extended = {k: _b64_text(v) for k, v in (entry.get("extended") or {}).items()}
+    etag = extended.pop("Seaweed-X-Amz-ETag", None)
     md5 = (entry.get("attributes") or {}).get("md5")
-    etag = base64.b64decode(md5).hex() if md5 else None
-    return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect="seaweedfs", etag=etag, metadata=_user_metadata(extended))]
+    if etag is None and md5:
+        etag = base64.b64decode(md5).hex()
+    meta = {k: v for k, v in extended.items() if k.lower().startswith("x-amz-meta-")}
+    return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect="seaweedfs", etag=etag, metadata=_user_metadata(meta))]
 
 
 def _b64_text(value) -> str:

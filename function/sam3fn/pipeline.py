@@ -39,13 +39,13 @@ class Pipeline:
             raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
         from .translate import TranslationUnavailable, contains_cjk
 
-        if not contains_cjk(text):
-            return Prompt.plain(text)
         if self.translator is None:
-            raise TranslationRequired(f"prompt {text!r} is Chinese and no translator is configured; "
-                                      "set SAM3FN_ARGOS_MODEL or send English")
+            if contains_cjk(text):
+                raise TranslationRequired(f"prompt {text!r} is Chinese and no translator is configured; "
+                                          "set SAM3FN_ARGOS_MODEL or send English")
+            return Prompt.plain(text)
         try:
-            t = self.translator.translate(text)
+            t = self.translator.translate(text)  # English too: it comes back normalised, method "none"
         except TranslationUnavailable as exc:
             raise TranslationRequired(str(exc)) from None
         return Prompt(sent=text, model=t.english, translation=t.method)

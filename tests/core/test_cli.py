@@ -107,3 +107,19 @@ def test_bad_setting_names_the_environment_variable(tiny_model_dir, tmp_path):
     proc = subprocess.run([SAM3FN, "segment", str(image), "-p", "dog", "--model-dir", str(tiny_model_dir)],
                           capture_output=True, text=True, env={"SAM3FN_MAX_PIXELS": "lots", "PATH": "/usr/bin"})
     assert proc.returncode != 0 and "SAM3FN_MAX_PIXELS" in proc.stderr
+
+
+def test_chinese_prompts_are_translated_before_the_model_sees_them(tiny_model_dir, tmp_path):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    proc = run("segment", image, "-p", "狗", "-p", "穿蓝色夹克的人", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("狗\t-> dog\t")
+    assert proc.stdout.splitlines()[1].startswith("穿蓝色夹克的人\t-> person wearing blue jacket\t")
+
+
+def test_translate_command_prints_english_and_method(tmp_path):
+    proc = run("translate", "狗", "Red Car", "蓝莓飞船", cwd=tmp_path)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "狗\tdog\tglossary" and lines[1] == "Red Car\tred car\tnone"
+    assert lines[2].startswith("蓝莓飞船\t-\tunavailable") and proc.returncode == 1

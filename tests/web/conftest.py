@@ -24,14 +24,14 @@ def wait_ready(client, timeout: float = 120.0) -> None:
 
 
 @pytest.fixture
-def make_client(tmp_path, tiny_model_dir):
+def make_client(tmp_path, tiny_model_dir, argos_home):
     """Build a ready test client; keyword arguments override Settings fields."""
     opened = []
 
     def make(ready: bool = True, **overrides) -> TestClient:
         (tmp_path / "images").mkdir(exist_ok=True)
         fields = dict(model_dir=tiny_model_dir, device="cpu", image_root=tmp_path / "images",
-                      results_dir=tmp_path / "results", argos_home=tmp_path / "argos")
+                      results_dir=tmp_path / "results", argos_home=argos_home)
         fields.update(overrides)
         client = TestClient(create_app(Settings(**fields), configure_logs=False), raise_server_exceptions=False)
         client.__enter__()

@@ -54,6 +54,22 @@ def test_cloudevents_structured_mode_with_gcs_object_data():
     assert event.metadata == {"prompts": "dog"} and event.dialect == "cloudevents-structured"
 
 
+def test_seaweedfs_filer_webhook_create_update_delete():
+    [created] = parse_events({}, load("seaweedfs_create.json"))
+    assert (created.bucket, created.key, created.kind, created.dialect) == ("images", "inputs/photo 1.jpg", CREATED,
+                                                                            "seaweedfs")
+    assert created.metadata == {"prompts": "dog,cat"} and created.etag == "5a1a6a7a1c9c4258fb00469da85c309e"
+    assert parse_events({}, load("seaweedfs_update.json"))[0].kind == CREATED  # an overwrite is new content
+    [deleted] = parse_events({}, load("seaweedfs_delete.json"))
+    assert deleted.kind == REMOVED and deleted.key == "inputs/狗.jpg"
+
+
+def test_seaweedfs_folder_events_are_not_objects():
+    folder = {"event_type": "create", "key": "/buckets/images/inputs",
+              "message": {"new_entry": {"name": "inputs", "is_directory": True}}}
+    assert parse_events({}, json.dumps(folder).encode()) == []
+
+
 def test_removals_are_recognised():
     doc = json.loads(load("aws_s3_put.json"))
     doc["Records"][0]["eventName"] = "ObjectRemoved:Delete"

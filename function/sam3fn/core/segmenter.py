@@ -41,7 +41,8 @@ class Prompt:
 
     @classmethod
     def plain(cls, text: str) -> "Prompt":
-        return cls(sent=text, model=" ".join(text.split()))
+        """An English prompt, whitespace and case normalised (CLIP's tokenizer lowercases anyway)."""
+        return cls(sent=text, model=" ".join(text.split()).lower())
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,8 @@ async def events(request: Request) -> EventsResponse:
 
 async def _process(rt: Runtime, job: Job):
     try:
-        inferred = await rt.worker.submit(rt.processor.infer, job)
+        # Events wait for the worker instead of being refused: SeaweedFS, for one, never redelivers.
+        inferred = await rt.worker.submit(rt.processor.infer, job, wait=True)
     except BaseException:
         rt.processor.release((job.event.bucket, job.event.key, job.etag))
         raise

@@ -25,8 +25,10 @@ class InferenceWorker:
         self.pending = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
 
-    async def submit(self, fn: Callable[..., T], *args) -> T:
-        if self.pending >= self.capacity:
+    async def submit(self, fn: Callable[..., T], *args, wait: bool = False) -> T:
+        """Run `fn(*args)` on the worker. Over capacity: raise Overloaded, unless `wait` (bucket events,
+        whose producers may not redeliver a refused event) queues it anyway."""
+        if self.pending >= self.capacity and not wait:
             raise Overloaded(f"the server is busy ({self.pending} requests in flight); retry shortly")
         self.pending += 1
         try:

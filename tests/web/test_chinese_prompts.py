@@ -1,0 +1,62 @@
+"""Chinese prompts through the HTTP API, offline: the response shows what the model was asked, and how."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from support.images import encode, scene_pixels
+from support.offline import offline
+
+IMAGE = {"base64": base64.b64encode(encode(scene_pixels())).decode()}
+
+
+@pytest.fixture
+def zh_client(make_client, tiny_argos_model):
+    return make_client(argos_model=tiny_argos_model)
+
+
+def results_of(client, prompts):
+    r = client.post("/v1/segment", json={"image": IMAGE, "prompts": prompts})
+    assert r.status_code == 200, r.text
+    return [(x["prompt"], x["model_prompt"], x["translation"]) for x in r.json()["results"]]
+
+
+def test_segment_translates_chinese_and_shows_the_english_offline(zh_client):
+    with offline() as guard:
+        got = results_of(zh_client, ["穿蓝色夹克的人", "狗", "Red  Car", "蓝莓飞船"])
+    assert got == [("穿蓝色夹克的人", "person wearing blue jacket", "glossary"), ("狗", "dog", "glossary"),
+                   ("Red  Car", "red car", "none"), ("蓝莓飞船", "blueberry spaceship", "argos")]
+    assert guard.attempts == []
+
+
+def test_multipart_chinese_prompts(zh_client):
+    with offline() as guard:
+        r = zh_client.post("/v1/segment", files={"image": ("a.png", encode(scene_pixels()), "image/png")},
+                           data={"prompts": ["狗", "彩虹色的章鱼"]})
+    assert [x["model_prompt"] for x in r.json()["results"]] == ["dog", "rainbow octopus"]
+    assert guard.attempts == []
+
+
+def test_predict_translates_too(zh_client, tmp_path):
+    (tmp_path / "images" / "p.png").write_bytes(encode(scene_pixels()))
+    with offline() as guard:
+        r = zh_client.post("/api/predict", json={"prompt": "穿蓝色夹克的人", "image_path": "p.png"})
+    body = r.json()
+    assert (body["prompt"], body["model_prompt"], body["translation"]) == (
+        "穿蓝色夹克的人", "person wearing blue jacket", "glossary")
+    assert guard.attempts == []
+
+
+def test_chinese_with_no_translator_for_it_is_422_and_never_reaches_the_model(client):
+    # No Argos package configured; the glossary cannot cover this phrase.
+    r = client.post("/v1/segment", json={"image": IMAGE, "prompts": ["dog", "蓝莓飞船"]})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "translation_unavailable" and "SAM3FN_ARGOS_MODEL" in err["message"]
+
+
+def test_info_describes_the_translator(zh_client):
+    translation = zh_client.get("/v1/info").json()["translation"]
+    assert translation and "glossary" in str(translation).lower()
