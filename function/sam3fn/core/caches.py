@@ -1,4 +1,4 @@
-"""A small thread-safe LRU with hit/miss counters (image features, prompt features)."""
+"""A small thread-safe LRU with hit/miss counters (image features, prompt features, translations)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ V = TypeVar("V")
 
 class LruCache(Generic[V]):
     def __init__(self, capacity: int) -> None:
+        if capacity < 0:
+            raise ValueError(f"cache capacity must be >= 0, got {capacity}")
         self.capacity = capacity
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
@@ -38,3 +40,7 @@ class LruCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"size": len(self._items), "capacity": self.capacity, "hits": self.hits, "misses": self.misses}

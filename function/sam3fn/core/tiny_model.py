@@ -86,7 +86,9 @@ def _spread_scores(model) -> None:
 def write_tiny_model(dest: Path | str, seed: int = 0) -> Path:
     """Write config, safetensors, tokenizer and processor files of a tiny random SAM 3 to `dest`."""
     from transformers import Sam3Model
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a "Writing model shards" bar is noise in server logs and CLI output
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     tokenizer = build_clip_tokenizer()

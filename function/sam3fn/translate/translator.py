@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .argos import ArgosBackend
-from .cache import LruCache
+from ..core.caches import LruCache
 from .glossary import Glossary
 from .phrases import PhraseRules
 from .text import clean_source, collapse, contains_cjk, noun_phrase
