@@ -49,3 +49,25 @@ def test_over_capacity_answers_503_with_retry_after(make_client):
         assert r.headers["retry-after"] == "1"
     finally:
         release.set()
+
+
+def test_cors_is_off_unless_origins_are_configured(make_client):
+    closed = make_client()
+    r = closed.options("/v1/segment", headers={"Origin": "https://labeler.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in r.headers
+    opened = make_client(cors_origins=["https://labeler.example"])
+    r = opened.options("/v1/segment", headers={"Origin": "https://labeler.example", "Access-Control-Request-Method": "POST"})
+    assert r.headers["access-control-allow-origin"] == "https://labeler.example"
+
+
+def test_one_log_line_per_request_with_id_route_status_timings_and_no_secrets(make_client, caplog):
+    client = make_client(api_key="s3cret-key")
+    with caplog.at_level("INFO", logger="sam3fn.access"):
+        r = client.post("/v1/segment", json=PAYLOAD, headers={"Authorization": "Bearer s3cret-key"})
+    [record] = [rec for rec in caplog.records if rec.name == "sam3fn.access"]
+    assert record.request_id == r.headers["x-request-id"] and record.route == "/v1/segment" and record.status == 200
+    assert record.timings["image_encode_ms"] >= 0
+    from sam3fn.web.observability import JsonFormatter
+
+    line = JsonFormatter().format(record)
+    assert "s3cret-key" not in line and PAYLOAD["image"]["base64"][:40] not in line
