@@ -154,11 +154,12 @@ class LocalStore:
         return path
 
     def head(self, ref: ObjectRef) -> ObjectInfo | None:
-        meta = self._path(ref).with_name(self._path(ref).name + ".meta.json")
-        if not self._path(ref).is_file():
+        path = self._path(ref)
+        if not path.is_file():
             return None
+        meta = path.with_name(path.name + ".meta.json")
         metadata = json.loads(meta.read_text()) if meta.is_file() else {}
-        return ObjectInfo(etag="", size=self._path(ref).stat().st_size, metadata=metadata)
+        return ObjectInfo(etag="", size=path.stat().st_size, metadata=metadata)
 
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 from pycocotools import mask as coco_mask
 
-from sam3fn.core.encodings import decode_rle, encode_rle, mask_to_png, mask_to_polygons, union_rle
+from sam3fn.core.encodings import decode_rle, encode_rle, mask_to_png, mask_to_polygons, merge_rles, union_rle
 
 mask_stacks = st.tuples(st.integers(1, 4), st.integers(1, 40), st.integers(1, 40)).flatmap(
     lambda shape: arrays(np.bool_, shape)
@@ -35,6 +35,13 @@ def test_rle_is_byte_identical_to_pycocotools_and_round_trips(masks):
 def test_union_rle_covers_exactly_the_union(masks):
     union = decode_rle(union_rle(masks, *masks.shape[1:]))
     np.testing.assert_array_equal(union, masks.any(axis=0))
+
+
+@settings(max_examples=50, deadline=None)
+@given(mask_stacks)
+def test_merging_rles_equals_encoding_the_union(masks):
+    merged = merge_rles(encode_rle(masks), *masks.shape[1:])
+    assert merged == union_rle(masks, *masks.shape[1:])
 
 
 def test_union_of_nothing_is_an_empty_mask_of_the_image_size():

@@ -32,6 +32,14 @@ def decode_rle(rle: Rle | dict) -> np.ndarray:
     return coco_mask.decode(obj).astype(bool)
 
 
+def merge_rles(rles: list[Rle], height: int, width: int) -> Rle:
+    """The union of already-encoded masks, merged in RLE form by pycocotools (no decoding)."""
+    if not rles:
+        return union_rle(np.zeros((0, height, width), bool), height, width)
+    merged = coco_mask.merge([{"size": r.size, "counts": r.counts.encode("ascii")} for r in rles], intersect=False)
+    return Rle(size=[int(s) for s in merged["size"]], counts=merged["counts"].decode("ascii"))
+
+
 def union_rle(masks: np.ndarray, height: int, width: int) -> Rle:
     """The union of (N, H, W) masks as one RLE (an empty mask when N == 0)."""
     union = masks.any(axis=0) if len(masks) else np.zeros((height, width), dtype=bool)

@@ -14,12 +14,12 @@ from litestar.params import Body
 from litestar.datastructures import UploadFile
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..core.encodings import mask_to_png, union_rle, decode_rle
+from ..core.encodings import decode_rle, mask_to_png, merge_rles
 from ..core.errors import InputError
 from ..core.overlay import overlay_png
 from ..core.segmenter import SegmentOptions
 from ..events import parse_events
-from ..storage import BucketNotAllowed, ObjectRef
+from ..storage import ObjectRef
 from ..triggers import Job
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
@@ -150,11 +150,8 @@ def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
     options = SegmentOptions(threshold=req.threshold, refine=0.5 if req.refine_edges else 0.0)
     prompts = rt.pipeline.prompts([req.prompt])
     _, result = rt.pipeline.segment_bytes(data, prompts, options)
-    masks = [decode_rle(i.mask) for i in result.results[0].instances]
-    import numpy as np
-
-    stack = np.stack(masks) if masks else np.zeros((0, result.image.height, result.image.width), bool)
-    return result, union_rle(stack, result.image.height, result.image.width)
+    rles = [i.mask for i in result.results[0].instances]
+    return result, merge_rles(rles, result.image.height, result.image.width)
 
 
 @post("/api/predict", guards=[api_key_guard], status_code=200, tags=["segment"])
@@ -218,4 +215,3 @@ async def _process(rt: Runtime, job: Job):
 
 
 ROUTES = [healthz, readyz, info, metrics, segment, predict, events]
-__all__ = ["ROUTES", "BucketNotAllowed"]
