@@ -45,13 +45,42 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return precision
 
 
-def load_model(model_dir: Path | str, device: str = "auto", precision: str = "auto") -> LoadedModel:
-    """Check `model_dir`, then load weights, tokenizer and preprocessing settings from it, offline."""
+BACKENDS = ("auto", "tensorrt", "aoti", "eager")
+
+
+def _aot_engine(backend: str, engine_dir: Path | None, dev: torch.device, prec: str):
+    """The first ahead-of-time engine that fits this host, or None (each refusal logged with its reason)."""
+    if engine_dir is None or backend == "eager":
+        return None
+    from .aot_engine import AotiEngine, EngineUnusable, check_manifest
+
+    for candidate in (("tensorrt", "aoti") if backend == "auto" else (backend,)):
+        try:
+            if candidate == "tensorrt":
+                from .trt_engine import TensorRTEngine  # imports tensorrt: absent on most hosts
+
+                manifest = check_manifest(Path(engine_dir) / "tensorrt", "tensorrt", dev, prec)
+                return TensorRTEngine(Path(engine_dir) / "tensorrt", dev, PRECISIONS[prec], manifest)
+            manifest = check_manifest(Path(engine_dir) / "aoti", "aoti", dev, prec)
+            return AotiEngine(Path(engine_dir) / "aoti", dev, PRECISIONS[prec], manifest)
+        except (EngineUnusable, ImportError, RuntimeError) as exc:
+            log.warning("backend %s not used, falling back: %s", candidate, exc)
+    return None
+
+
+def load_model(model_dir: Path | str, device: str = "auto", precision: str = "auto", backend: str = "auto",
+               engine_dir: Path | None = None) -> LoadedModel:
+    """Check `model_dir`, then load weights, tokenizer and preprocessing settings from it, offline.
+
+    `backend` auto tries TensorRT, then AOTInductor engines under `engine_dir`, then eager transformers.
+    """
+    if backend not in BACKENDS:
+        raise ModelDirError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     # Belt and braces: even a mistyped path must never turn into a hub lookup.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     checked = check_model_dir(model_dir)
-    from transformers import AutoTokenizer, Sam3Model
+    from transformers import AutoTokenizer, Sam3Config, Sam3Model
     from transformers.utils import logging as hf_logging
 
     from .engine import EagerEngine
@@ -60,14 +89,14 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
     try:
-        model = Sam3Model.from_pretrained(checked.path, dtype=PRECISIONS[prec], local_files_only=True)
+        config = Sam3Config.from_pretrained(checked.path, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(checked.path, local_files_only=True)
+        engine = _aot_engine(backend, engine_dir, dev, prec)
+        if engine is None:  # the weights are baked into compiled engines; load them only for eager
+            model = Sam3Model.from_pretrained(checked.path, dtype=PRECISIONS[prec], local_files_only=True)
+            engine = EagerEngine(model.to(dev).eval(), dev, PRECISIONS[prec])
     except (OSError, ValueError) as exc:
         raise ModelDirError(f"could not load the model from {checked.path}: {exc}") from exc
-    model = model.to(dev).eval()
-    spec = PreprocessSpec.from_settings(read_processor_settings(checked.path), model.config.vision_config.image_size)
-    log.info("loaded %s on %s in %s", checked.label, dev, prec)
-    return LoadedModel(
-        engine=EagerEngine(model, dev, PRECISIONS[prec]), tokenizer=tokenizer, spec=spec,
-        model_dir=checked, device=dev, precision=prec,
-    )
+    spec = PreprocessSpec.from_settings(read_processor_settings(checked.path), config.vision_config.image_size)
+    log.info("loaded %s on %s in %s with the %s backend", checked.label, dev, prec, engine.backend)
+    return LoadedModel(engine=engine, tokenizer=tokenizer, spec=spec, model_dir=checked, device=dev, precision=prec)

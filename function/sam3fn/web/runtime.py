@@ -87,7 +87,7 @@ class Runtime:
 
         s = self.settings
         self.model_dir = self._model_dir()
-        model = load_model(self.model_dir, s.device, s.precision)
+        model = load_model(self.model_dir, s.device, s.precision, s.backend, s.engine_dir)
         segmenter = Segmenter(model, image_cache=s.image_cache, text_cache=s.text_cache)
         self.metrics.watch_caches(image=segmenter.image_cache, text=segmenter.text_cache)
         self.translator = self._translator()

@@ -1,0 +1,31 @@
+"""python -m engine_build --weights DIR --out DIR --backend aoti|tensorrt --precision fp32|fp16|bf16"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine_build", description=__doc__)
+    parser.add_argument("--weights", type=Path, required=True, help="SAM 3 model directory (Hugging Face layout)")
+    parser.add_argument("--out", type=Path, required=True, help="engine directory; the backend's folder goes inside")
+    parser.add_argument("--backend", choices=["aoti", "tensorrt"], required=True)
+    parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp16")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    args = parser.parse_args(argv)
+    from sam3fn.core.errors import Sam3fnError
+
+    from .build import ParityFailure, build
+
+    try:
+        build(args.weights, args.out / args.backend, args.backend, args.precision, args.device)
+    except (ParityFailure, Sam3fnError, ImportError) as exc:
+        print(f"engine build failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

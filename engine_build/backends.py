@@ -1,0 +1,62 @@
+"""Compile an exported stage, and load the result back, per backend.
+
+aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs; on CPUs autotuning only costs
+build time) -> a .pt2 loaded by `torch._inductor.aoti_load_package`.
+tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
+dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`. Softmax and layer-norm
+accumulate in fp32 (TensorRT's fp16 fused attention broke accuracy elsewhere), hence
+`use_fp32_acc=True` with explicit typing for half precision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+
+def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch.device) -> Path:
+    options = {"max_autotune": True} if device.type == "cuda" else {}
+    path = torch._inductor.aoti_compile_and_package(program, package_path=str(out), inductor_configs=options)
+    return Path(path)
+
+
+def load_aoti(path: Path, device: torch.device):
+    index = device.index if device.type == "cuda" and device.index is not None else -1
+    return torch._inductor.aoti_load_package(str(path), device_index=index)
+
+
+def _trt_inputs(example: tuple, dynamic: tuple, limits: dict[str, int]):
+    import torch_tensorrt
+
+    inputs = []
+    for tensor, dims in zip(example, dynamic):
+        dim = dims.get(0)
+        if dim is None:
+            inputs.append(torch_tensorrt.Input(shape=tensor.shape, dtype=tensor.dtype))
+            continue
+        rest = tuple(tensor.shape[1:])
+        top = limits[dim.__name__]
+        inputs.append(torch_tensorrt.Input(min_shape=(1, *rest), opt_shape=(min(top, 4), *rest), max_shape=(top, *rest),
+                                           dtype=tensor.dtype))
+    return inputs
+
+
+def compile_tensorrt(program, example: tuple, dynamic: tuple, limits: dict[str, int], precision: str, out: Path) -> Path:
+    import torch_tensorrt
+
+    half = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
+    trt_module = torch_tensorrt.dynamo.compile(
+        program, inputs=_trt_inputs(example, dynamic, limits),
+        enabled_precisions={half} if half else {torch.float32},
+        use_explicit_typing=half is not None, use_fp32_acc=half is not None,
+        min_block_size=1, optimization_level=5, cache_built_engines=False, reuse_cached_engines=False,
+    )
+    torch_tensorrt.save(trt_module, str(out), output_format="exported_program", inputs=list(example))
+    return out
+
+
+def load_tensorrt(path: Path, device: torch.device):
+    import torch_tensorrt  # noqa: F401 - registers the TensorRT runtime ops
+
+    return torch.export.load(str(path)).module().to(device)

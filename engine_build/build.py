@@ -1,0 +1,103 @@
+"""Build engines for the three stages, gate each on parity with float32 eager, write the manifest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from sam3fn.core.loader import load_model
+
+from . import backends
+from .manifest import device_facts, sha256, write_manifest
+from .parity import failures, parity_metrics
+from .stages import MAX_IMAGES, MAX_PROMPTS, TEXT_TOKENS, export_stage, stage_specs
+
+EXT = {"aoti": ".pt2", "tensorrt": ".ep"}
+
+
+class ParityFailure(RuntimeError):
+    pass
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _fresh_inputs(image_size: int, vocab: int, device, seed: int = 1234):
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    pixels = torch.randn(1, 3, image_size, image_size, generator=g).to(device)
+    ids = torch.randint(0, vocab, (3, TEXT_TOKENS), generator=g).to(device)
+    mask = torch.zeros(3, TEXT_TOKENS, dtype=torch.long, device=device)
+    for row, length in enumerate((4, 9, 17)):
+        mask[row, :length] = 1
+    return pixels, ids, mask
+
+
+def _chain(fns: dict, dtypes: dict, pixels, ids, mask):
+    """image -> text -> decoder, each stage fed the previous stage's output cast to its own input dtype."""
+    feats = fns["image"](pixels.to(dtypes["image"]))
+    text = fns["text"](ids, mask)
+    prompts, dtype = ids.shape[0], dtypes["decoder"]
+    expanded = [f[:1].to(dtype).expand(prompts, *f.shape[1:]).contiguous() for f in feats]
+    return fns["decoder"](*expanded, text.to(dtype), mask)
+
+
+def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto") -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    reference = load_model(weights, device, "fp32", backend="eager")
+    dev = reference.device
+    target = reference if precision == "fp32" else load_model(weights, str(dev), precision, backend="eager")
+    model, ref_model = target.engine.model, reference.engine.model
+    dtype = target.engine.dtype
+    size, vocab = target.spec.size, model.config.text_config.vocab_size
+    specs = stage_specs(model, size, vocab, dev, dtype)
+    ref_specs = {s.name: s.module for s in stage_specs(ref_model, size, vocab, dev, torch.float32)}
+    pixels, ids, mask = _fresh_inputs(size, vocab, dev)
+    fp32 = {name: torch.float32 for name in ref_specs}
+    with torch.no_grad():
+        want = _chain(ref_specs, fp32, pixels, ids, mask)
+    limits = {"images": MAX_IMAGES, "prompts": MAX_PROMPTS}
+    stages, runners = {}, {}
+    for spec in specs:
+        started = time.perf_counter()
+        _say(f"[{spec.name}] exporting")
+        program = export_stage(spec, model)
+        _say(f"[{spec.name}] compiling with {backend} ({precision}, {dev.type})")
+        path = out / f"{spec.name}{EXT[backend]}"
+        if backend == "aoti":
+            backends.compile_aoti(program, path, dev)
+            runners[spec.name] = backends.load_aoti(path, dev)
+        else:
+            backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
+            runners[spec.name] = backends.load_tensorrt(path, dev)
+        # Parity: this stage compiled, every other stage float32 eager, on inputs it never saw.
+        with torch.no_grad():
+            got = _chain({**ref_specs, spec.name: runners[spec.name]}, {**fp32, spec.name: dtype}, pixels, ids, mask)
+        metrics = parity_metrics(want, got)
+        bad = failures(metrics)
+        seconds = time.perf_counter() - started
+        stages[spec.name] = {"file": path.name, "sha256": sha256(path), "parity": metrics, "passed": not bad,
+                             "build_seconds": round(seconds, 1),
+                             "inputs": [list(t.shape) for t in spec.example], "dynamic_batch": True}
+        _say(f"[{spec.name}] parity {'PASS' if not bad else 'FAIL'} in {seconds:.0f} s: "
+             + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
+        if bad:
+            raise ParityFailure(f"stage {spec.name} failed the parity gate: {'; '.join(bad)}")
+    model_facts = {"dir": str(weights), "name": target.model_dir.name, "random_weights": target.model_dir.random_weights,
+                   "image_size": size}
+    write_manifest(out, backend=backend, precision=precision, device=dev, model=model_facts, stages=stages)
+    _summary(stages, backend, precision, dev)
+    return stages
+
+
+def _summary(stages: dict, backend: str, precision: str, device) -> None:
+    facts = device_facts(device)
+    _say(f"\nengine: {backend} {precision} on {facts['name']} ({facts['type']})")
+    _say("| stage | build s | mask cosine | box max abs | score max abs | mask IoU top20 | gate |")
+    _say("|---|---|---|---|---|---|---|")
+    for name, s in stages.items():
+        p = s["parity"]
+        _say(f"| {name} | {s['build_seconds']} | {p['mask_cosine']:.6f} | {p['box_max_abs']:.2e} | "
+             f"{p['score_max_abs']:.2e} | {p['mask_iou_top20']:.4f} | {'pass' if s['passed'] else 'FAIL'} |")

@@ -1,0 +1,103 @@
+"""Ahead-of-time engines built by `engine_build`: checked against this host, then loaded.
+
+An engine directory holds one compiled package per stage and `manifest.json`. An engine built for
+another device type, GPU architecture, precision or library version is refused with the reason (the
+loader logs it and falls back to the next backend), as is a package whose checksum does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from .engine import ImageFeatures, RawOutputs
+from .errors import Sam3fnError
+
+STAGES = ("image", "text", "decoder")
+
+
+class EngineUnusable(Sam3fnError):
+    code = "engine_unusable"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:
+    """The manifest, if the engine fits this host; else EngineUnusable naming the mismatch."""
+    path = Path(engine_dir) / "manifest.json"
+    if not path.is_file():
+        raise EngineUnusable(f"no manifest.json in {engine_dir}")
+    manifest = json.loads(path.read_text())
+    built = manifest.get("device", {})
+    problems = []
+    if manifest.get("backend") != backend:
+        problems.append(f"backend {manifest.get('backend')} is not {backend}")
+    if manifest.get("precision") != precision:
+        problems.append(f"built for {manifest.get('precision')}, running {precision}")
+    if built.get("type") != device.type:
+        problems.append(f"built for {built.get('type')}, running on {device.type}")
+    elif device.type == "cuda":
+        major, minor = torch.cuda.get_device_capability(device)
+        if built.get("capability") != f"{major}.{minor}":
+            problems.append(f"built for compute capability {built.get('capability')}, this GPU is {major}.{minor}")
+    if manifest.get("versions", {}).get("torch") != torch.__version__:
+        problems.append(f"built with torch {manifest.get('versions', {}).get('torch')}, running {torch.__version__}")
+    if problems:
+        raise EngineUnusable(f"engine in {engine_dir} refused: " + "; ".join(problems))
+    for stage in STAGES:
+        entry = manifest.get("stages", {}).get(stage)
+        if not entry:
+            raise EngineUnusable(f"engine in {engine_dir} lacks the {stage} stage")
+        file = Path(engine_dir) / entry["file"]
+        if not file.is_file() or _sha256(file) != entry["sha256"]:
+            raise EngineUnusable(f"engine file {file} is missing or its checksum does not match the manifest")
+    return manifest
+
+
+class CompiledEngine:
+    """Three compiled stages behind the eager engine's three calls; subclasses say how a stage loads."""
+
+    backend = "compiled"
+
+    def __init__(self, engine_dir: Path, device: torch.device, dtype: torch.dtype, manifest: dict) -> None:
+        self.device, self.dtype, self.manifest = device, dtype, manifest
+        runners = {s: self.load_stage(Path(engine_dir) / manifest["stages"][s]["file"], device) for s in STAGES}
+        self._image, self._text, self._decoder = runners["image"], runners["text"], runners["decoder"]
+
+    def load_stage(self, path: Path, device: torch.device):
+        raise NotImplementedError
+
+    @torch.inference_mode()
+    def encode_image(self, pixels: torch.Tensor) -> ImageFeatures:
+        out = self._image(pixels.to(self.dtype).contiguous())
+        return ImageFeatures(hidden=tuple(out[:3]), position=tuple(out[3:6]))
+
+    @torch.inference_mode()
+    def encode_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self._text(input_ids.contiguous(), attention_mask.contiguous())
+
+    @torch.inference_mode()
+    def decode(self, image: ImageFeatures, text: torch.Tensor, text_mask: torch.Tensor) -> RawOutputs:
+        # Compiled kernels assume dense inputs; the expanded (stride-0) image features are materialised.
+        args = [t.contiguous() for t in (*image.hidden, *image.position, text, text_mask)]
+        logits, presence, boxes, masks = self._decoder(*args)
+        return RawOutputs(logits=logits, presence=presence, boxes=boxes, masks=masks)
+
+
+class AotiEngine(CompiledEngine):
+    """AOTInductor packages (.pt2), loaded with torch's own runtime: no TensorRT needed."""
+
+    backend = "aoti"
+
+    def load_stage(self, path: Path, device: torch.device):
+        index = device.index if device.type == "cuda" and device.index is not None else -1
+        return torch._inductor.aoti_load_package(str(path), device_index=index)

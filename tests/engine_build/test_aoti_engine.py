@@ -1,0 +1,101 @@
+"""engine_build on CPU with the tiny model: export, AOTInductor compile, parity gate, manifest; then the
+function serves through the engine, and refuses (falling back) an engine that does not fit the host."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sam3fn.core.aot_engine import EngineUnusable, check_manifest
+from sam3fn.core.encodings import decode_rle
+from sam3fn.core.images import from_array
+from sam3fn.core.loader import load_model
+from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions
+from support.images import scene_pixels
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def engine_dir(tiny_model_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("engines")
+    proc = subprocess.run([sys.executable, "-m", "engine_build", "--weights", str(tiny_model_dir), "--out", str(out),
+                           "--backend", "aoti", "--precision", "fp32", "--device", "cpu"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "[decoder] parity PASS" in proc.stdout and "| decoder |" in proc.stdout
+    return out
+
+
+def test_build_writes_packages_and_a_manifest_with_parity(engine_dir):
+    manifest = json.loads((engine_dir / "aoti" / "manifest.json").read_text())
+    assert manifest["backend"] == "aoti" and manifest["precision"] == "fp32"
+    assert manifest["device"]["type"] == "cpu" and manifest["versions"]["torch"] == torch.__version__
+    assert set(manifest["stages"]) == {"image", "text", "decoder"}
+    for stage in manifest["stages"].values():
+        assert stage["passed"] and (engine_dir / "aoti" / stage["file"]).is_file()
+        assert stage["parity"]["mask_cosine"] >= 0.999 and stage["parity"]["mask_iou_top20"] >= 0.98
+    assert manifest["model"]["random_weights"] is True
+
+
+def test_function_serves_through_the_aoti_engine_like_eager(engine_dir, tiny_model_dir):
+    aoti = Segmenter(load_model(tiny_model_dir, "cpu", "fp32", backend="auto", engine_dir=engine_dir))
+    eager = Segmenter(load_model(tiny_model_dir, "cpu", "fp32", backend="eager"))
+    assert aoti.info.backend == "aoti"
+    image = from_array(scene_pixels())
+    prompts = [Prompt.plain("dog"), Prompt.plain("red car"), Prompt.plain("tree")]  # prompt batch 3, built at 2
+    got, want = (s.run(image, prompts, SegmentOptions(threshold=0.3)).results for s in (aoti, eager))
+    for g, w in zip(got, want):
+        assert len(g.instances) == len(w.instances) > 0
+        for a, b in zip(g.instances, w.instances):
+            assert abs(a.score - b.score) < 1e-4
+            ma, mb = decode_rle(a.mask), decode_rle(b.mask)
+            assert (ma & mb).sum() / max(1, (ma | mb).sum()) > 0.99
+    single = aoti.run(image, prompts[:1], SegmentOptions(threshold=0.3)).results[0]  # prompt batch 1
+    assert [i.score for i in single.instances] == [i.score for i in got[0].instances]
+
+
+def test_an_engine_for_another_precision_is_refused_and_the_loader_falls_back(engine_dir, tiny_model_dir, caplog):
+    with pytest.raises(EngineUnusable, match="built for fp32, running bf16"):
+        check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "bf16")
+    with caplog.at_level(logging.WARNING, logger="sam3fn.core.loader"):
+        loaded = load_model(tiny_model_dir, "cpu", "bf16", backend="auto", engine_dir=engine_dir)
+    assert loaded.engine.backend == "eager"
+    assert any("aoti not used" in r.getMessage() and "bf16" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("tamper", ["torch-version", "device", "checksum"])
+def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
+    copy = tmp_path / "aoti"
+    shutil.copytree(engine_dir / "aoti", copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    if tamper == "torch-version":
+        manifest["versions"]["torch"] = "0.0.1"
+    elif tamper == "device":
+        manifest["device"]["type"] = "cuda"
+    else:
+        (copy / manifest["stages"]["text"]["file"]).write_bytes(b"not the engine")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(EngineUnusable):
+        check_manifest(copy, "aoti", torch.device("cpu"), "fp32")
+
+
+def test_tensorrt_backend_builds_where_tensorrt_imports(tiny_model_dir, tmp_path):
+    pytest.importorskip("tensorrt", reason="TensorRT's builder is not installable on these machines")
+    pytest.importorskip("torch_tensorrt")
+    if not torch.cuda.is_available():
+        pytest.skip("TensorRT needs a CUDA GPU")
+    from engine_build.build import build
+
+    stages = build(tiny_model_dir, tmp_path / "tensorrt", "tensorrt", "fp16", "cuda")
+    assert all(s["passed"] for s in stages.values())
+    loaded = load_model(tiny_model_dir, "cuda", "fp16", backend="tensorrt", engine_dir=tmp_path)
+    assert loaded.engine.backend == "tensorrt"
