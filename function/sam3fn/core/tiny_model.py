@@ -83,8 +83,19 @@ def _spread_scores(model) -> None:
             layer.weight.normal_(0.0, 0.3)
 
 
-def write_tiny_model(dest: Path | str, seed: int = 0) -> Path:
-    """Write config, safetensors, tokenizer and processor files of a tiny random SAM 3 to `dest`."""
+def full_size_config():
+    """SAM 3's published architecture (transformers' defaults): 1008 px, 32-layer ViT, 24-layer CLIP."""
+    from transformers import Sam3Config
+
+    return Sam3Config()
+
+
+def write_tiny_model(dest: Path | str, seed: int = 0, full_size: bool = False) -> Path:
+    """Write config, safetensors, tokenizer and processor files of a random SAM 3 to `dest`.
+
+    `full_size` gives the real architecture with random weights, for latency benchmarks only (latency does
+    not depend on weight values); its vocabulary is CLIP's 49408, of which the generated tokenizer uses 514.
+    """
     from transformers import Sam3Model
     from transformers.utils import logging as hf_logging
 
@@ -92,20 +103,22 @@ def write_tiny_model(dest: Path | str, seed: int = 0) -> Path:
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     tokenizer = build_clip_tokenizer()
-    config = tiny_config(len(tokenizer), tokenizer.bos_token_id, tokenizer.eos_token_id)
+    config = full_size_config() if full_size else tiny_config(len(tokenizer), tokenizer.bos_token_id,
+                                                               tokenizer.eos_token_id)
     torch.manual_seed(seed)
     model = Sam3Model(config).eval()
     _spread_scores(model)
     model.save_pretrained(dest)
     tokenizer.save_pretrained(dest)
     mean_std = [0.5, 0.5, 0.5]
+    side = config.vision_config.image_size
     processor = {
         "processor_class": "Sam3Processor",
-        "target_size": TINY_IMAGE_SIZE,
+        "target_size": side,
         "image_processor": {
             "image_processor_type": "Sam3ImageProcessor",
-            "size": {"height": TINY_IMAGE_SIZE, "width": TINY_IMAGE_SIZE},
-            "mask_size": {"height": 32, "width": 32},
+            "size": {"height": side, "width": side},
+            "mask_size": {"height": side * 2 // 7, "width": side * 2 // 7},
             "do_resize": True, "do_rescale": True, "do_normalize": True, "do_convert_rgb": True,
             "rescale_factor": 1 / 255, "image_mean": mean_std, "image_std": mean_std, "resample": 2,
         },

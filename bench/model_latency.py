@@ -1,0 +1,171 @@
+"""SAM 3 model latency per backend and precision: stages, end to end, throughput, memory, cold start.
+
+    python bench/model_latency.py --config full --device cuda \
+        --runs eager:fp32 eager:fp16 eager:bf16 aoti:fp16 --out bench/results
+
+Full-size SAM 3 architecture with random weights (the real weights are gated; latency does not depend on
+weight values). Writes one JSON per run (a record per configuration with backend, precision, gpu and
+image_ms, text_ms, decode_ms, e2e_p50_ms, e2e_8prompt_ms, extra_prompt_ms, e2e_100inst_ms, throughput,
+peak_gb, cold_start_s) plus a markdown table. `--config tiny --device cpu` is a quick smoke run of this
+script itself; its numbers mean nothing about SAM 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sam3fn.core.caches import LruCache
+from sam3fn.core.images import from_array
+from sam3fn.core.loader import load_model
+from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions
+from sam3fn.core.tiny_model import write_tiny_model
+
+PROMPTS = ["dog", "red car", "person", "tree", "bicycle", "traffic light", "cup", "bench"]
+
+
+def timed(fn, device, iterations: int, warmup: int = 3) -> float:
+    """Median milliseconds of fn() (CUDA events on a GPU, perf_counter elsewhere)."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(iterations):
+        if device.type == "cuda":
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize()
+            samples.append(start.elapsed_time(end))
+        else:
+            t = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - t) * 1000)
+    return round(statistics.median(samples), 3)
+
+
+def uncached(segmenter: Segmenter) -> Segmenter:
+    segmenter.image_cache, segmenter.text_cache = LruCache(0), LruCache(0)
+    return segmenter
+
+
+def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: str, device: str, iterations: int) -> dict:
+    loaded = load_model(model_dir, device, precision, backend=backend, engine_dir=engine_dir)
+    dev = loaded.device
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    seg = uncached(Segmenter(loaded))
+    side = loaded.spec.size
+    image = from_array(np.random.default_rng(0).integers(0, 255, (side, side, 3), dtype=np.uint8))
+    engine = loaded.engine
+    pixels = torch.randn(1, 3, side, side, device=dev)
+    ids, mask, _ = seg._tokenize(PROMPTS[:1])
+    state = seg.set_image(image)
+    text = engine.encode_text(ids, mask)
+    opts = SegmentOptions()
+    record = {
+        "backend": engine.backend, "precision": loaded.precision, "device": dev.type,
+        "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine(),
+        "image_ms": timed(lambda: engine.encode_image(pixels), dev, iterations),
+        "text_ms": timed(lambda: engine.encode_text(ids, mask), dev, iterations),
+        "decode_ms": timed(lambda: engine.decode(state.features, text, mask), dev, iterations),
+        "e2e_p50_ms": timed(lambda: seg.run(image, [Prompt.plain(PROMPTS[0])], opts), dev, iterations),
+        "e2e_8prompt_ms": timed(lambda: seg.run(image, [Prompt.plain(p) for p in PROMPTS], opts), dev, iterations),
+        "extra_prompt_ms": timed(lambda: seg.segment(state, [Prompt.plain(PROMPTS[1])], opts), dev, iterations),
+    }
+    # 100 instances kept: threshold at the 100th best score of this image and prompt, masks RLE-encoded.
+    from sam3fn.core.postprocess import query_scores
+
+    raw = engine.decode(state.features, text, mask)
+    scores = query_scores(raw)[0].sort(descending=True).values
+    keep = min(100, scores.numel())
+    many = SegmentOptions(threshold=float(scores[keep - 1]))
+    record["e2e_100inst_ms"] = timed(lambda: seg.run(image, [Prompt.plain(PROMPTS[0])], many), dev, iterations)
+    record["instances_kept"] = len(seg.run(image, [Prompt.plain(PROMPTS[0])], many).results[0].instances)
+    record["throughput_images_per_s"] = {}
+    for batch in (1, 4, 8):
+        images = [from_array(np.random.default_rng(b).integers(0, 255, (side, side, 3), dtype=np.uint8)) for b in range(batch)]
+        ms = timed(lambda: [seg.segment(s, [Prompt.plain(PROMPTS[0])], opts) for s in seg.set_images(images)], dev,
+                   max(2, iterations // 4), warmup=1)
+        record["throughput_images_per_s"][str(batch)] = round(batch / (ms / 1000), 2)
+    record["peak_gb"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 3) if dev.type == "cuda" else None
+    return record
+
+
+def cold_start(model_dir: Path, engine_dir: Path | None, backend: str, precision: str, device: str) -> float:
+    """Seconds from process start to the first result (load + one warm-up inference), in a fresh process."""
+    code = ("import numpy as np, sys; from sam3fn.core.loader import load_model; "
+            "from sam3fn.core.segmenter import Segmenter, Prompt, SegmentOptions; from sam3fn.core.images import from_array; "
+            f"s = Segmenter(load_model({str(model_dir)!r}, {device!r}, {precision!r}, backend={backend!r}, "
+            f"engine_dir={str(engine_dir) if engine_dir else None!r})); "
+            "s.run(from_array(np.zeros((64, 64, 3), np.uint8)), [Prompt.plain('dog')], SegmentOptions())")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return round(time.perf_counter() - start, 2)
+
+
+def versions() -> dict:
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__, "cuda": torch.version.cuda,
+            "python": platform.python_version()}
+
+
+def table(doc: dict) -> str:
+    cols = ["backend", "precision", "image_ms", "text_ms", "decode_ms", "e2e_p50_ms", "e2e_8prompt_ms",
+            "extra_prompt_ms", "e2e_100inst_ms", "peak_gb", "cold_start_s"]
+    lines = [f"# SAM 3 model latency, {doc['date']}", "",
+             f"Device: {doc['records'][0]['gpu'] if doc['records'] else '-'}; config: {doc['config']} (random weights); "
+             f"versions: {doc['versions']}; iterations: {doc['iterations']} (median).", "",
+             "| " + " | ".join(cols) + " | throughput img/s (b1/b4/b8) |", "|" + "---|" * (len(cols) + 1)]
+    for r in doc["records"]:
+        t = r["throughput_images_per_s"]
+        lines.append("| " + " | ".join(str(r.get(c)) for c in cols) + f" | {t['1']}/{t['4']}/{t['8']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", choices=["full", "tiny"], default="full")
+    p.add_argument("--device", default="cuda")
+    p.add_argument("--runs", nargs="+", default=["eager:fp32", "eager:fp16", "eager:bf16"],
+                   help="backend:precision pairs; aoti/tensorrt need --engine-dir")
+    p.add_argument("--engine-dir", type=Path)
+    p.add_argument("--model-dir", type=Path, help="reuse a random model directory instead of writing one")
+    p.add_argument("--iterations", type=int, default=50)
+    p.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = p.parse_args(argv)
+    model_dir = args.model_dir or write_tiny_model(Path(tempfile.mkdtemp()) / f"sam3-{args.config}-random",
+                                                   full_size=args.config == "full")
+    records = []
+    for run in args.runs:
+        backend, precision = run.split(":")
+        print(f"measuring {backend} {precision} ...", flush=True)
+        record = measure(model_dir, args.engine_dir, backend, precision, args.device, args.iterations)
+        record["cold_start_s"] = cold_start(model_dir, args.engine_dir, backend, precision, args.device)
+        records.append(record)
+        print(json.dumps(record), flush=True)
+    stamp = datetime.now(timezone.utc)
+    doc = {"date": stamp.isoformat(timespec="seconds"), "config": args.config, "iterations": args.iterations,
+           "versions": versions(), "records": records}
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = f"model-latency-{args.config}-{stamp:%Y%m%dT%H%M%S}"
+    (args.out / f"{name}.json").write_text(json.dumps(doc, indent=2))
+    (args.out / f"{name}.md").write_text(table(doc))
+    print(table(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
