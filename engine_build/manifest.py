@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from datetime import datetime, timezone
@@ -11,15 +10,9 @@ from pathlib import Path
 
 import torch
 
+from sam3fn.core.aot_engine import file_sha256 as sha256  # the same checksum the runtime verifies
+
 MANIFEST = "manifest.json"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version(name: str) -> str | None:

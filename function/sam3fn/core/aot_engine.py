@@ -23,7 +23,7 @@ class EngineUnusable(Sam3fnError):
     code = "engine_unusable"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -58,7 +58,7 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
         if not entry:
             raise EngineUnusable(f"engine in {engine_dir} lacks the {stage} stage")
         file = Path(engine_dir) / entry["file"]
-        if not file.is_file() or _sha256(file) != entry["sha256"]:
+        if not file.is_file() or file_sha256(file) != entry["sha256"]:
             raise EngineUnusable(f"engine file {file} is missing or its checksum does not match the manifest")
     return manifest
 
