@@ -132,6 +132,19 @@ class ObjectStore:
             raise _translate(exc, ref) from None
         return body, ObjectInfo(etag=r.get("ETag", "").strip('"'), size=len(body), metadata=r.get("Metadata", {}))
 
+    def list_keys(self, bucket: str, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` keys under `prefix`, in key order (paginated)."""
+        self.check_allowed(ObjectRef(bucket, prefix or "-"))
+        keys: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                keys.extend(item["Key"] for item in page.get("Contents", []))
+                if len(keys) >= limit:
+                    break
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, ObjectRef(bucket, prefix)) from None
+        return keys[:limit]
+
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         self.check_allowed(ref)
         try:

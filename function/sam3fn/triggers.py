@@ -160,6 +160,16 @@ class EventProcessor:
         finally:
             self.release(token)
 
+    def sweep_events(self, bucket: str, limit: int) -> list[ObjectEvent]:
+        """Synthetic 'created' events for every object under the input prefix (storage read, in a thread).
+
+        Producers differ in redelivery (SeaweedFS's webhook never retries a failed delivery), so a periodic
+        sweep is the backstop that makes sure no object stays unprocessed; objects already processed come
+        out of `prepare` as duplicates, doing no work.
+        """
+        keys = self.store.list_keys(bucket, self.input_prefix, limit)
+        return [ObjectEvent(bucket=bucket, key=k, kind=CREATED, dialect="sweep") for k in keys]
+
     def release(self, token) -> None:
         with self._lock:
             self._in_flight.discard(token)

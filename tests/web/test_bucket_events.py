@@ -110,6 +110,24 @@ def test_store_unreachable_is_503_so_the_producer_redelivers(make_client, s3_env
     assert r.headers["retry-after"]
 
 
+def test_sweep_processes_objects_whose_events_were_lost_and_only_those(events_client, seaweed):
+    s3 = seaweed.client()
+    keys = [f"inputs/{unique('lost')}-{i}.png" for i in range(2)]
+    for key in keys:
+        s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=len(key))))
+    r = events_client.post("/v1/events/sweep", params={"bucket": "images"})
+    assert r.status_code == 200, r.text
+    first = {o["key"]: o["status"] for o in r.json()["outcomes"]}
+    assert [first[k] for k in keys] == ["processed", "processed"]
+    assert all(k.startswith("inputs/") for k in first)  # results/ is never swept
+    again = {o["key"]: o["status"] for o in events_client.post("/v1/events/sweep", params={"bucket": "images"}).json()["outcomes"]}
+    assert set(again.values()) == {"duplicate"}
+    bad = events_client.post("/v1/events/sweep", params={"bucket": "images", "limit": 0})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
+    denied = events_client.post("/v1/events/sweep", params={"bucket": "private"})
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "bucket_not_allowed"
+
+
 def test_segment_reads_an_s3_image(events_client, seaweed):
     key = f"inputs/{unique('direct')}.png"
     seaweed.client().put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body
+from litestar.params import Body, QueryParameter
 from litestar.datastructures import UploadFile
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -192,6 +192,27 @@ async def events(request: Request) -> EventsResponse:
     for event in found:
         if rt.processor.skip_reason(event) is None:
             rt.store.check_allowed(ObjectRef(event.bucket, event.key))
+    return await _handle(request, rt, found)
+
+
+@post("/v1/events/sweep", guards=[events_token_guard], status_code=200, tags=["events"])
+async def sweep(
+    request: Request,
+    bucket: Annotated[str, QueryParameter(description="the bucket to sweep")],
+    limit: Annotated[int, QueryParameter(description="keys listed per call", ge=1, le=10_000)] = 1000,
+) -> EventsResponse:
+    """Process every object under the input prefix that has no result yet (a backstop for lost events).
+
+    Call it periodically (a CronJob or Knative PingSource): already processed objects are duplicates and
+    cost one HEAD each. `limit` bounds the keys listed per call.
+    """
+    rt = runtime_of(request)
+    rt.require_ready()
+    found = await asyncio.to_thread(rt.processor.sweep_events, bucket, limit)
+    return await _handle(request, rt, found)
+
+
+async def _handle(request: Request, rt: Runtime, found) -> EventsResponse:
     outcomes = []
     for event in found:
         prepared = await asyncio.to_thread(rt.processor.prepare, event)
@@ -214,4 +235,4 @@ async def _process(rt: Runtime, job: Job):
     return await asyncio.to_thread(rt.processor.finish, job, inferred)
 
 
-ROUTES = [healthz, readyz, info, metrics, segment, predict, events]
+ROUTES = [healthz, readyz, info, metrics, segment, predict, events, sweep]
