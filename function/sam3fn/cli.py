@@ -70,11 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_segment(args: argparse.Namespace) -> int:
     from .core.coco import coco_categories, coco_results
-    from .core.images import decode_image
     from .core.loader import load_model
     from .core.overlay import overlay_png
     from .core.segmenter import Segmenter, SegmentOptions
-    from .pipeline import Pipeline
+    from .pipeline import Pipeline, timed_decode
     from .translate import Translator
 
     settings = load_settings(model_dir=args.model_dir, device=args.device, precision=args.precision,
@@ -85,11 +84,11 @@ def cmd_segment(args: argparse.Namespace) -> int:
         data = args.image.read_bytes()
     except OSError as exc:
         raise Sam3fnError(f"cannot read {args.image}: {exc.strerror}", code="image_unreadable") from None
-    decode_image(data, settings.max_pixels)  # bad images fail before the model loads
+    image, decode_ms = timed_decode(data, settings.max_pixels)  # bad images fail before the model loads
     translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
     segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision))
     pipeline = Pipeline(segmenter, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
-    image, result = pipeline.segment_bytes(data, pipeline.prompts(args.prompt), options)
+    result = pipeline.segment_image(image, pipeline.prompts(args.prompt), options, decode_ms)
 
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.image.stem

@@ -10,7 +10,7 @@ import time
 from .core.errors import InputError, PromptError
 from .core.images import RgbImage, decode_image
 from .core.results import SegmentResult
-from .core.segmenter import Prompt, Segmenter, SegmentOptions
+from .core.segmenter import Prompt, Segmenter, SegmentOptions, check_prompt_texts
 
 
 class TranslationRequired(InputError):
@@ -28,15 +28,12 @@ class Pipeline:
 
     def prompts(self, texts: list[str]) -> list[Prompt]:
         """Check the prompts and give each its English model prompt (Chinese is translated, never passed on)."""
-        if not texts:
-            raise PromptError("at least one prompt is needed", code="empty_prompt")
+        check_prompt_texts(texts)
         if len(texts) > self.max_prompts:
             raise PromptError(f"{len(texts)} prompts sent; at most {self.max_prompts} per request", code="too_many_prompts")
         return [self._prompt(t) for t in texts]
 
     def _prompt(self, text: str) -> Prompt:
-        if not text or not text.strip():
-            raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
         from .translate import TranslationUnavailable, contains_cjk
 
         if self.translator is None:
@@ -51,10 +48,20 @@ class Pipeline:
         return Prompt(sent=text, model=t.english, translation=t.method)
 
     def segment_bytes(self, data: bytes, prompts: list[Prompt], options: SegmentOptions) -> tuple[RgbImage, SegmentResult]:
-        start = time.perf_counter()
-        image = decode_image(data, self.max_pixels)
-        decode_ms = (time.perf_counter() - start) * 1000.0
+        image, decode_ms = timed_decode(data, self.max_pixels)
+        return image, self.segment_image(image, prompts, options, decode_ms)
+
+    def segment_image(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions,
+                      decode_ms: float = 0.0) -> SegmentResult:
+        """Segment an already decoded image; `decode_ms` is added to its timings."""
         result = self.segmenter.run(image, prompts, options)
         result.timings.decode_image_ms = decode_ms
         result.timings.total_ms += decode_ms
-        return image, result
+        return result
+
+
+def timed_decode(data: bytes, max_pixels: int) -> tuple[RgbImage, float]:
+    """decode_image plus its wall time in milliseconds."""
+    start = time.perf_counter()
+    image = decode_image(data, max_pixels)
+    return image, (time.perf_counter() - start) * 1000.0

@@ -102,12 +102,12 @@ class ObjectStore:
             self._client = boto3.session.Session().client("s3", endpoint_url=self.endpoint, config=config)
         return self._client
 
-    def check_allowed(self, ref: ObjectRef) -> None:
-        if self.allowed and ref.bucket not in self.allowed:
-            raise BucketNotAllowed(f"bucket {ref.bucket!r} is not in this function's allowed buckets")
+    def check_bucket(self, bucket: str) -> None:
+        if self.allowed and bucket not in self.allowed:
+            raise BucketNotAllowed(f"bucket {bucket!r} is not in this function's allowed buckets")
 
     def head(self, ref: ObjectRef) -> ObjectInfo | None:
-        self.check_allowed(ref)
+        self.check_bucket(ref.bucket)
         try:
             r = self.client.head_object(Bucket=ref.bucket, Key=ref.key)
         except Exception as exc:  # noqa: BLE001 - sorted by _translate
@@ -118,7 +118,7 @@ class ObjectStore:
         return ObjectInfo(etag=r.get("ETag", "").strip('"'), size=r.get("ContentLength", 0), metadata=r.get("Metadata", {}))
 
     def get(self, ref: ObjectRef, max_bytes: int) -> tuple[bytes, ObjectInfo]:
-        self.check_allowed(ref)
+        self.check_bucket(ref.bucket)
         try:
             r = self.client.get_object(Bucket=ref.bucket, Key=ref.key)
             size = r.get("ContentLength", 0)
@@ -134,7 +134,7 @@ class ObjectStore:
 
     def list_keys(self, bucket: str, prefix: str, limit: int) -> list[str]:
         """Up to `limit` keys under `prefix`, in key order (paginated)."""
-        self.check_allowed(ObjectRef(bucket, prefix or "-"))
+        self.check_bucket(bucket)
         keys: list[str] = []
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -146,7 +146,7 @@ class ObjectStore:
         return keys[:limit]
 
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
-        self.check_allowed(ref)
+        self.check_bucket(ref.bucket)
         try:
             self.client.put_object(Bucket=ref.bucket, Key=ref.key, Body=body, ContentType=content_type,
                                    Metadata=metadata or {})

@@ -73,6 +73,15 @@ class ImageState:
 _SPACES = re.compile(r"\s+")
 
 
+def check_prompt_texts(texts: list[str]) -> None:
+    """At least one prompt, none blank: the check every entry point and the core share."""
+    if not texts:
+        raise PromptError("at least one prompt is needed", code="empty_prompt")
+    for text in texts:
+        if not text or not text.strip():
+            raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
+
+
 class Segmenter:
     def __init__(self, model: LoadedModel, image_cache: int = 8, text_cache: int = 1024) -> None:
         self.model = model
@@ -136,11 +145,7 @@ class Segmenter:
     def segment(self, state: ImageState, prompts: list[Prompt], options: SegmentOptions) -> SegmentResult:
         """Decode every prompt against one image in a single batched pass and build the result."""
         start = time.perf_counter()
-        if not prompts:
-            raise PromptError("at least one prompt is needed", code="empty_prompt")
-        for p in prompts:
-            if not p.model.strip():
-                raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
+        check_prompt_texts([p.model for p in prompts])
         texts = [_SPACES.sub(" ", p.model.strip()) for p in prompts]
         watch = Stopwatch(self.model.device)
         with watch.stage("text_encode_ms"):

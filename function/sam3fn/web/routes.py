@@ -19,7 +19,6 @@ from ..core.errors import InputError
 from ..core.overlay import overlay_png
 from ..core.segmenter import SegmentOptions
 from ..events import parse_events
-from ..storage import ObjectRef
 from ..triggers import Job
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
@@ -113,7 +112,6 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
         raise InputError("give exactly one of image.base64 or image.s3", code="invalid_request")
     if req.image.base64 is not None:
         return from_base64(req.image.base64, s.max_body_bytes), req
-    rt.require_ready()
     return await asyncio.to_thread(from_s3, req.image.s3, rt.store, s.max_body_bytes), req
 
 
@@ -191,7 +189,7 @@ async def events(request: Request) -> EventsResponse:
     found = parse_events(request.headers, await request.body())
     for event in found:
         if rt.processor.skip_reason(event) is None:
-            rt.store.check_allowed(ObjectRef(event.bucket, event.key))
+            rt.store.check_bucket(event.bucket)
     return await _handle(request, rt, found)
 
 
