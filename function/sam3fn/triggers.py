@@ -45,6 +45,11 @@ class Job:
     result_ref: ObjectRef
     overlay_ref: ObjectRef
 
+    @property
+    def token(self) -> tuple[str, str, str]:
+        """What the in-flight set holds: one delivery of one version of one object."""
+        return (self.event.bucket, self.event.key, self.etag)
+
 
 def decode_metadata_text(value: str) -> str:
     """S3 user metadata is ASCII only, so non-ASCII prompts (Chinese) arrive encoded: as percent-encoded
@@ -142,7 +147,6 @@ class EventProcessor:
 
     def finish(self, job: Job, outcome) -> Outcome:
         """Storage writes (run in a thread): overlay first, the result JSON last as the commit marker."""
-        token = (job.event.bucket, job.event.key, job.etag)
         try:
             meta = {"source-etag": job.etag, "source-key": job.event.key}
             doc = {"source": {"bucket": job.source.bucket, "key": job.source.key, "etag": job.etag}, **self.identity}
@@ -158,7 +162,7 @@ class EventProcessor:
             self.results.put(job.result_ref, msgspec.json.encode(doc), "application/json", meta)
             return Outcome(job.event.bucket, job.event.key, "processed", "", job.result_ref.key)
         finally:
-            self.release(token)
+            self.release(job.token)
 
     def sweep_events(self, bucket: str, limit: int) -> list[ObjectEvent]:
         """Synthetic 'created' events for every object under the input prefix (storage read, in a thread).

@@ -228,7 +228,7 @@ async def _process(rt: Runtime, job: Job):
         # Events wait for the worker instead of being refused: SeaweedFS, for one, never redelivers.
         inferred = await rt.worker.submit(rt.processor.infer, job, wait=True)
     except BaseException:
-        rt.processor.release((job.event.bucket, job.event.key, job.etag))
+        rt.processor.release(job.token)
         raise
     return await asyncio.to_thread(rt.processor.finish, job, inferred)
 
