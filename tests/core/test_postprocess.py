@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from sam3fn.core.engine import RawOutputs
-from sam3fn.core.postprocess import select_instances
+from sam3fn.core.postprocess import select_candidates, select_instances
 
 
 def reference_postprocess():
@@ -85,3 +85,32 @@ def test_instances_come_best_first_with_pixel_boxes():
     kept = select_instances(raw, 100, 200, threshold=0.1)[0]
     assert list(kept.scores) == sorted(kept.scores, reverse=True)
     assert kept.boxes[:, [0, 2]].max() <= 200 and kept.boxes[:, [1, 3]].max() <= 100
+
+
+def test_candidates_are_every_query_above_the_floor_best_first():
+    raw = random_raw(prompts=2, queries=40, seed=5)
+    scores = (raw.logits.sigmoid() * raw.presence.sigmoid()).numpy()
+    found = select_candidates(raw, 50, 70, floor=0.2)
+    for p, cands in enumerate(found):
+        assert len(cands.scores) == int((scores[p] >= 0.2).sum()) > 0
+        assert np.all(np.diff(cands.scores) <= 0)
+        assert cands.probs.dtype == np.uint8 and cands.probs.shape[1:] == (18, 18)
+    capped = select_candidates(raw, 50, 70, floor=0.0, limit=7)
+    assert [len(c.scores) for c in capped] == [7, 7]
+
+
+@pytest.mark.parametrize("mask_threshold", [0.3, 0.5, 0.8])
+def test_candidate_maps_rethresholded_reproduce_the_server_masks(mask_threshold):
+    """What a viewer does with the 8-bit maps (bilinear to the image size, compare to t * 255) gives the
+    same masks as the server's float path, except on pixels within the quantisation step of t."""
+    raw = random_raw(prompts=1, queries=30, seed=9)
+    height, width = 61, 83
+    kept = select_instances(raw, height, width, threshold=0.3, mask_threshold=mask_threshold)[0]
+    cands = select_candidates(raw, height, width, floor=0.3)[0]
+    np.testing.assert_allclose(cands.scores, kept.scores)
+    np.testing.assert_allclose(cands.boxes, kept.boxes)
+    up = torch.nn.functional.interpolate(torch.from_numpy(cands.probs).float()[None], size=(height, width),
+                                         mode="bilinear", align_corners=False)[0].numpy()
+    ours = up > mask_threshold * 255
+    disagree = (ours != kept.masks).mean()
+    assert kept.masks.any() and disagree < 0.005

@@ -63,6 +63,28 @@ def test_second_request_for_the_same_image_uses_the_feature_cache(client):
     assert second["timings"]["image_cached"] is True and second["timings"]["text_cached"] == 1
 
 
+def test_candidate_floor_returns_low_resolution_probabilities_a_viewer_can_rethreshold(client):
+    files = {"image": ("photo.png", encode(scene_pixels()), "image/png")}
+    r = client.post("/v1/segment", files=files, data={"prompts": ["dog"], "threshold": "0.5", "candidate_floor": "0.05"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    result = body["results"][0]
+    cands = result["candidates"]
+    assert body["candidate_floor"] == 0.05
+    assert len(cands) > len(result["instances"]) and all(c["score"] >= 0.05 for c in cands)
+    assert [c["score"] for c in cands] == sorted((c["score"] for c in cands), reverse=True)
+    # the instances kept at the request's threshold are exactly the leading candidates
+    assert [c["score"] for c in cands[: len(result["instances"])]] == [i["score"] for i in result["instances"]]
+    probs = np.asarray(Image.open(io.BytesIO(base64.b64decode(cands[0]["probs"]["png"]))))
+    assert probs.dtype == np.uint8 and list(probs.shape) == cands[0]["probs"]["size"]
+    assert probs.min() < 128 < probs.max()
+
+
+def test_candidates_are_left_out_unless_asked_for(client):
+    r = client.post("/v1/segment", json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"]})
+    assert r.json()["results"][0]["candidates"] is None
+
+
 BAD = {
     "invalid-json": (dict(content=b"{not json", headers={"content-type": "application/json"}), 400, "invalid_json"),
     "bad-base64": (dict(json={"image": {"base64": "@@not base64@@"}, "prompts": ["dog"]}), 400, "invalid_base64"),
@@ -78,6 +100,8 @@ BAD = {
                                           "threshold": 3}), 400, "invalid_option"),
     "unknown-format": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"],
                                   "formats": ["jpeg"]}), 400, "invalid_request"),
+    "candidate-floor-out-of-range": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"],
+                                                "candidate_floor": -0.1}), 400, "invalid_option"),
     "bad-s3-url": (dict(json={"image": {"s3": "http://x/y"}, "prompts": ["dog"]}), 400, "invalid_s3_url"),
 }
 

@@ -53,6 +53,13 @@ def mask_to_png(mask: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def probs_to_png(probs: np.ndarray) -> bytes:
+    """(h, w) uint8 probabilities (v / 255) -> 8-bit grayscale PNG; smooth maps compress several-fold."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(probs, dtype=np.uint8)).save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
+
+
 def mask_to_polygons(mask: np.ndarray, min_points: int = 3) -> list[list[float]]:
     """(H, W) bool -> COCO polygons [[x0, y0, x1, y1, ...], ...] of the outer contours."""
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

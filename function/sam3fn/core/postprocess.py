@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from .engine import RawOutputs
 
 UPSAMPLE_CHUNK = 16  # instances upsampled at once: bounds memory at 16 x H x W floats
+MAX_CANDIDATES = 100  # per prompt: the most low-resolution maps one response carries
 
 
 @dataclass
@@ -89,4 +90,36 @@ def select_instances(
             )
         )
         offset += n
+    return out
+
+
+@dataclass
+class Candidates:
+    """Queries at or above a floor score for one prompt, best first, with low-resolution probabilities.
+
+    scores (N,), boxes (N, 4) pixel xyxy, probs (N, h, w) uint8 where v / 255 is the mask probability
+    at the decoder's resolution (h = w = 288 for a 1008 px input).
+    """
+
+    scores: np.ndarray
+    boxes: np.ndarray
+    probs: np.ndarray
+
+
+def select_candidates(raw: RawOutputs, height: int, width: int, floor: float,
+                      limit: int = MAX_CANDIDATES) -> list[Candidates]:
+    """Per prompt, up to `limit` queries scoring >= floor, for a viewer that thresholds in place.
+
+    The probabilities are quantised to 8 bits: thresholding v / 255 differs from thresholding the
+    float probability only on pixels within 1/510 of the threshold.
+    """
+    scores = query_scores(raw)
+    scale = torch.tensor([width, height, width, height], device=scores.device, dtype=torch.float32)
+    out = []
+    for p in range(scores.shape[0]):
+        idx = torch.nonzero(scores[p] >= floor).flatten()
+        idx = idx[torch.argsort(scores[p, idx], descending=True)][:limit]
+        probs = (raw.masks[p, idx].float().sigmoid() * 255.0).round().to(torch.uint8)
+        out.append(Candidates(scores=scores[p, idx].cpu().numpy(), boxes=(raw.boxes[p, idx].float() * scale).cpu().numpy(),
+                              probs=probs.cpu().numpy()))
     return out

@@ -26,6 +26,26 @@ class Instance(msgspec.Struct, frozen=True):
     polygons: list[list[float]] | None = None
 
 
+class ProbMap(msgspec.Struct, frozen=True):
+    """A mask's probabilities at the decoder's own resolution (288 x 288 for a 1008 px input), for
+    re-thresholding without the model: `png` is a base64 8-bit grayscale PNG, value v = probability
+    v / 255, covering the whole image (stretch it to the image size with bilinear sampling)."""
+
+    size: list[int]  # [height, width] of the map, not of the image
+    png: str
+
+
+class Candidate(msgspec.Struct, frozen=True):
+    """A query scoring at least the request's candidate floor: what a viewer re-thresholds in place.
+
+    `box` = [x0, y0, x1, y1] pixels of the original image.
+    """
+
+    score: float
+    box: list[float]
+    probs: ProbMap
+
+
 class PromptResult(msgspec.Struct):
     """All instances for one prompt. `prompt` is as sent, `model_prompt` what the model received."""
 
@@ -34,6 +54,7 @@ class PromptResult(msgspec.Struct):
     instances: list[Instance]
     translation: str = "none"  # how model_prompt was obtained: none | glossary | argos
     truncated: bool = False  # the prompt exceeded the text encoder's token limit and was cut
+    candidates: list[Candidate] | None = None  # best first; only when the request set a candidate floor
 
 
 class Timings(msgspec.Struct):
@@ -75,6 +96,7 @@ class SegmentResult(msgspec.Struct):
     mask_threshold: float
     refine: float
     warnings: list[str] = msgspec.field(default_factory=list)
+    candidate_floor: float | None = None
 
     @property
     def instance_count(self) -> int:

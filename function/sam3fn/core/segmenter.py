@@ -9,6 +9,7 @@ different images never see each other's features.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from dataclasses import dataclass, field
@@ -17,15 +18,15 @@ import numpy as np
 import torch
 
 from .caches import LruCache
-from .encodings import encode_rle, mask_to_polygons
+from .encodings import encode_rle, mask_to_polygons, probs_to_png
 from .engine import ImageFeatures
 from .errors import InputError, PromptError
 from .images import RgbImage
 from .loader import LoadedModel
-from .postprocess import Kept, select_instances
+from .postprocess import Candidates, Kept, select_candidates, select_instances
 from .preprocess import to_pixels
 from .refine import refine_masks
-from .results import ImageInfo, Instance, ModelInfo, PromptResult, SegmentResult, Timings
+from .results import Candidate, ImageInfo, Instance, ModelInfo, ProbMap, PromptResult, SegmentResult, Timings
 from .timing import Stopwatch
 
 TEXT_TOKENS = 32  # SAM 3's CLIP text encoder has 32 positions, start and end tokens included
@@ -52,11 +53,14 @@ class SegmentOptions:
     refine: float = 0.0  # 0 = masks as decoded; 1 = strongest smoothing / hole filling
     non_overlapping: bool = False
     polygons: bool = False
+    # Also return every query scoring >= this, with low-resolution mask probabilities, so a viewer can
+    # move the thresholds without another inference. None: no candidates.
+    candidate_floor: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("threshold", "mask_threshold", "refine"):
+        for name in ("threshold", "mask_threshold", "refine", "candidate_floor"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if value is not None and not 0.0 <= value <= 1.0:
                 raise InputError(f"{name} must be between 0 and 1, got {value}", code="invalid_option")
 
 
@@ -158,6 +162,10 @@ class Segmenter:
                 options.non_overlapping,
             )
             results = [self._prompt_result(p, t, k, tr, options) for p, t, k, tr in zip(prompts, texts, kept, truncated)]
+            if options.candidate_floor is not None:
+                found = select_candidates(raw, state.image.height, state.image.width, options.candidate_floor)
+                for result, cands in zip(results, found):
+                    result.candidates = _candidate_list(cands)
         warnings = [
             f"prompt {p.sent!r} is longer than the text encoder's {TEXT_TOKENS} tokens and was truncated"
             for p, tr in zip(prompts, truncated) if tr
@@ -171,6 +179,7 @@ class Segmenter:
         return SegmentResult(
             image=state.image, results=results, timings=timings, model=self.info, threshold=options.threshold,
             mask_threshold=options.mask_threshold, refine=options.refine, warnings=warnings,
+            candidate_floor=options.candidate_floor,
         )
 
     @staticmethod
@@ -193,3 +202,11 @@ class Segmenter:
     def run(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions) -> SegmentResult:
         """set_image + segment in one call."""
         return self.segment(self.set_image(image), prompts, options)
+
+
+def _candidate_list(cands: Candidates) -> list[Candidate]:
+    return [
+        Candidate(score=round(float(s), 6), box=[round(float(v), 2) for v in b],
+                  probs=ProbMap(size=[int(p.shape[0]), int(p.shape[1])], png=base64.b64encode(probs_to_png(p)).decode()))
+        for s, b, p in zip(cands.scores, cands.boxes, cands.probs)
+    ]

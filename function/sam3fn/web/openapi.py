@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import msgspec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
-from .schemas import SegmentRequest
+from .schemas import CANDIDATE_FLOOR_DOC, SegmentRequest
+
 
 def inline_schema(struct) -> dict:
     """msgspec's JSON schema of `struct` with every $ref replaced by its definition (no components needed)."""
@@ -39,6 +40,7 @@ _MULTIPART = Schema(
         "non_overlapping": Schema(type=OpenAPIType.BOOLEAN, default=False),
         "formats": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, enum=["rle", "polygons", "png"])),
         "return_overlay": Schema(type=OpenAPIType.BOOLEAN, default=False),
+        "candidate_floor": Schema(type=OpenAPIType.NUMBER, description=CANDIDATE_FLOOR_DOC),
     },
 )
 

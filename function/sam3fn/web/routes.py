@@ -91,7 +91,8 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
         if not isinstance(upload, UploadFile):
             raise InputError("multipart field 'image' must be a file", code="invalid_request")
         data = await upload.read()
-        fields = {k: form.get(k) for k in ("threshold", "mask_threshold", "refine") if form.get(k) not in (None, "")}
+        fields = {k: form.get(k) for k in ("threshold", "mask_threshold", "refine", "candidate_floor")
+                  if form.get(k) not in (None, "")}
         flags = {k: str(form.get(k)).lower() in ("1", "true", "on", "yes") for k in ("non_overlapping", "return_overlay")
                  if form.get(k) is not None}
         raw = {"image": {}, "prompts": form.getall("prompts", []) or form.getall("prompt", []),
@@ -119,7 +120,8 @@ def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
     """On the worker: translate, segment, and render what the request asked for."""
     pipeline = rt.pipeline
     options = SegmentOptions(threshold=req.threshold, mask_threshold=req.mask_threshold, refine=req.refine,
-                             non_overlapping=req.non_overlapping, polygons="polygons" in req.formats)
+                             non_overlapping=req.non_overlapping, polygons="polygons" in req.formats,
+                             candidate_floor=req.candidate_floor)
     prompts = pipeline.prompts(req.prompts)
     image, result = pipeline.segment_bytes(data, prompts, options)
     overlay = base64.b64encode(overlay_png(image.pixels, result)).decode() if req.return_overlay else None
@@ -140,7 +142,8 @@ async def segment(request: Request) -> SegmentResponse:
     return SegmentResponse(
         request_id=request.scope["state"]["request_id"], results=result.results, timings=result.timings,
         model=result.model, image=result.image, threshold=result.threshold, mask_threshold=result.mask_threshold,
-        refine=result.refine, warnings=result.warnings, overlay_png_base64=overlay, instance_pngs=pngs,
+        refine=result.refine, warnings=result.warnings, candidate_floor=result.candidate_floor,
+        overlay_png_base64=overlay, instance_pngs=pngs,
     )
 
 

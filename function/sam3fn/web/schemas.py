@@ -9,6 +9,9 @@ import msgspec
 from ..core.results import ImageInfo, Instance, ModelInfo, PromptResult, Rle, Timings
 
 Format = Literal["rle", "polygons", "png"]
+CANDIDATE_FLOOR_DOC = ("also return, per prompt, every query scoring at least this (up to 100) with its mask "
+                       "probabilities at the decoder's resolution, so a viewer can move the thresholds without "
+                       "another inference")
 
 
 class ImageSource(msgspec.Struct, forbid_unknown_fields=True):
@@ -27,6 +30,7 @@ class SegmentRequest(msgspec.Struct, forbid_unknown_fields=True):
     non_overlapping: bool = False
     formats: list[Format] = msgspec.field(default_factory=lambda: ["rle"])
     return_overlay: bool = False
+    candidate_floor: float | None = msgspec.field(default=None)
 
 
 class SegmentResponse(msgspec.Struct):
@@ -39,6 +43,7 @@ class SegmentResponse(msgspec.Struct):
     mask_threshold: float
     refine: float
     warnings: list[str]
+    candidate_floor: float | None = None
     overlay_png_base64: str | None = None
     instance_pngs: list[list[str]] | None = None  # per prompt, per instance: base64 PNG, with formats=["png"]
 
