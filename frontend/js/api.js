@@ -1,0 +1,70 @@
+// Talking to the function: readiness, info, and one segmentation call with upload progress.
+// Every failure becomes an ApiError with a stable code; the page turns codes into plain words.
+
+export class ApiError extends Error {
+  constructor(code, message, status = 0, requestId = "") {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.requestId = requestId;
+  }
+}
+
+function authHeaders(apiKey) {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
+/** GET a JSON document; resolves {status, body} (body null when it is not JSON). */
+export async function getJson(path, apiKey) {
+  let response;
+  try {
+    response = await fetch(path, { headers: authHeaders(apiKey), cache: "no-store" });
+  } catch {
+    throw new ApiError("network", "the server cannot be reached");
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  return { status: response.status, body };
+}
+
+/** POST the image and prompts as multipart. onProgress({phase: "upload", fraction} | {phase: "infer"}).
+ * Resolves the response JSON; rejects with ApiError. */
+export function segment({ file, prompts, threshold, maskThreshold, candidateFloor, apiKey }, onProgress) {
+  const form = new FormData();
+  form.append("image", file, file.name || "image");
+  for (const p of prompts) form.append("prompts", p);
+  form.append("threshold", String(threshold));
+  form.append("mask_threshold", String(maskThreshold));
+  form.append("candidate_floor", String(candidateFloor));
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/v1/segment");
+    for (const [k, v] of Object.entries(authHeaders(apiKey))) xhr.setRequestHeader(k, v);
+    xhr.responseType = "text";
+    xhr.upload.onprogress = (ev) => {
+      if (ev.lengthComputable) onProgress({ phase: "upload", fraction: ev.loaded / ev.total });
+    };
+    xhr.upload.onload = () => onProgress({ phase: "infer" });
+    xhr.onerror = () => reject(new ApiError("network", "the server cannot be reached"));
+    xhr.onload = () => {
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) {
+        resolve(body);
+        return;
+      }
+      const err = body && body.error;
+      reject(new ApiError(err ? err.code : "unknown", err ? err.message : `HTTP ${xhr.status}`, xhr.status,
+        err ? err.request_id : xhr.getResponseHeader("x-request-id") || ""));
+    };
+    xhr.send(form);
+  });
+}

@@ -1,0 +1,633 @@
+// The page: image in, prompts in, one inference, then everything else (thresholds, layers, popover,
+// downloads) happens here without the server. Data flows one way: response -> items -> masks -> canvas.
+import { ApiError, getJson, segment } from "./api.js";
+import { cocoDocument, encodeInstances, masksDocument } from "./exports.js";
+import { apply, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
+import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, workSize } from "./masks.js";
+import { decodeRle } from "./rle.js";
+
+const CANDIDATE_FLOOR = 0.05; // the lowest detection threshold the slider offers
+const STAGES = ["decode_image_ms", "preprocess_ms", "image_encode_ms", "text_encode_ms", "mask_decode_ms",
+  "postprocess_ms", "total_ms"];
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  file: null, // the image File
+  imageUrl: null,
+  natural: null, // {width, height} of the image as the browser shows it (EXIF applied)
+  frame: null, // {width, height} of the drawing frame (the image, at most WORK_MAX on the long side)
+  prompts: [], // [{text, model, translation}]
+  response: null,
+  imageInfo: null, // {width, height} the masks are for: the response's or the opened result's image
+  source: null, // "candidates" (a run: both sliders live) | "result" (an opened JSON: fixed masks)
+  items: [], // [{index, prompt, model_prompt, score, box, color, hidden, layer(), full(t)}]
+  highlight: null,
+  buffer: null,
+  timer: null,
+};
+
+// -- status and errors ----------------------------------------------------------------------------
+function showError(err) {
+  const code = err instanceof ApiError ? err.code : "unknown";
+  $("error-text").textContent = has(`err_${code}`) ? t(`err_${code}`) : t("err_unknown");
+  const detail = err instanceof ApiError && err.message ? [err.message] : [];
+  if (err instanceof ApiError && err.requestId) detail.push(`${t("requestId")}: ${err.requestId}`);
+  $("error-detail").textContent = detail.join(" · ");
+  $("error").hidden = false;
+}
+
+function showProblem(key, values) {
+  $("error-text").textContent = t(key, values);
+  $("error-detail").textContent = "";
+  $("error").hidden = false;
+}
+
+function clearError() {
+  $("error").hidden = true;
+}
+
+function setNotice(text) {
+  $("notice").textContent = text || "";
+  $("notice").hidden = !text;
+}
+
+let serverInfo = null;
+async function pollServer() {
+  try {
+    const { status, body } = await getJson("/v1/info", $("api-key").value.trim());
+    if (status === 200 && body) {
+      serverInfo = body;
+      setNotice(body.notice);
+      renderStatus();
+      return;
+    }
+    serverInfo = null;
+    $("status").textContent = status === 401 ? t("err_unauthorized") : t("statusLoading");
+    if (status !== 401) setTimeout(pollServer, 2000);
+  } catch {
+    serverInfo = null;
+    $("status").textContent = t("statusDown");
+    setTimeout(pollServer, 5000);
+  }
+}
+
+function renderStatus() {
+  if (serverInfo) {
+    $("status").textContent = t("statusReady", {
+      backend: serverInfo.backend, device: serverInfo.device, precision: serverInfo.precision });
+  }
+}
+
+// -- image ----------------------------------------------------------------------------------------
+function loadImage(file) {
+  if (!file) return;
+  clearError();
+  state.file = file;
+  $("file-name").textContent = file.name || "";
+  if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
+  state.imageUrl = URL.createObjectURL(file);
+  const img = $("photo");
+  img.onload = () => {
+    state.natural = { width: img.naturalWidth, height: img.naturalHeight };
+    setFrame(state.natural.width, state.natural.height);
+    $("stage").hidden = false;
+  };
+  img.onerror = () => {
+    $("stage").hidden = true;
+    showProblem("imageUnreadable");
+  };
+  img.alt = file.name || "";
+  img.src = state.imageUrl;
+  resetResults();
+}
+
+function setFrame(width, height) {
+  state.frame = workSize(width, height);
+  const canvas = $("overlay");
+  canvas.width = state.frame.width;
+  canvas.height = state.frame.height;
+  state.buffer = new ImageData(state.frame.width, state.frame.height);
+}
+
+function resetResults() {
+  state.response = null;
+  state.imageInfo = null;
+  state.lastTimings = null;
+  state.items = [];
+  state.source = null;
+  state.highlight = null;
+  for (const p of state.prompts) p.model = null;
+  closePopover();
+  renderChips();
+  render();
+  renderTimings(null);
+  $("summary").textContent = "";
+  $("run").textContent = t("run");
+}
+
+// -- prompts --------------------------------------------------------------------------------------
+function addPrompts(text) {
+  const parts = String(text).split(/[\n,，、;；]/).map((s) => s.trim()).filter(Boolean);
+  for (const p of parts) {
+    if (!state.prompts.some((x) => x.text === p)) state.prompts.push({ text: p, model: null, translation: "none" });
+  }
+  renderChips();
+}
+
+function removePrompt(index) {
+  state.prompts.splice(index, 1);
+  renderChips();
+}
+
+function renderChips() {
+  const list = $("chips");
+  list.textContent = "";
+  state.prompts.forEach((p, i) => {
+    const li = document.createElement("li");
+    li.className = "chip";
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = p.text;
+    li.append(text);
+    if (p.model && p.model !== p.text) {
+      const model = document.createElement("span");
+      model.className = "model";
+      model.textContent = `→ ${p.model}`;
+      model.title = t("translatedBy", { method: p.translation });
+      li.append(model);
+    }
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "icon";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", t("removePrompt", { name: p.text }));
+    remove.addEventListener("click", () => removePrompt(i));
+    li.append(remove);
+    list.append(li);
+  });
+}
+
+// -- running --------------------------------------------------------------------------------------
+async function run() {
+  clearError();
+  const pending = $("prompt-input").value;
+  if (pending.trim()) {
+    addPrompts(pending);
+    $("prompt-input").value = "";
+  }
+  if (!state.file) return showProblem("noImage");
+  if (!state.prompts.length) return showProblem("noPrompt");
+  const button = $("run");
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  const started = performance.now();
+  const sent = [...state.prompts];
+  setProgress({ phase: "upload", fraction: 0 });
+  try {
+    const body = await segment({
+      file: state.file, prompts: sent.map((p) => p.text), threshold: slider("threshold"),
+      maskThreshold: slider("mask-threshold"), candidateFloor: CANDIDATE_FLOOR, apiKey: $("api-key").value.trim(),
+    }, setProgress);
+    const roundTrip = performance.now() - started;
+    await showResponse(body, roundTrip, sent);
+  } catch (err) {
+    showError(err instanceof ApiError ? err : new ApiError("unknown", String(err && err.message)));
+  } finally {
+    setProgress(null);
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+function setProgress(p) {
+  clearInterval(state.timer);
+  const box = $("progress");
+  if (!p) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  const bar = $("progress-bar");
+  if (p.phase === "upload") {
+    bar.max = 1;
+    bar.value = p.fraction;
+    $("progress-text").textContent = t("uploading", { pct: Math.round(p.fraction * 100) });
+  } else {
+    bar.removeAttribute("value"); // indeterminate while the model runs
+    const since = performance.now();
+    const tick = () => {
+      $("progress-text").textContent = t("inferring", { s: ((performance.now() - since) / 1000).toFixed(1) });
+    };
+    tick();
+    state.timer = setInterval(tick, 100);
+  }
+}
+
+/** Decode one base64 8-bit PNG into its grey values (Uint8Array h * w). */
+async function decodeProbs(png, [h, w]) {
+  const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }), {
+    colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  const canvas = new OffscreenCanvas(w, h);
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  const rgba = ctx.getImageData(0, 0, w, h).data;
+  const grey = new Uint8Array(w * h);
+  for (let i = 0; i < grey.length; i += 1) grey[i] = rgba[i * 4];
+  return grey;
+}
+
+async function showResponse(body, roundTrip, sent) {
+  state.response = body;
+  state.imageInfo = body.image;
+  state.source = "candidates";
+  const { width, height } = body.image;
+  setFrame(width, height);
+  const items = [];
+  for (const [pi, result] of body.results.entries()) {
+    sent[pi].model = result.model_prompt;
+    sent[pi].translation = result.translation;
+    for (const c of result.candidates || []) {
+      const probs = await decodeProbs(c.probs.png, c.probs.size);
+      const [h, w] = c.probs.size;
+      let layer = null;
+      items.push({
+        index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: c.score, box: c.box,
+        color: colorFor(items.length), hidden: false,
+        layer: () => (layer ??= new ProbLayer(probs, h, w, state.frame.width, state.frame.height)),
+        full: (cut) => fullMask(probs, h, w, width, height, cut),
+      });
+    }
+  }
+  state.items = items;
+  state.highlight = null;
+  setNotice(body.warnings && body.warnings.length ? body.warnings[0] : serverInfo && serverInfo.notice);
+  $("mask-threshold").disabled = false;
+  $("run").textContent = t("rerun");
+  renderChips();
+  renderTimings(body.timings, roundTrip);
+  render();
+}
+
+// -- drawing --------------------------------------------------------------------------------------
+function slider(id) {
+  return Number($(id).value);
+}
+
+function shown() {
+  const cut = slider("threshold");
+  return state.items.filter((it) => it.score >= cut);
+}
+
+/** Repaint the overlay and the legend from the current sliders: no network, just the cached maps. */
+function render() {
+  $("threshold-value").textContent = slider("threshold").toFixed(2);
+  $("mask-threshold-value").textContent = slider("mask-threshold").toFixed(2);
+  paintOverlay();
+  renderLegend();
+  const visible = shown();
+  const any = visible.some((it) => !it.hidden);
+  for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any;
+  if (state.response && state.source === "candidates") {
+    $("summary").textContent = t("done", {
+      n: visible.length, p: state.response.results.length, ms: Math.round(state.response.timings.total_ms) });
+  }
+}
+
+function paintOverlay() {
+  const canvas = $("overlay");
+  const ctx = canvas.getContext("2d");
+  if (!state.buffer) return;
+  const cut = slider("mask-threshold");
+  const layers = shown().filter((it) => !it.hidden).sort((a, b) => a.score - b.score).map((it) => {
+    let alpha = 0.45;
+    if (state.highlight !== null) alpha = it.index === state.highlight ? 0.7 : 0.12;
+    return { mask: it.layer().mask(cut), color: it.color, alpha };
+  });
+  paint(state.buffer.data, state.frame.width, state.frame.height, layers);
+  ctx.putImageData(state.buffer, 0, 0);
+}
+
+function imageArea(frameArea) {
+  if (!state.imageInfo) return frameArea;
+  const { width, height } = state.imageInfo;
+  return Math.round((frameArea * width * height) / (state.frame.width * state.frame.height));
+}
+
+function renderLegend() {
+  const list = $("legend");
+  list.textContent = "";
+  const items = shown();
+  if (state.source && !items.length) {
+    const li = document.createElement("li");
+    li.textContent = t("legendEmpty");
+    list.append(li);
+    return;
+  }
+  const cut = slider("mask-threshold");
+  const total = state.frame ? state.frame.width * state.frame.height : 1;
+  for (const it of items) {
+    const li = document.createElement("li");
+    li.dataset.index = String(it.index);
+    li.className = (it.hidden ? "hidden-layer" : "") + (state.highlight === it.index ? " active" : "");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.checked = !it.hidden;
+    box.setAttribute("aria-label", t("toggleLayer", { name: `${it.prompt} #${it.index + 1}` }));
+    box.addEventListener("change", () => {
+      it.hidden = !box.checked;
+      paintOverlay();
+      li.classList.toggle("hidden-layer", it.hidden);
+      updateDownloads();
+    });
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = `rgb(${it.color.join(",")})`;
+    const label = document.createElement("span");
+    label.className = "label";
+    label.textContent = it.model_prompt !== it.prompt ? `${it.prompt} (${it.model_prompt})` : it.prompt;
+    const score = document.createElement("span");
+    score.className = "score";
+    score.textContent = `${(it.score * 100).toFixed(1)}%`;
+    const frameArea = it.layer().mask(cut).area;
+    const area = document.createElement("span");
+    area.className = "area";
+    area.textContent = `${t("area")} ${imageArea(frameArea).toLocaleString()} px · ${((100 * frameArea) / total).toFixed(1)}%`;
+    li.append(box, swatch, label, score, area);
+    const on = () => setHighlight(it.index);
+    li.addEventListener("mouseenter", on);
+    li.addEventListener("focusin", on);
+    li.addEventListener("mouseleave", () => setHighlight(null));
+    li.addEventListener("focusout", () => setHighlight(null));
+    list.append(li);
+  }
+}
+
+function updateDownloads() {
+  const any = shown().some((it) => !it.hidden);
+  for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any;
+}
+
+function setHighlight(index) {
+  if (state.highlight === index) return;
+  state.highlight = index;
+  for (const li of $("legend").children) li.classList.toggle("active", li.dataset.index === String(index));
+  paintOverlay();
+}
+
+function renderTimings(timings, roundTrip) {
+  const body = $("timings").tBodies[0];
+  body.textContent = "";
+  if (!timings) return;
+  const rows = STAGES.map((k) => [k, timings[k]]);
+  if (Number.isFinite(roundTrip)) rows.push(["round_trip_ms", roundTrip]);
+  for (const [key, value] of rows) {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td");
+    name.textContent = t(`stage_${key}`);
+    const ms = document.createElement("td");
+    const cached = (key === "image_encode_ms" && timings.image_cached)
+      || (key === "text_encode_ms" && timings.text_cached === state.prompts.length && timings.text_cached > 0);
+    ms.textContent = cached ? t("cached") : Number(value ?? 0).toFixed(1);
+    tr.append(name, ms);
+    body.append(tr);
+  }
+  state.lastTimings = [timings, roundTrip];
+}
+
+// -- popover --------------------------------------------------------------------------------------
+function openPopover(ev) {
+  if (!state.source) return;
+  const canvas = $("overlay");
+  const rect = canvas.getBoundingClientRect();
+  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * state.frame.width);
+  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * state.frame.height);
+  const cut = slider("mask-threshold");
+  const hits = shown().filter((it) => !it.hidden && covers(it.layer().mask(cut), x, y))
+    .sort((a, b) => b.score - a.score);
+  const list = $("popover-list");
+  list.textContent = "";
+  if (!hits.length) {
+    const li = document.createElement("li");
+    li.textContent = t("popoverNone");
+    list.append(li);
+  }
+  for (const it of hits) {
+    const li = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = `rgb(${it.color.join(",")})`;
+    const text = document.createElement("span");
+    text.textContent = `${it.prompt} — ${(it.score * 100).toFixed(1)}%`;
+    li.append(swatch, text);
+    list.append(li);
+  }
+  const pop = $("popover");
+  pop.hidden = false;
+  const stage = $("stage").getBoundingClientRect();
+  const left = Math.min(ev.clientX - stage.left + 8, stage.width - pop.offsetWidth - 4);
+  const top = Math.min(ev.clientY - stage.top + 8, Math.max(0, stage.height - pop.offsetHeight - 4));
+  pop.style.left = `${Math.max(4, left)}px`;
+  pop.style.top = `${Math.max(4, top)}px`;
+  pop.dataset.x = String(x);
+  pop.dataset.y = String(y);
+}
+
+function closePopover() {
+  $("popover").hidden = true;
+}
+
+// -- opening a stored result ----------------------------------------------------------------------
+async function openResult(file) {
+  clearError();
+  if (!state.natural) return showProblem("noImage");
+  let doc;
+  try {
+    doc = JSON.parse(await file.text());
+    if (!Array.isArray(doc.results) || !doc.image) throw new Error("shape");
+  } catch {
+    return showProblem("badResult");
+  }
+  const { width, height } = doc.image;
+  if (width !== state.natural.width || height !== state.natural.height) {
+    showProblem("resultMismatch", { w: width, h: height, iw: state.natural.width, ih: state.natural.height });
+  }
+  setFrame(width, height);
+  const items = [];
+  try {
+    for (const result of doc.results) {
+      for (const inst of result.instances || []) {
+        const full = decodeRle(inst.mask);
+        const [h, w] = inst.mask.size;
+        let layer = null;
+        items.push({
+          index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: inst.score,
+          box: inst.box, color: colorFor(items.length), hidden: false,
+          layer: () => (layer ??= new BitLayer(full, h, w, state.frame.width, state.frame.height)),
+          full: () => ({ mask: full, area: inst.area }),
+        });
+      }
+    }
+  } catch {
+    return showProblem("badResult");
+  }
+  state.response = null;
+  state.imageInfo = { width, height };
+  state.source = "result";
+  state.items = items;
+  $("threshold").value = String(Math.max(0.05, Math.min(0.95, doc.threshold ?? 0.5)));
+  $("mask-threshold").disabled = true; // stored masks are already cut
+  $("summary").textContent = t("resultLoaded", { n: items.length, file: file.name });
+  renderTimings(doc.timings || null, NaN);
+  render();
+}
+
+// -- downloads ------------------------------------------------------------------------------------
+function baseName() {
+  const name = (state.file && state.file.name) || "image";
+  return name.replace(/\.[^.]+$/, "") || "image";
+}
+
+function save(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+function imageSize() {
+  return state.imageInfo;
+}
+
+function visibleInstances() {
+  const cut = slider("mask-threshold");
+  return shown().filter((it) => !it.hidden).map((it) => ({
+    prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box, mask: it.full(cut).mask,
+  }));
+}
+
+function downloadOverlay() {
+  const { width, height } = imageSize();
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage($("photo"), 0, 0, width, height);
+  ctx.drawImage($("overlay"), 0, 0, width, height);
+  canvas.toBlob((blob) => save(blob, `${baseName()}.overlay.png`), "image/png");
+}
+
+function downloadJson(kind) {
+  const { width, height } = imageSize();
+  const instances = encodeInstances(visibleInstances(), width, height);
+  const meta = {
+    fileName: (state.file && state.file.name) || "image", width, height, threshold: slider("threshold"),
+    maskThreshold: state.source === "candidates" ? slider("mask-threshold") : null,
+    model: state.response ? state.response.model : null,
+  };
+  const doc = kind === "coco" ? cocoDocument(meta, instances) : masksDocument(meta, instances);
+  save(new Blob([JSON.stringify(doc)], { type: "application/json" }), `${baseName()}.${kind}.json`);
+}
+
+// -- language -------------------------------------------------------------------------------------
+function switchLanguage(lang) {
+  setLanguage(lang);
+  try {
+    localStorage.setItem("sam3fn.lang", language());
+  } catch {
+    /* private mode: the choice lasts this visit */
+  }
+  apply(document);
+  renderChips();
+  renderStatus();
+  if (state.lastTimings) renderTimings(...state.lastTimings);
+  if (state.response) $("run").textContent = t("rerun");
+  render();
+}
+
+// -- wiring ---------------------------------------------------------------------------------------
+function firstImage(files) {
+  return [...(files || [])].find((f) => f.type.startsWith("image/")) || null;
+}
+
+function wire() {
+  $("file").addEventListener("change", (ev) => loadImage(ev.target.files[0]));
+  $("add-prompt").addEventListener("click", () => {
+    addPrompts($("prompt-input").value);
+    $("prompt-input").value = "";
+    $("prompt-input").focus();
+  });
+  $("prompt-input").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
+      ev.preventDefault();
+      addPrompts(ev.target.value);
+      ev.target.value = "";
+    } else if (ev.key === "Backspace" && !ev.target.value && state.prompts.length) {
+      removePrompt(state.prompts.length - 1);
+    }
+  });
+  $("run").addEventListener("click", run);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      run();
+    } else if (ev.key === "Escape") {
+      closePopover();
+    }
+  });
+  for (const id of ["threshold", "mask-threshold"]) $(id).addEventListener("input", render);
+  $("overlay").addEventListener("click", openPopover);
+  $("popover-close").addEventListener("click", closePopover);
+  $("show-all").addEventListener("click", () => { for (const it of state.items) it.hidden = false; render(); });
+  $("hide-all").addEventListener("click", () => { for (const it of shown()) it.hidden = true; render(); });
+  $("dl-overlay").addEventListener("click", downloadOverlay);
+  $("dl-masks").addEventListener("click", () => downloadJson("masks"));
+  $("dl-coco").addEventListener("click", () => downloadJson("coco"));
+  $("result-file").addEventListener("change", (ev) => ev.target.files[0] && openResult(ev.target.files[0]));
+  $("lang").addEventListener("click", () => switchLanguage(language() === "zh" ? "en" : "zh"));
+  $("api-key").addEventListener("change", pollServer);
+  $("settings-form").addEventListener("submit", (ev) => { ev.preventDefault(); pollServer(); });
+  document.addEventListener("paste", (ev) => {
+    const file = firstImage(ev.clipboardData && ev.clipboardData.files);
+    if (file) {
+      ev.preventDefault();
+      loadImage(file);
+    }
+  });
+  document.addEventListener("dragover", (ev) => {
+    ev.preventDefault();
+    document.body.classList.add("dragging");
+  });
+  document.addEventListener("dragleave", (ev) => {
+    if (!ev.relatedTarget) document.body.classList.remove("dragging");
+  });
+  document.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    document.body.classList.remove("dragging");
+    const files = [...(ev.dataTransfer ? ev.dataTransfer.files : [])];
+    const image = firstImage(files);
+    if (image) loadImage(image);
+    const json = files.find((f) => f.name.endsWith(".json"));
+    if (json) openResult(json);
+  });
+}
+
+function start() {
+  let saved = null;
+  try {
+    saved = localStorage.getItem("sam3fn.lang");
+  } catch {
+    saved = null;
+  }
+  setLanguage(initialLanguage(saved, navigator.languages || [navigator.language]));
+  apply(document);
+  wire();
+  addPrompts("");
+  render();
+  pollServer();
+}
+
+start();

@@ -1,0 +1,197 @@
+// Interface text in English and Chinese. Elements carry data-i18n="key" (text), data-i18n-label
+// (aria-label) or data-i18n-placeholder; apply() rewrites them all, t() formats one string.
+
+export const STRINGS = {
+  en: {
+    title: "SAM 3 — segment anything by name",
+    subtitle: "Name what to find (English or Chinese); every instance comes back with its mask and score.",
+    language: "中文",
+    languageLabel: "切换到中文",
+    imageHeading: "Image",
+    dropHint: "Drop an image here, paste one (Ctrl+V), or",
+    choose: "choose a file",
+    promptsHeading: "Prompts",
+    promptInput: "Add a prompt",
+    promptPlaceholder: "e.g. dog, red car, 穿蓝色夹克的人 — Enter to add",
+    addPrompt: "Add",
+    removePrompt: "Remove prompt {name}",
+    run: "Segment",
+    rerun: "Run again",
+    runHint: "Ctrl+Enter runs. Sliders below change the result instantly, without running again.",
+    threshold: "Detection threshold",
+    thresholdHint: "Show instances scoring at least this.",
+    maskThreshold: "Mask refinement",
+    maskThresholdHint: "Probability cut-off of mask pixels: lower grows masks, higher tightens them.",
+    legendHeading: "Instances",
+    legendEmpty: "No instance reaches the detection threshold. Lower it or try another prompt.",
+    showAll: "Show all",
+    hideAll: "Hide all",
+    toggleLayer: "Show {name}",
+    area: "area",
+    timingsHeading: "Timings (ms)",
+    downloadsHeading: "Download",
+    downloadOverlay: "Overlay PNG",
+    downloadMasks: "Masks (JSON, RLE)",
+    downloadCoco: "COCO results",
+    openResult: "Open a result JSON",
+    openResultHint: "Review a result the function wrote to the bucket (results/<name>.json) over its image.",
+    serverSettings: "Server settings",
+    apiKey: "API key (if the server asks for one)",
+    statusLoading: "Model loading…",
+    statusReady: "Ready · {backend} · {device} · {precision}",
+    statusDown: "Server unreachable",
+    uploading: "Uploading… {pct}%",
+    inferring: "Running the model… {s} s",
+    done: "{n} instances for {p} prompts in {ms} ms",
+    noImage: "Add an image first.",
+    noPrompt: "Add at least one prompt.",
+    popoverNone: "No instance here.",
+    popoverTitle: "At this pixel",
+    popoverClose: "Close",
+    stage_decode_image_ms: "decode image",
+    stage_preprocess_ms: "preprocess",
+    stage_image_encode_ms: "image encoder",
+    stage_text_encode_ms: "text encoder",
+    stage_mask_decode_ms: "mask decoder",
+    stage_postprocess_ms: "post-process",
+    stage_total_ms: "server total",
+    stage_round_trip_ms: "round trip (browser)",
+    cached: "cached",
+    translatedBy: "translated by {method}",
+    resultLoaded: "Showing {n} instances from {file}.",
+    resultMismatch: "This result is for a {w}×{h} image; the image shown is {iw}×{ih}.",
+    badResult: "This file is not a sam3fn result JSON.",
+    imageUnreadable: "Your browser cannot display this file as an image.",
+    err_network: "Could not reach the server. Check that it is running, then try again.",
+    err_invalid_image: "The server could not read this file as an image (PNG, JPEG, WebP, BMP, GIF or TIFF).",
+    err_empty_image: "The image file is empty.",
+    err_image_too_large: "The image has too many pixels for this server.",
+    err_body_too_large: "The file is larger than this server accepts.",
+    err_empty_prompt: "A prompt is empty; write a noun phrase such as “dog”.",
+    err_too_many_prompts: "Too many prompts for one run.",
+    err_translation_unavailable: "A Chinese prompt could not be translated offline. Try a simpler phrase or English.",
+    err_overloaded: "The server is busy. Try again in a few seconds.",
+    err_not_ready: "The model is still loading. Try again in a few seconds.",
+    err_unauthorized: "This server needs an API key: enter it under “Server settings”.",
+    err_invalid_option: "A setting is out of range.",
+    err_unknown: "The server could not complete the request.",
+    requestId: "request id",
+  },
+  zh: {
+    title: "SAM 3 — 按名称分割一切",
+    subtitle: "输入要找的东西（中文或英文），每个实例都会返回掩码和置信度。",
+    language: "English",
+    languageLabel: "Switch to English",
+    imageHeading: "图片",
+    dropHint: "把图片拖到这里、粘贴（Ctrl+V），或",
+    choose: "选择文件",
+    promptsHeading: "提示词",
+    promptInput: "添加提示词",
+    promptPlaceholder: "例如：狗、红色汽车、穿蓝色夹克的人 — 回车添加",
+    addPrompt: "添加",
+    removePrompt: "删除提示词 {name}",
+    run: "分割",
+    rerun: "重新运行",
+    runHint: "Ctrl+回车运行。下面的滑块会立即改变结果，无需重新运行。",
+    threshold: "检测阈值",
+    thresholdHint: "只显示置信度不低于此值的实例。",
+    maskThreshold: "掩码精细度",
+    maskThresholdHint: "掩码像素的概率阈值：越低掩码越大，越高越紧。",
+    legendHeading: "实例",
+    legendEmpty: "没有实例达到检测阈值。请降低阈值或换个提示词。",
+    showAll: "全部显示",
+    hideAll: "全部隐藏",
+    toggleLayer: "显示 {name}",
+    area: "面积",
+    timingsHeading: "耗时（毫秒）",
+    downloadsHeading: "下载",
+    downloadOverlay: "叠加图 PNG",
+    downloadMasks: "掩码（JSON，RLE）",
+    downloadCoco: "COCO 结果",
+    openResult: "打开结果 JSON",
+    openResultHint: "在原图上查看函数写入存储桶的结果（results/<名称>.json）。",
+    serverSettings: "服务器设置",
+    apiKey: "API 密钥（服务器要求时填写）",
+    statusLoading: "模型加载中…",
+    statusReady: "就绪 · {backend} · {device} · {precision}",
+    statusDown: "无法连接服务器",
+    uploading: "上传中… {pct}%",
+    inferring: "模型运行中… {s} 秒",
+    done: "{p} 个提示词共 {n} 个实例，用时 {ms} 毫秒",
+    noImage: "请先添加图片。",
+    noPrompt: "请至少添加一个提示词。",
+    popoverNone: "此处没有实例。",
+    popoverTitle: "此像素处",
+    popoverClose: "关闭",
+    stage_decode_image_ms: "图片解码",
+    stage_preprocess_ms: "预处理",
+    stage_image_encode_ms: "图像编码器",
+    stage_text_encode_ms: "文本编码器",
+    stage_mask_decode_ms: "掩码解码器",
+    stage_postprocess_ms: "后处理",
+    stage_total_ms: "服务器合计",
+    stage_round_trip_ms: "往返（浏览器）",
+    cached: "缓存",
+    translatedBy: "由 {method} 翻译",
+    resultLoaded: "显示 {file} 中的 {n} 个实例。",
+    resultMismatch: "此结果对应 {w}×{h} 的图片；当前图片为 {iw}×{ih}。",
+    badResult: "此文件不是 sam3fn 的结果 JSON。",
+    imageUnreadable: "浏览器无法显示此文件。",
+    err_network: "无法连接服务器。请确认它正在运行后重试。",
+    err_invalid_image: "服务器无法将此文件读取为图片（支持 PNG、JPEG、WebP、BMP、GIF、TIFF）。",
+    err_empty_image: "图片文件是空的。",
+    err_image_too_large: "图片像素过多，超出此服务器的限制。",
+    err_body_too_large: "文件超出此服务器允许的大小。",
+    err_empty_prompt: "有提示词是空的；请写一个名词短语，例如“狗”。",
+    err_too_many_prompts: "一次运行的提示词太多。",
+    err_translation_unavailable: "有中文提示词无法离线翻译。请换个更简单的说法或使用英文。",
+    err_overloaded: "服务器繁忙，请几秒后重试。",
+    err_not_ready: "模型仍在加载，请几秒后重试。",
+    err_unauthorized: "此服务器需要 API 密钥：请在“服务器设置”中填写。",
+    err_invalid_option: "有设置超出范围。",
+    err_unknown: "服务器未能完成请求。",
+    requestId: "请求编号",
+  },
+};
+
+export const LANGUAGES = Object.keys(STRINGS);
+let current = "en";
+
+/** The language to start in: a saved choice, else the browser's (zh-* -> Chinese), else English. */
+export function initialLanguage(saved, browserLanguages) {
+  if (saved && STRINGS[saved]) return saved;
+  for (const tag of browserLanguages || []) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (STRINGS[base]) return base;
+  }
+  return "en";
+}
+
+export function setLanguage(lang) {
+  current = STRINGS[lang] ? lang : "en";
+  return current;
+}
+
+export function language() {
+  return current;
+}
+
+/** The string for `key` in the current language with {name} placeholders filled in. */
+export function t(key, values = {}) {
+  const table = STRINGS[current];
+  const text = key in table ? table[key] : STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}
+
+export function has(key) {
+  return key in STRINGS.en;
+}
+
+/** Rewrite every element under `root` that names a string. */
+export function apply(root) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  root.documentElement.lang = current === "zh" ? "zh-CN" : "en";
+  root.title = t("title");
+}

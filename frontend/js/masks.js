@@ -1,0 +1,213 @@
+// Masks in the browser: the server sends each candidate's mask probabilities at the decoder's own
+// resolution (8-bit, v / 255); the page stretches them to the image with the bilinear sampling the
+// server uses (PyTorch's, align_corners=False) and cuts them at the mask threshold. Moving a slider
+// re-cuts cached values and never calls the server.
+//
+// A Layer has a fixed pixel grid (the work frame) and answers mask(t) -> {x0, y0, w, h, bits, area}:
+// bits is a row-major Uint8Array(w * h) of the box [x0, x0 + w) x [y0, y0 + h) of the work frame.
+
+export const WORK_MAX = 1024; // longest side of the frame the page draws in; larger photos are scaled down
+export const MIN_MASK_THRESHOLD = 0.05; // the lowest cut the slider offers; probabilities below never show
+const FIXED = 256; // upsampled values are kept as round(v * 256) in a Uint16Array
+
+/** The frame the page draws in for an image of (width, height): at most WORK_MAX on the longer side. */
+export function workSize(width, height, max = WORK_MAX) {
+  const scale = Math.min(1, max / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** For each of `dst` output positions, the two source indices and the weight of the second, as
+ * torch.nn.functional.interpolate(mode="bilinear", align_corners=False) computes them. */
+export function sampleGrid(src, dst) {
+  const i0 = new Int32Array(dst);
+  const i1 = new Int32Array(dst);
+  const f = new Float32Array(dst);
+  const scale = src / dst;
+  for (let d = 0; d < dst; d += 1) {
+    const s = Math.max(0, (d + 0.5) * scale - 0.5);
+    const a = Math.min(Math.floor(s), src - 1);
+    i0[d] = a;
+    i1[d] = a < src - 1 ? a + 1 : a;
+    f[d] = s - a;
+  }
+  return { i0, i1, f };
+}
+
+/** The smallest box [x0, x1] x [y0, y1] (inclusive) of the low-res map holding every value > floor. */
+export function supportBox(probs, h, w, floor) {
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < h; y += 1) {
+    for (let x = 0; x < w; x += 1) {
+      if (probs[y * w + x] > floor) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
+/** Output positions [start, end) whose samples touch source indices [lo, hi]. */
+function span(grid, lo, hi) {
+  let start = 0;
+  while (start < grid.i1.length && grid.i1[start] < lo) start += 1;
+  let end = start;
+  while (end < grid.i0.length && grid.i0[end] <= hi) end += 1;
+  return [start, end];
+}
+
+/** A candidate's probabilities stretched to a (width, height) frame. Values outside the support box
+ * stay below the lowest cut (a bilinear mix of values under it is under it), so only the box is kept. */
+export class ProbLayer {
+  constructor(probs, h, w, width, height) {
+    if (probs.length !== h * w) throw new Error("probability map length does not match its size");
+    this.width = width;
+    this.height = height;
+    const floor = Math.floor(MIN_MASK_THRESHOLD * 255);
+    const box = supportBox(probs, h, w, floor);
+    if (!box) {
+      this.box = null;
+      return;
+    }
+    const gx = sampleGrid(w, width);
+    const gy = sampleGrid(h, height);
+    const [xs, xe] = span(gx, box.x0, box.x1);
+    const [ys, ye] = span(gy, box.y0, box.y1);
+    const bw = xe - xs;
+    const bh = ye - ys;
+    const values = new Uint16Array(bw * bh);
+    for (let y = ys; y < ye; y += 1) {
+      const r0 = gy.i0[y] * w;
+      const r1 = gy.i1[y] * w;
+      const fy = gy.f[y];
+      const row = (y - ys) * bw;
+      for (let x = xs; x < xe; x += 1) {
+        const a = gx.i0[x];
+        const b = gx.i1[x];
+        const fx = gx.f[x];
+        const top = probs[r0 + a] + (probs[r0 + b] - probs[r0 + a]) * fx;
+        const bottom = probs[r1 + a] + (probs[r1 + b] - probs[r1 + a]) * fx;
+        values[row + x - xs] = Math.round((top + (bottom - top) * fy) * FIXED);
+      }
+    }
+    this.box = { x0: xs, y0: ys, w: bw, h: bh };
+    this.values = values;
+    this.cache = null;
+  }
+
+  /** The mask at probability cut t (pixels with probability > t). */
+  mask(t) {
+    if (this.cache && this.cache.t === t) return this.cache.mask;
+    let result;
+    if (!this.box) {
+      result = { x0: 0, y0: 0, w: 0, h: 0, bits: new Uint8Array(0), area: 0 };
+    } else {
+      const cut = t * 255 * FIXED;
+      const bits = new Uint8Array(this.values.length);
+      let area = 0;
+      for (let i = 0; i < bits.length; i += 1) {
+        if (this.values[i] > cut) {
+          bits[i] = 1;
+          area += 1;
+        }
+      }
+      result = { ...this.box, bits, area };
+    }
+    this.cache = { t, mask: result };
+    return result;
+  }
+}
+
+/** A fixed binary mask (decoded from RLE at the image's size) sampled onto the work frame. */
+export class BitLayer {
+  constructor(full, fullH, fullW, width, height) {
+    const bits = new Uint8Array(width * height);
+    let area = 0;
+    for (let y = 0; y < height; y += 1) {
+      const sy = Math.min(fullH - 1, Math.floor(((y + 0.5) * fullH) / height));
+      for (let x = 0; x < width; x += 1) {
+        const sx = Math.min(fullW - 1, Math.floor(((x + 0.5) * fullW) / width));
+        if (full[sy * fullW + sx]) {
+          bits[y * width + x] = 1;
+          area += 1;
+        }
+      }
+    }
+    this.width = width;
+    this.height = height;
+    this.fixed = { x0: 0, y0: 0, w: width, h: height, bits, area };
+  }
+
+  mask() {
+    return this.fixed;
+  }
+}
+
+/** Is pixel (x, y) of the work frame inside `m`? */
+export function covers(m, x, y) {
+  const lx = x - m.x0;
+  const ly = y - m.y0;
+  return lx >= 0 && ly >= 0 && lx < m.w && ly < m.h && m.bits[ly * m.w + lx] === 1;
+}
+
+/** Paint masks into an RGBA frame (cleared first): each a colour at `alpha` with an opaque outline.
+ * layers: [{mask, color: [r, g, b], alpha}], drawn in order (the last on top). */
+export function paint(rgba, width, height, layers) {
+  rgba.fill(0);
+  for (const { mask: m, color, alpha } of layers) {
+    for (let ly = 0; ly < m.h; ly += 1) {
+      for (let lx = 0; lx < m.w; lx += 1) {
+        const i = ly * m.w + lx;
+        if (!m.bits[i]) continue;
+        const edge = lx === 0 || ly === 0 || lx === m.w - 1 || ly === m.h - 1
+          || !m.bits[i - 1] || !m.bits[i + 1] || !m.bits[i - m.w] || !m.bits[i + m.w];
+        const a = edge ? 1 : alpha;
+        const o = ((m.y0 + ly) * width + m.x0 + lx) * 4;
+        const below = rgba[o + 3] / 255;
+        const out = a + below * (1 - a); // "source over" on straight alpha
+        for (let c = 0; c < 3; c += 1) {
+          rgba[o + c] = Math.round((color[c] * a + rgba[o + c] * below * (1 - a)) / out);
+        }
+        rgba[o + 3] = Math.round(out * 255);
+      }
+    }
+  }
+  return rgba;
+}
+
+/** A candidate's mask at full image resolution (row-major Uint8Array), for exports. */
+export function fullMask(probs, h, w, width, height, t) {
+  const layer = new ProbLayer(probs, h, w, width, height);
+  const out = new Uint8Array(width * height);
+  const m = layer.mask(t);
+  for (let ly = 0; ly < m.h; ly += 1) {
+    out.set(m.bits.subarray(ly * m.w, (ly + 1) * m.w), (m.y0 + ly) * width + m.x0);
+  }
+  return { mask: out, area: m.area };
+}
+
+/** Distinct colours: hues a golden angle apart, saturated enough to read on photos. */
+export function colorFor(index) {
+  const hue = (index * 137.508) % 360;
+  return hslToRgb(hue / 360, 0.85, 0.5);
+}
+
+function hslToRgb(h, s, l) {
+  const q = l < 0.5 ? l * (1 + s) : l + s - l * s;
+  const p = 2 * l - q;
+  const channel = (t) => {
+    let u = t;
+    if (u < 0) u += 1;
+    if (u > 1) u -= 1;
+    if (u < 1 / 6) return p + (q - p) * 6 * u;
+    if (u < 1 / 2) return q;
+    if (u < 2 / 3) return p + (q - p) * (2 / 3 - u) * 6;
+    return p;
+  };
+  return [channel(h + 1 / 3), channel(h), channel(h - 1 / 3)].map((v) => Math.round(v * 255));
+}

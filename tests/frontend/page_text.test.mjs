@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { cocoDocument, encodeInstances } from "../../frontend/js/exports.js";
+import { STRINGS, initialLanguage, setLanguage, t } from "../../frontend/js/i18n.js";
+
+test("every interface string exists in both languages", () => {
+  assert.deepEqual(Object.keys(STRINGS.zh).sort(), Object.keys(STRINGS.en).sort());
+});
+
+test("the interface starts in the saved language, else the browser's, else English", () => {
+  assert.equal(initialLanguage(null, ["zh-CN", "en"]), "zh");
+  assert.equal(initialLanguage(null, ["fr-FR", "zh-TW"]), "zh");
+  assert.equal(initialLanguage("en", ["zh-CN"]), "en");
+  assert.equal(initialLanguage(null, ["de"]), "en");
+});
+
+test("placeholders are filled in the chosen language", () => {
+  setLanguage("zh");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "2 个提示词共 3 个实例，用时 40 毫秒");
+  setLanguage("en");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances for 2 prompts in 40 ms");
+});
+
+test("COCO results get one category per model prompt and xywh boxes", () => {
+  const mask = new Uint8Array([1, 0, 1, 1]);
+  const inst = encodeInstances([
+    { prompt: "狗", model_prompt: "dog", score: 0.9, box: [1, 2, 5, 8], mask },
+    { prompt: "cat", model_prompt: "cat", score: 0.8, box: [0, 0, 1, 1], mask },
+    { prompt: "dog", model_prompt: "dog", score: 0.7, box: [0, 0, 2, 2], mask },
+  ], 2, 2);
+  assert.equal(inst[0].area, 3);
+  const coco = cocoDocument({ fileName: "a.png", width: 2, height: 2 }, inst);
+  assert.deepEqual(coco.categories.map((c) => c.name), ["dog", "cat"]);
+  assert.deepEqual(coco.annotations.map((a) => a.category_id), [1, 2, 1]);
+  assert.deepEqual(coco.annotations[0].bbox, [1, 2, 4, 6]);
+});
