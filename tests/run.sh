@@ -2,6 +2,15 @@
 # Sets up .venv from nothing and runs the whole test suite. CI runs exactly this (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The browser tests drive Debian's chromium (never a downloaded browser); CJK fonts make Chinese readable
+# in their screenshots; the page's modules are unit-tested under Node's built-in runner.
+need=""
+dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || need="chromium fonts-noto-cjk"
+command -v node >/dev/null || need="$need nodejs"
+if [ -n "$need" ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
 python3 -m venv .venv
 # torch first, pinned: on the dev machines `torch==2.13.0` is a local CPU wheel; any other way of
 # installing torch pulls gigabytes of CUDA packages. Every later install keeps this torch.

@@ -46,9 +46,14 @@ function clearError() {
   $("error").hidden = true;
 }
 
-function setNotice(text) {
+/** The banner: random weights in the interface's language (the server's English notice, which says how
+ * to install real weights, as its tooltip), else the server's first warning. */
+function setNotice(random, serverText) {
+  const text = random ? t("randomWeights") : serverText;
   $("notice").textContent = text || "";
+  $("notice").title = random && serverText ? serverText : "";
   $("notice").hidden = !text;
+  state.notice = [random, serverText];
 }
 
 let serverInfo = null;
@@ -57,7 +62,7 @@ async function pollServer() {
     const { status, body } = await getJson("/v1/info", $("api-key").value.trim());
     if (status === 200 && body) {
       serverInfo = body;
-      setNotice(body.notice);
+      setNotice(body.random_weights, body.notice);
       renderStatus();
       return;
     }
@@ -261,7 +266,8 @@ async function showResponse(body, roundTrip, sent) {
   }
   state.items = items;
   state.highlight = null;
-  setNotice(body.warnings && body.warnings.length ? body.warnings[0] : serverInfo && serverInfo.notice);
+  const others = (body.warnings || []).filter((w) => !w.toLowerCase().includes("random"));
+  setNotice(body.model.random_weights, body.model.random_weights ? serverInfo && serverInfo.notice : others[0]);
   $("mask-threshold").disabled = false;
   $("run").textContent = t("rerun");
   renderChips();
@@ -541,6 +547,7 @@ function switchLanguage(lang) {
     /* private mode: the choice lasts this visit */
   }
   apply(document);
+  if (state.notice) setNotice(...state.notice);
   renderChips();
   renderStatus();
   if (state.lastTimings) renderTimings(...state.lastTimings);

@@ -17,9 +17,9 @@ test("the interface starts in the saved language, else the browser's, else Engli
 
 test("placeholders are filled in the chosen language", () => {
   setLanguage("zh");
-  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "2 个提示词共 3 个实例，用时 40 毫秒");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 个实例 · 2 个提示词 · 服务器用时 40 毫秒");
   setLanguage("en");
-  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances for 2 prompts in 40 ms");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances · 2 prompt(s) · 40 ms on the server");
 });
 
 test("COCO results get one category per model prompt and xywh boxes", () => {

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from sam3fn.core.encodings import encode_rle
@@ -53,8 +52,8 @@ def upsample_cases(rng: np.random.Generator) -> list[dict]:
     return cases
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_page_modules_pass_their_node_unit_tests(tmp_path):
+    assert shutil.which("node"), "node is missing: tests/run.sh installs it"
     rng = np.random.default_rng(3)
     fixtures = tmp_path / "fixtures.json"
     fixtures.write_text(json.dumps({"rle": rle_cases(rng), "upsample": upsample_cases(rng)}))

@@ -1,0 +1,189 @@
+"""The annotated mask viewer in real Chromium: overlays where the masks are, popover, live sliders with
+no network traffic, layers, downloads, and stored results."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import cv2
+import httpx
+import numpy as np
+from PIL import Image
+from pycocotools import mask as coco_mask
+from pycocotools.coco import COCO
+
+from support.page import overlay_alpha, run_prompts, screenshot
+
+
+def rle_mask(rle: dict) -> np.ndarray:
+    return coco_mask.decode({"size": rle["size"], "counts": rle["counts"].encode()}).astype(bool)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def pick_instance(body: dict) -> int:
+    """Index of the first instance of prompt 0 covering between 10% and 90% of the image."""
+    w, h = body["image"]["width"], body["image"]["height"]
+    for i, inst in enumerate(body["results"][0]["instances"]):
+        if 0.1 < inst["area"] / (w * h) < 0.9:
+            return i
+    raise AssertionError("the tiny model gave no mid-sized instance; change the scene seed")
+
+
+def isolate(page, index: int) -> None:
+    """Hide every layer, then show only item `index`."""
+    page.click("#hide-all")
+    page.check(f'#legend li[data-index="{index}"] input[type=checkbox]')
+
+
+def click_pixel(page, x: int, y: int, width: int, height: int) -> None:
+    canvas = page.locator("#overlay")
+    box = canvas.bounding_box()
+    canvas.click(position={"x": (x + 0.5) * box["width"] / width, "y": (y + 0.5) * box["height"] / height})
+
+
+def server_masks(server, image_bytes: bytes, prompt: str, mask_threshold: float) -> list[np.ndarray]:
+    r = httpx.post(server.url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(image_bytes).decode()}, "prompts": [prompt],
+        "threshold": 0.5, "mask_threshold": mask_threshold})
+    return [rle_mask(i["mask"]) for i in r.json()["results"][0]["instances"]]
+
+
+def test_overlay_is_drawn_where_the_server_says_the_mask_is(open_page, scene_file):
+    page = open_page()
+    body = run_prompts(page, scene_file, ["dog"])
+    i = pick_instance(body)
+    isolate(page, i)
+    alpha = overlay_alpha(page)
+    expected = rle_mask(body["results"][0]["instances"][i]["mask"])
+    assert alpha.shape == expected.shape
+    assert iou(alpha > 0, expected) > 0.98
+    assert not page.errors
+    screenshot(page, "viewer-one-layer")
+
+
+def test_clicking_a_mask_shows_its_label_and_confidence(open_page, scene_file):
+    page = open_page()
+    body = run_prompts(page, scene_file, ["dog"])
+    i = pick_instance(body)
+    isolate(page, i)
+    inst = body["results"][0]["instances"][i]
+    mask = rle_mask(inst["mask"]).astype(np.uint8)
+    h, w = mask.shape
+    inside = np.unravel_index(np.argmax(cv2.distanceTransform(mask, cv2.DIST_L2, 3)), mask.shape)
+    click_pixel(page, int(inside[1]), int(inside[0]), w, h)
+    popover = page.locator("#popover")
+    popover.wait_for(state="visible")
+    assert f"dog — {inst['score'] * 100:.1f}%" in popover.inner_text()
+    screenshot(page, "viewer-popover")
+    outside = np.unravel_index(np.argmax(cv2.distanceTransform(1 - mask, cv2.DIST_L2, 3)), mask.shape)
+    click_pixel(page, int(outside[1]), int(outside[0]), w, h)
+    assert "No instance here" in popover.inner_text()
+    page.keyboard.press("Escape")
+    assert popover.is_hidden()
+
+
+def test_sliders_change_instances_and_pixels_without_a_request(open_page, scene_file, page_server):
+    page = open_page()
+    body = run_prompts(page, scene_file, ["dog"])
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    candidates = body["results"][0]["candidates"]
+    assert len(page.locator("#legend li").all()) == sum(c["score"] >= 0.5 for c in candidates)
+
+    page.focus("#threshold")
+    page.keyboard.press("Home")  # 0.05: every candidate the server sent
+    assert page.input_value("#threshold") == "0.05"
+    assert len(page.locator("#legend li").all()) == len(candidates) > len(body["results"][0]["instances"])
+
+    page.keyboard.press("End")  # back up to 0.50 with the arrow keys, like a keyboard user
+    page.keyboard.press("Home")
+    for _ in range(45):
+        page.keyboard.press("ArrowRight")
+    assert page.input_value("#threshold") == "0.5"
+    i = pick_instance(body)
+    isolate(page, i)
+    before = overlay_alpha(page) > 0
+
+    page.focus("#mask-threshold")
+    for _ in range(20):
+        page.keyboard.press("ArrowLeft")  # 0.50 -> 0.30: masks grow
+    assert page.input_value("#mask-threshold") == "0.3"
+    after = overlay_alpha(page) > 0
+    assert after.sum() > before.sum() and (before & ~after).sum() == 0
+    screenshot(page, "viewer-mask-threshold-0.3")
+    assert requests == [], f"moving the sliders made requests: {requests}"
+
+    # what the page shows at 0.3 is what the server computes at 0.3
+    expected = server_masks(page_server, scene_file.read_bytes(), "dog", 0.3)[i]
+    assert iou(after, expected) > 0.98
+
+
+def test_layers_can_be_hidden_and_hover_highlights_one(open_page, scene_file):
+    page = open_page()
+    run_prompts(page, scene_file, ["dog"])
+    full = overlay_alpha(page)
+    page.click("#hide-all")
+    assert (overlay_alpha(page) == 0).all()
+    page.click("#show-all")
+    np.testing.assert_array_equal(overlay_alpha(page), full)
+    page.hover('#legend li[data-index="0"]')
+    assert page.locator('#legend li[data-index="0"]').get_attribute("class").count("active") == 1
+    highlighted = overlay_alpha(page)
+    assert not np.array_equal(highlighted, full)
+
+
+def test_downloads_hold_what_the_page_shows(open_page, scene_file, tmp_path):
+    page = open_page()
+    body = run_prompts(page, scene_file, ["dog"])
+    i = pick_instance(body)
+    isolate(page, i)
+    expected = rle_mask(body["results"][0]["instances"][i]["mask"])
+    files = {}
+    for button in ("#dl-overlay", "#dl-masks", "#dl-coco"):
+        with page.expect_download() as info:
+            page.click(button)
+        path = tmp_path / info.value.suggested_filename
+        info.value.save_as(path)
+        files[button] = path
+    assert [p.name for p in files.values()] == ["scene.overlay.png", "scene.masks.json", "scene.coco.json"]
+
+    overlay = np.asarray(Image.open(files["#dl-overlay"]).convert("RGB")).astype(int)
+    original = np.asarray(Image.open(scene_file).convert("RGB")).astype(int)
+    assert overlay.shape == original.shape
+    changed = np.abs(overlay - original).sum(axis=2) > 0
+    assert iou(changed, expected) > 0.95
+
+    doc = json.loads(files["#dl-masks"].read_text())
+    assert doc["image"] == {"file_name": "scene.png", "width": 160, "height": 120}
+    assert doc["threshold"] == 0.5 and doc["mask_threshold"] == 0.5 and len(doc["instances"]) == 1
+    saved = doc["instances"][0]
+    assert saved["model_prompt"] == "dog" and iou(rle_mask(saved["mask"]), expected) > 0.98
+    assert saved["area"] == int(rle_mask(saved["mask"]).sum())
+
+    coco = COCO(str(files["#dl-coco"]))
+    ann = coco.loadAnns(coco.getAnnIds())[0]
+    assert coco.loadCats(ann["category_id"])[0]["name"] == "dog"
+    np.testing.assert_array_equal(coco.annToMask(ann).astype(bool), rle_mask(saved["mask"]))
+
+
+def test_a_result_json_from_the_bucket_opens_over_its_image(open_page, scene_file, page_server, tmp_path):
+    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog", "tree"]})
+    result = tmp_path / "scene.png.json"
+    result.write_text(r.text)
+    instances = [inst for res in r.json()["results"] for inst in res["instances"]]
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_selector("#stage:not([hidden])")
+    page.set_input_files("#result-file", str(result))
+    page.wait_for_function("document.querySelectorAll('#legend li').length > 0")
+    assert len(page.locator("#legend li").all()) == len(instances)
+    union = np.zeros((120, 160), bool)
+    for inst in instances:
+        union |= rle_mask(inst["mask"])
+    assert iou(overlay_alpha(page) > 0, union) > 0.99
+    assert page.locator("#mask-threshold").is_disabled()
