@@ -122,6 +122,7 @@ function resetResults() {
   state.source = null;
   state.highlight = null;
   for (const p of state.prompts) p.model = null;
+  buildLegend();
   closePopover();
   renderChips();
   render();
@@ -249,11 +250,14 @@ async function showResponse(body, roundTrip, sent) {
   const { width, height } = body.image;
   setFrame(width, height);
   const items = [];
+  // all maps decode at once: the browser's image decoders run in parallel
+  const decoded = await Promise.all(body.results.map((result) => Promise.all(
+    (result.candidates || []).map((c) => decodeProbs(c.probs.png, c.probs.size)))));
   for (const [pi, result] of body.results.entries()) {
     sent[pi].model = result.model_prompt;
     sent[pi].translation = result.translation;
-    for (const c of result.candidates || []) {
-      const probs = await decodeProbs(c.probs.png, c.probs.size);
+    for (const [ci, c] of (result.candidates || []).entries()) {
+      const probs = decoded[pi][ci];
       const [h, w] = c.probs.size;
       let layer = null;
       items.push({
@@ -266,6 +270,7 @@ async function showResponse(body, roundTrip, sent) {
   }
   state.items = items;
   state.highlight = null;
+  buildLegend();
   const others = (body.warnings || []).filter((w) => !w.toLowerCase().includes("random"));
   setNotice(body.model.random_weights, body.model.random_weights ? serverInfo && serverInfo.notice : others[0]);
   $("mask-threshold").disabled = false;
@@ -305,10 +310,12 @@ function paintOverlay() {
   const ctx = canvas.getContext("2d");
   if (!state.buffer) return;
   const cut = slider("mask-threshold");
-  const layers = shown().filter((it) => !it.hidden).sort((a, b) => a.score - b.score).map((it) => {
+  // topmost first: the highlighted instance, then by score
+  const rank = (it) => (it.index === state.highlight ? 2 : it.score);
+  const layers = shown().filter((it) => !it.hidden).sort((a, b) => rank(b) - rank(a)).map((it) => {
     let alpha = 0.45;
     if (state.highlight !== null) alpha = it.index === state.highlight ? 0.7 : 0.12;
-    return { mask: it.layer().mask(cut), color: it.color, alpha };
+    return { layer: it.layer(), t: cut, color: it.color, alpha };
   });
   paint(state.buffer.data, state.frame.width, state.frame.height, layers);
   ctx.putImageData(state.buffer, 0, 0);
@@ -320,25 +327,19 @@ function imageArea(frameArea) {
   return Math.round((frameArea * width * height) / (state.frame.width * state.frame.height));
 }
 
-function renderLegend() {
+/** One row per item, built when the items change; slider moves only show, hide and relabel rows. */
+function buildLegend() {
   const list = $("legend");
   list.textContent = "";
-  const items = shown();
-  if (state.source && !items.length) {
-    const li = document.createElement("li");
-    li.textContent = t("legendEmpty");
-    list.append(li);
-    return;
-  }
-  const cut = slider("mask-threshold");
-  const total = state.frame ? state.frame.width * state.frame.height : 1;
-  for (const it of items) {
+  const empty = document.createElement("li");
+  empty.id = "legend-empty";
+  empty.textContent = t("legendEmpty");
+  list.append(empty);
+  for (const it of state.items) {
     const li = document.createElement("li");
     li.dataset.index = String(it.index);
-    li.className = (it.hidden ? "hidden-layer" : "") + (state.highlight === it.index ? " active" : "");
     const box = document.createElement("input");
     box.type = "checkbox";
-    box.checked = !it.hidden;
     box.setAttribute("aria-label", t("toggleLayer", { name: `${it.prompt} #${it.index + 1}` }));
     box.addEventListener("change", () => {
       it.hidden = !box.checked;
@@ -355,18 +356,39 @@ function renderLegend() {
     const score = document.createElement("span");
     score.className = "score";
     score.textContent = `${(it.score * 100).toFixed(1)}%`;
-    const frameArea = it.layer().mask(cut).area;
     const area = document.createElement("span");
     area.className = "area";
-    area.textContent = `${t("area")} ${imageArea(frameArea).toLocaleString()} px · ${((100 * frameArea) / total).toFixed(1)}%`;
     li.append(box, swatch, label, score, area);
     const on = () => setHighlight(it.index);
     li.addEventListener("mouseenter", on);
     li.addEventListener("focusin", on);
     li.addEventListener("mouseleave", () => setHighlight(null));
     li.addEventListener("focusout", () => setHighlight(null));
+    it.row = { li, box, area, areaCut: null };
     list.append(li);
   }
+}
+
+function renderLegend() {
+  const threshold = slider("threshold");
+  const cut = slider("mask-threshold");
+  const total = state.frame ? state.frame.width * state.frame.height : 1;
+  let visible = 0;
+  for (const it of state.items) {
+    const { li, box, area } = it.row;
+    li.hidden = it.score < threshold;
+    box.checked = !it.hidden;
+    li.classList.toggle("hidden-layer", it.hidden);
+    li.classList.toggle("active", state.highlight === it.index);
+    if (li.hidden) continue;
+    visible += 1;
+    if (it.row.areaCut !== cut) { // the area only changes with the mask threshold
+      const frameArea = it.layer().area(cut);
+      area.textContent = `${t("area")} ${imageArea(frameArea).toLocaleString()} px · ${((100 * frameArea) / total).toFixed(1)}%`;
+      it.row.areaCut = cut;
+    }
+  }
+  $("legend-empty").hidden = !state.source || visible > 0;
 }
 
 function updateDownloads() {
@@ -409,7 +431,7 @@ function openPopover(ev) {
   const x = Math.floor(((ev.clientX - rect.left) / rect.width) * state.frame.width);
   const y = Math.floor(((ev.clientY - rect.top) / rect.height) * state.frame.height);
   const cut = slider("mask-threshold");
-  const hits = shown().filter((it) => !it.hidden && covers(it.layer().mask(cut), x, y))
+  const hits = shown().filter((it) => !it.hidden && covers(it.layer(), x, y, cut))
     .sort((a, b) => b.score - a.score);
   const list = $("popover-list");
   list.textContent = "";
@@ -481,6 +503,7 @@ async function openResult(file) {
   state.imageInfo = { width, height };
   state.source = "result";
   state.items = items;
+  buildLegend();
   $("threshold").value = String(Math.max(0.05, Math.min(0.95, doc.threshold ?? 0.5)));
   $("mask-threshold").disabled = true; // stored masks are already cut
   $("summary").textContent = t("resultLoaded", { n: items.length, file: file.name });
@@ -552,6 +575,7 @@ function switchLanguage(lang) {
   renderStatus();
   if (state.lastTimings) renderTimings(...state.lastTimings);
   if (state.response) $("run").textContent = t("rerun");
+  buildLegend();
   render();
 }
 
@@ -633,6 +657,7 @@ function start() {
   apply(document);
   wire();
   addPrompts("");
+  buildLegend();
   render();
   pollServer();
 }

@@ -3,8 +3,9 @@
 // server uses (PyTorch's, align_corners=False) and cuts them at the mask threshold. Moving a slider
 // re-cuts cached values and never calls the server.
 //
-// A Layer has a fixed pixel grid (the work frame) and answers mask(t) -> {x0, y0, w, h, bits, area}:
-// bits is a row-major Uint8Array(w * h) of the box [x0, x0 + w) x [y0, y0 + h) of the work frame.
+// A layer covers a box {x0, y0, w, h} of the work frame with row-major `values`; a pixel is inside the
+// mask at threshold t when its value > layer.cut(t). Painting and hit tests compare values directly, so
+// moving a slider costs one pass over the boxes and nothing is re-allocated.
 
 export const WORK_MAX = 1024; // longest side of the frame the page draws in; larger photos are scaled down
 export const MIN_MASK_THRESHOLD = 0.05; // the lowest cut the slider offers; probabilities below never show
@@ -71,7 +72,8 @@ export class ProbLayer {
     const floor = Math.floor(MIN_MASK_THRESHOLD * 255);
     const box = supportBox(probs, h, w, floor);
     if (!box) {
-      this.box = null;
+      this.box = { x0: 0, y0: 0, w: 0, h: 0 };
+      this.values = new Uint16Array(0);
       return;
     }
     const gx = sampleGrid(w, width);
@@ -97,98 +99,118 @@ export class ProbLayer {
     }
     this.box = { x0: xs, y0: ys, w: bw, h: bh };
     this.values = values;
-    this.cache = null;
   }
 
-  /** The mask at probability cut t (pixels with probability > t). */
-  mask(t) {
-    if (this.cache && this.cache.t === t) return this.cache.mask;
-    let result;
-    if (!this.box) {
-      result = { x0: 0, y0: 0, w: 0, h: 0, bits: new Uint8Array(0), area: 0 };
-    } else {
-      const cut = t * 255 * FIXED;
-      const bits = new Uint8Array(this.values.length);
-      let area = 0;
-      for (let i = 0; i < bits.length; i += 1) {
-        if (this.values[i] > cut) {
-          bits[i] = 1;
-          area += 1;
-        }
-      }
-      result = { ...this.box, bits, area };
+  /** Pixels with probability > t are inside. */
+  cut(t) {
+    return t * 255 * FIXED;
+  }
+
+  /** Pixels inside at threshold t: a binary search in the sorted values, made on first use. */
+  area(t) {
+    this.sorted ??= this.values.slice().sort();
+    const cut = this.cut(t);
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid] > cut) hi = mid;
+      else lo = mid + 1;
     }
-    this.cache = { t, mask: result };
-    return result;
+    return this.sorted.length - lo;
   }
 }
 
-/** A fixed binary mask (decoded from RLE at the image's size) sampled onto the work frame. */
+/** A fixed binary mask (decoded from RLE at the image's size) sampled onto the work frame by nearest
+ * neighbour; thresholds do not move it. */
 export class BitLayer {
   constructor(full, fullH, fullW, width, height) {
-    const bits = new Uint8Array(width * height);
+    const values = new Uint8Array(width * height);
     let area = 0;
     for (let y = 0; y < height; y += 1) {
       const sy = Math.min(fullH - 1, Math.floor(((y + 0.5) * fullH) / height));
       for (let x = 0; x < width; x += 1) {
         const sx = Math.min(fullW - 1, Math.floor(((x + 0.5) * fullW) / width));
         if (full[sy * fullW + sx]) {
-          bits[y * width + x] = 1;
+          values[y * width + x] = 1;
           area += 1;
         }
       }
     }
     this.width = width;
     this.height = height;
-    this.fixed = { x0: 0, y0: 0, w: width, h: height, bits, area };
+    this.box = { x0: 0, y0: 0, w: width, h: height };
+    this.values = values;
+    this.pixels = area;
   }
 
-  mask() {
-    return this.fixed;
+  cut() {
+    return 0;
+  }
+
+  area() {
+    return this.pixels;
   }
 }
 
-/** Is pixel (x, y) of the work frame inside `m`? */
-export function covers(m, x, y) {
-  const lx = x - m.x0;
-  const ly = y - m.y0;
-  return lx >= 0 && ly >= 0 && lx < m.w && ly < m.h && m.bits[ly * m.w + lx] === 1;
+/** Is pixel (x, y) of the work frame inside `layer` at threshold t? */
+export function covers(layer, x, y, t) {
+  const { x0, y0, w, h } = layer.box;
+  const lx = x - x0;
+  const ly = y - y0;
+  return lx >= 0 && ly >= 0 && lx < w && ly < h && layer.values[ly * w + lx] > layer.cut(t);
 }
 
 /** Paint masks into an RGBA frame (cleared first): each a colour at `alpha` with an opaque outline.
- * layers: [{mask, color: [r, g, b], alpha}], drawn in order (the last on top). */
+ * layers: [{layer, t, color: [r, g, b], alpha}], topmost first: a pixel shows the first layer covering
+ * it, as annotation tools draw overlapping instances. Runs on every slider move, so each pixel is
+ * written once, as one packed 32-bit word, and covered pixels are skipped without further work. */
 export function paint(rgba, width, height, layers) {
-  rgba.fill(0);
-  for (const { mask: m, color, alpha } of layers) {
-    for (let ly = 0; ly < m.h; ly += 1) {
-      for (let lx = 0; lx < m.w; lx += 1) {
-        const i = ly * m.w + lx;
-        if (!m.bits[i]) continue;
-        const edge = lx === 0 || ly === 0 || lx === m.w - 1 || ly === m.h - 1
-          || !m.bits[i - 1] || !m.bits[i + 1] || !m.bits[i - m.w] || !m.bits[i + m.w];
-        const a = edge ? 1 : alpha;
-        const o = ((m.y0 + ly) * width + m.x0 + lx) * 4;
-        const below = rgba[o + 3] / 255;
-        const out = a + below * (1 - a); // "source over" on straight alpha
-        for (let c = 0; c < 3; c += 1) {
-          rgba[o + c] = Math.round((color[c] * a + rgba[o + c] * below * (1 - a)) / out);
-        }
-        rgba[o + 3] = Math.round(out * 255);
+  const words = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
+  words.fill(0);
+  for (const { layer, t, color, alpha } of layers) {
+    const fill = pack(color, Math.round(alpha * 255));
+    const edge = pack(color, 255);
+    const { values } = layer;
+    const { x0, y0, w, h } = layer.box;
+    const cut = layer.cut(t);
+    for (let ly = 0; ly < h; ly += 1) {
+      const row = ly * w;
+      const base = (y0 + ly) * width + x0;
+      const border = ly === 0 || ly === h - 1;
+      for (let lx = 0; lx < w; lx += 1) {
+        const i = row + lx;
+        if (values[i] <= cut || words[base + lx] !== 0) continue;
+        const isEdge = border || lx === 0 || lx === w - 1 || values[i - 1] <= cut || values[i + 1] <= cut
+          || values[i - w] <= cut || values[i + w] <= cut;
+        words[base + lx] = isEdge ? edge : fill;
       }
     }
   }
   return rgba;
 }
 
-/** A candidate's mask at full image resolution (row-major Uint8Array), for exports. */
+/** [r, g, b] and alpha 0..255 as one little-endian RGBA word. */
+function pack([r, g, b], a) {
+  return ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+/** A candidate's mask at full image resolution (row-major Uint8Array) and its area, for exports. */
 export function fullMask(probs, h, w, width, height, t) {
   const layer = new ProbLayer(probs, h, w, width, height);
   const out = new Uint8Array(width * height);
-  const m = layer.mask(t);
-  for (let ly = 0; ly < m.h; ly += 1) {
-    out.set(m.bits.subarray(ly * m.w, (ly + 1) * m.w), (m.y0 + ly) * width + m.x0);
+  const { x0, y0, w: bw, h: bh } = layer.box;
+  const cut = layer.cut(t);
+  let area = 0;
+  for (let ly = 0; ly < bh; ly += 1) {
+    for (let lx = 0; lx < bw; lx += 1) {
+      if (layer.values[ly * bw + lx] > cut) {
+        out[(y0 + ly) * width + x0 + lx] = 1;
+        area += 1;
+      }
+    }
   }
-  return { mask: out, area: m.area };
+  return { mask: out, area };
 }
 
 /** Distinct colours: hues a golden angle apart, saturated enough to read on photos. */

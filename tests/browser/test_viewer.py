@@ -15,6 +15,8 @@ from pycocotools.coco import COCO
 
 from support.page import overlay_alpha, run_prompts, screenshot
 
+ROWS = "#legend li[data-index]:not([hidden])"  # the legend's rows for instances above the threshold
+
 
 def rle_mask(rle: dict) -> np.ndarray:
     return coco_mask.decode({"size": rle["size"], "counts": rle["counts"].encode()}).astype(bool)
@@ -92,15 +94,18 @@ def test_sliders_change_instances_and_pixels_without_a_request(open_page, scene_
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     candidates = body["results"][0]["candidates"]
-    assert len(page.locator("#legend li").all()) == sum(c["score"] >= 0.5 for c in candidates)
+    assert len(page.locator(ROWS).all()) == sum(c["score"] >= 0.5 for c in candidates)
 
     page.focus("#threshold")
     page.keyboard.press("Home")  # 0.05: every candidate the server sent
     assert page.input_value("#threshold") == "0.05"
-    assert len(page.locator("#legend li").all()) == len(candidates) > len(body["results"][0]["instances"])
+    assert len(page.locator(ROWS).all()) == len(candidates) > len(body["results"][0]["instances"])
 
-    page.keyboard.press("End")  # back up to 0.50 with the arrow keys, like a keyboard user
-    page.keyboard.press("Home")
+    page.keyboard.press("End")  # 0.95: above every candidate of the tiny model, so the page says so
+    assert max(c["score"] for c in candidates) < 0.95
+    assert page.locator(ROWS).count() == 0 and page.locator("#legend-empty").is_visible()
+    assert (overlay_alpha(page) == 0).all()
+    page.keyboard.press("Home")  # back up to 0.50 with the arrow keys, like a keyboard user
     for _ in range(45):
         page.keyboard.press("ArrowRight")
     assert page.input_value("#threshold") == "0.5"
@@ -180,8 +185,8 @@ def test_a_result_json_from_the_bucket_opens_over_its_image(open_page, scene_fil
     page.set_input_files("#file", str(scene_file))
     page.wait_for_selector("#stage:not([hidden])")
     page.set_input_files("#result-file", str(result))
-    page.wait_for_function("document.querySelectorAll('#legend li').length > 0")
-    assert len(page.locator("#legend li").all()) == len(instances)
+    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length > 0")
+    assert len(page.locator(ROWS).all()) == len(instances)
     union = np.zeros((120, 160), bool)
     for inst in instances:
         union |= rle_mask(inst["mask"])

@@ -35,17 +35,19 @@ test("cutting the upsampled map agrees with PyTorch's upsampled map", { skip: !d
     const up = floats(c.up);
     const layer = new ProbLayer(probs, h, w, W, H);
     for (const t of [0.05, 0.3, 0.5, 0.77, 0.95]) {
-      const m = layer.mask(t);
       let checked = 0;
+      let inside = 0;
       for (let y = 0; y < H; y += 1) {
         for (let x = 0; x < W; x += 1) {
           const v = up[y * W + x];
           if (Math.abs(v - t * 255) < 0.01) continue; // on the cut itself, float rounding decides
-          assert.equal(covers(m, x, y), v > t * 255, `${h}x${w}->${H}x${W} t=${t} at (${x}, ${y}) value ${v}`);
+          assert.equal(covers(layer, x, y, t), v > t * 255, `${h}x${w}->${H}x${W} t=${t} at (${x}, ${y}) value ${v}`);
           checked += 1;
+          inside += v > t * 255 ? 1 : 0;
         }
       }
       assert.ok(checked > H * W * 0.99);
+      assert.ok(Math.abs(layer.area(t) - inside) <= H * W - checked, `area at t=${t}`);
     }
   }
 });
@@ -61,16 +63,24 @@ test("fullMask places the box at its place in the frame and counts its area", ()
 test("a fixed mask is sampled onto a smaller frame by nearest neighbour", () => {
   const full = new Uint8Array([1, 1, 0, 0, 1, 1, 0, 0]); // 2x4, left half set
   const layer = new BitLayer(full, 2, 4, 2, 1);
-  assert.deepEqual([...layer.mask().bits], [1, 0]);
+  assert.deepEqual([...layer.values], [1, 0]);
+  assert.equal(layer.area(0.9), 1);
 });
 
 test("painting fills with the colour at alpha and draws an opaque outline", () => {
-  const m = { x0: 1, y0: 1, w: 3, h: 3, bits: new Uint8Array(9).fill(1), area: 9 };
-  const rgba = paint(new Uint8ClampedArray(5 * 5 * 4), 5, 5, [{ mask: m, color: [255, 0, 0], alpha: 0.5 }]);
+  const layer = { box: { x0: 1, y0: 1, w: 3, h: 3 }, values: new Uint8Array(9).fill(1), cut: () => 0 };
+  const rgba = paint(new Uint8ClampedArray(5 * 5 * 4), 5, 5, [{ layer, t: 0.5, color: [255, 0, 0], alpha: 0.5 }]);
   const px = (x, y) => [...rgba.slice((y * 5 + x) * 4, (y * 5 + x) * 4 + 4)];
   assert.deepEqual(px(2, 2), [255, 0, 0, 128]); // inside
   assert.deepEqual(px(1, 1), [255, 0, 0, 255]); // outline
   assert.deepEqual(px(0, 0), [0, 0, 0, 0]); // outside
+});
+
+test("where masks overlap, the first (topmost) layer shows", () => {
+  const all = { box: { x0: 0, y0: 0, w: 3, h: 3 }, values: new Uint8Array(9).fill(1), cut: () => 0 };
+  const rgba = paint(new Uint8ClampedArray(3 * 3 * 4), 3, 3, [
+    { layer: all, t: 0.5, color: [0, 0, 255], alpha: 0.5 }, { layer: all, t: 0.5, color: [255, 0, 0], alpha: 0.5 }]);
+  assert.deepEqual([...rgba.slice(16, 20)], [0, 0, 255, 128]); // the centre pixel
 });
 
 test("instance colours are distinct", () => {

@@ -1,0 +1,200 @@
+"""How fast the page answers its sliders: re-thresholding in the browser, no inference.
+
+    python bench/page_rethreshold.py [--moves 40]
+
+Real headless Chromium (Debian's /usr/bin/chromium, software rendering) loads frontend/ as it is;
+/v1/info and /v1/segment are answered with synthetic responses shaped like the full-size model's:
+288 x 288 probability maps (what SAM 3 decodes for a 1008 px input) for N candidates. Two kinds of
+maps: "objects" (confident blobs, as trained weights give) and "noise" (smooth maps covering the whole
+frame, as random weights give: the worst case, every candidate's map spans the image).
+
+For each case it times (1) the first render after the response (decoding the PNG maps and stretching
+the visible ones to the image) and (2) each slider move: the input handler alone, and until the next
+animation frame, i.e. until the browser can show it. Writes bench/results/page-rethreshold-<date>.json
+and .md. The model is not involved, so the machine it runs on is the browser's, not a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import mimetypes
+import platform
+import statistics
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+FRONTEND = ROOT / "frontend"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOW = 288  # decoder mask resolution for a 1008 px input
+ROWS = "#legend li[data-index]:not([hidden])"
+
+CASES = [  # (name, image width, image height, candidates, kind)
+    ("1008px, 10 objects", 1008, 1008, 10, "objects"),
+    ("1008px, 100 objects", 1008, 1008, 100, "objects"),
+    ("12 MP photo, 100 objects", 4032, 3024, 100, "objects"),
+    ("1008px, 100 full-frame noise maps", 1008, 1008, 100, "noise"),
+]
+
+
+def png_b64(array: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def probability_map(rng: np.random.Generator, kind: str) -> np.ndarray:
+    yy, xx = np.mgrid[:LOW, :LOW].astype(np.float32)
+    if kind == "objects":
+        cy, cx = rng.uniform(20, LOW - 20, 2)
+        ry, rx = rng.uniform(6, 60, 2)
+        d = np.sqrt(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2)
+        logits = 10.0 * (1.0 - d)
+    else:
+        waves = sum(np.sin(xx * rng.uniform(0.01, 0.1) + rng.uniform(0, 6)) * np.cos(yy * rng.uniform(0.01, 0.1))
+                    for _ in range(3))
+        logits = 2.0 * waves
+    return (255.0 / (1.0 + np.exp(-logits))).round().astype(np.uint8)
+
+
+def synthetic_response(width: int, height: int, count: int, kind: str, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    scores = np.sort(rng.uniform(0.05, 0.99, count))[::-1]
+    candidates = [{"score": float(s), "box": [0.0, 0.0, float(width), float(height)],
+                   "probs": {"size": [LOW, LOW], "png": png_b64(probability_map(rng, kind))}} for s in scores]
+    timings = {k: 0.0 for k in ("decode_image_ms", "preprocess_ms", "image_encode_ms", "text_encode_ms",
+                                "mask_decode_ms", "postprocess_ms", "total_ms")}
+    return {
+        "request_id": "bench", "image": {"width": width, "height": height, "sha256": "0" * 64},
+        "results": [{"prompt": "object", "model_prompt": "object", "translation": "none", "truncated": False,
+                     "instances": [], "candidates": candidates}],
+        "timings": {**timings, "image_cached": False, "text_cached": 0},
+        "model": {"name": "synthetic", "random_weights": False, "backend": "none", "device": "none",
+                  "precision": "none"},
+        "threshold": 0.5, "mask_threshold": 0.5, "refine": 0.0, "warnings": [], "candidate_floor": 0.05,
+    }
+
+
+INFO = {"model": "synthetic", "random_weights": False, "backend": "none", "precision": "none", "device": "none",
+        "model_dir": "", "versions": {}, "translation": {}, "storage": {}, "limits": {}, "notice": None}
+
+MOVES = """async ([id, values]) => {
+    const el = document.getElementById(id);
+    const handler = [], frame = [];
+    for (const v of values) {
+        const t0 = performance.now();
+        el.value = String(v);
+        el.dispatchEvent(new Event('input', {bubbles: true}));
+        handler.push(performance.now() - t0);
+        await new Promise((r) => requestAnimationFrame(() => r()));
+        frame.push(performance.now() - t0);
+    }
+    return {handler, frame};
+}"""
+
+
+def serve_frontend(route, response: dict, image_png: bytes) -> None:
+    path = route.request.url.split("://", 1)[1].split("/", 1)[1].split("?")[0] or "index.html"
+    if path == "v1/info":
+        return route.fulfill(json=INFO)
+    if path == "v1/segment":
+        return route.fulfill(json=response)
+    if path == "photo.png":
+        return route.fulfill(body=image_png, content_type="image/png")
+    file = (FRONTEND / path).resolve()
+    if FRONTEND not in file.parents or not file.is_file():
+        return route.fulfill(status=404, body="")
+    return route.fulfill(body=file.read_bytes(), content_type=mimetypes.guess_type(file.name)[0] or "text/plain")
+
+
+def run_case(browser, width: int, height: int, count: int, kind: str, moves: int) -> dict:
+    response = synthetic_response(width, height, count, kind)
+    image = np.zeros((height, width, 3), np.uint8)
+    image[..., 1] = 120
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", compress_level=1)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.route("http://bench.local/**", lambda route: serve_frontend(route, response, buf.getvalue()))
+    page.goto("http://bench.local/")
+    page.set_input_files("#file", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
+    page.wait_for_selector("#stage:not([hidden])")
+    page.fill("#prompt-input", "object")
+    page.press("#prompt-input", "Enter")
+    page.evaluate("document.getElementById('threshold').value = '0.05'")  # every candidate visible
+    page.evaluate("() => { window.__t0 = performance.now(); }")
+    page.click("#run")
+    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length > 0", timeout=120_000)
+    first = page.evaluate("performance.now() - window.__t0")
+    detection = page.evaluate(MOVES, ["threshold", list(np.round(np.linspace(0.05, 0.95, moves), 2))])
+    page.evaluate(MOVES, ["threshold", [0.05]])  # mask moves with every candidate visible: the worst case
+    mask = page.evaluate(MOVES, ["mask-threshold", list(np.round(np.linspace(0.3, 0.7, moves), 2))])
+    page.close()
+    med = lambda xs: round(statistics.median(xs), 2)  # noqa: E731
+    p95 = lambda xs: round(float(np.percentile(xs, 95)), 2)  # noqa: E731
+    return {
+        "image": [width, height], "candidates": count, "maps": kind, "first_render_ms": round(first, 1),
+        "detection_slider": {"handler_p50_ms": med(detection["handler"]), "handler_p95_ms": p95(detection["handler"]),
+                             "to_frame_p50_ms": med(detection["frame"]), "to_frame_p95_ms": p95(detection["frame"])},
+        "mask_slider": {"handler_p50_ms": med(mask["handler"]), "handler_p95_ms": p95(mask["handler"]),
+                        "to_frame_p50_ms": med(mask["frame"]), "to_frame_p95_ms": p95(mask["frame"])},
+    }
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=40)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        version = browser.version
+        records = [{"case": name, **run_case(browser, w, h, n, kind, args.moves)} for name, w, h, n, kind in CASES]
+        browser.close()
+    date = datetime.now(timezone.utc)
+    doc = {
+        "benchmark": "page_rethreshold", "date": date.isoformat(timespec="seconds"),
+        "command": "python bench/page_rethreshold.py", "browser": f"chromium {version} (headless, --disable-gpu)",
+        "cpu": cpu_name(), "cores": len(__import__("os").sched_getaffinity(0)),
+        "versions": {"playwright": metadata.version("playwright"),
+                     "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()},
+        "records": records,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.out / f"page-rethreshold-{date:%Y-%m-%d}"
+    stem.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
+    lines = [f"# Page slider latency, {date:%Y-%m-%d}", "",
+             f"`{doc['command']}` · {doc['browser']} · {doc['cpu']} ({doc['cores']} cores)", "",
+             "| case | first render ms | detection slider p50 / p95 ms (to frame) | mask slider p50 / p95 ms (to frame) |",
+             "|---|---|---|---|"]
+    for r in records:
+        d, m = r["detection_slider"], r["mask_slider"]
+        lines.append(f"| {r['case']} | {r['first_render_ms']} | {d['handler_p50_ms']} / {d['handler_p95_ms']} "
+                     f"({d['to_frame_p50_ms']} / {d['to_frame_p95_ms']}) | {m['handler_p50_ms']} / {m['handler_p95_ms']} "
+                     f"({m['to_frame_p50_ms']} / {m['to_frame_p95_ms']}) |")
+    lines += ["", "Handler: the slider's input handler (re-cut, paint, legend). To frame: until the next animation "
+              "frame, when the change can be on screen. Synthetic responses; no model involved."]
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
