@@ -461,6 +461,29 @@ function openPopover(ev) {
   pop.dataset.y = String(y);
 }
 
+/** The topmost visible instance under a pointer event, or null. */
+function instanceAt(ev) {
+  if (!state.source) return null;
+  const rect = $("overlay").getBoundingClientRect();
+  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * state.frame.width);
+  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * state.frame.height);
+  const cut = slider("mask-threshold");
+  let top = null;
+  for (const it of shown()) {
+    if (!it.hidden && (!top || it.score > top.score) && covers(it.layer(), x, y, cut)) top = it;
+  }
+  return top;
+}
+
+let hoverFrame = 0;
+function hoverCanvas(ev) {
+  cancelAnimationFrame(hoverFrame); // at most one hit test per frame however fast the pointer moves
+  hoverFrame = requestAnimationFrame(() => {
+    const top = instanceAt(ev);
+    setHighlight(top ? top.index : null);
+  });
+}
+
 function closePopover() {
   $("popover").hidden = true;
 }
@@ -611,6 +634,11 @@ function wire() {
   });
   for (const id of ["threshold", "mask-threshold"]) $(id).addEventListener("input", render);
   $("overlay").addEventListener("click", openPopover);
+  $("overlay").addEventListener("mousemove", hoverCanvas);
+  $("overlay").addEventListener("mouseleave", () => {
+    cancelAnimationFrame(hoverFrame);
+    setHighlight(null);
+  });
   $("popover-close").addEventListener("click", closePopover);
   $("show-all").addEventListener("click", () => { for (const it of state.items) it.hidden = false; render(); });
   $("hide-all").addEventListener("click", () => { for (const it of shown()) it.hidden = true; render(); });

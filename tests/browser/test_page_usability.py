@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import base64
 
+from support.images import encode, scene_pixels
 from support.page import run_prompts, screenshot
 
 
-def test_chinese_prompt_shows_the_english_the_model_received(open_page, scene_file):
+def test_chinese_prompt_shows_the_english_the_model_received(open_page, tmp_path):
+    photo = tmp_path / "street.png"
+    photo.write_bytes(encode(scene_pixels(480, 640, seed=11)))
     page = open_page()
-    body = run_prompts(page, scene_file, ["狗", "red car"])
+    body = run_prompts(page, photo, ["狗", "red car"])
     assert [r["model_prompt"] for r in body["results"]] == ["dog", "red car"]
     chips = page.locator("#chips li").all_inner_texts()
     assert "→ dog" in chips[0] and "→" not in chips[1]  # English needs no translation line
+    page.locator("#overlay").click(position={"x": 300, "y": 200})
+    screenshot(page, "page-overview")  # docs/page.png, the README's picture, is a copy of this
 
 
 def test_interface_language_follows_the_browser_and_switches_both_ways(open_page, scene_file):

@@ -54,6 +54,27 @@ def server_masks(server, image_bytes: bytes, prompt: str, mask_threshold: float)
     return [rle_mask(i["mask"]) for i in r.json()["results"][0]["instances"]]
 
 
+PROGRESS_RECORDER = """() => {
+    window.__progress = [];
+    const el = document.getElementById('progress-text');
+    new MutationObserver(() => window.__progress.push(el.textContent))
+        .observe(el, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_progress_while_running_then_stage_timings(open_page, scene_file):
+    page = open_page()
+    page.evaluate(PROGRESS_RECORDER)
+    body = run_prompts(page, scene_file, ["dog"])
+    seen = page.evaluate("window.__progress")
+    assert any(s.startswith("Uploading") for s in seen) and any(s.startswith("Running the model") for s in seen)
+    assert page.locator("#progress").is_hidden()
+    rows = dict(line.split("\t") for line in page.inner_text("#timings").splitlines())
+    assert set(rows) >= {"decode image", "image encoder", "text encoder", "mask decoder", "server total",
+                         "round trip (browser)"}
+    assert float(rows["server total"]) == round(body["timings"]["total_ms"], 1)
+
+
 def test_overlay_is_drawn_where_the_server_says_the_mask_is(open_page, scene_file):
     page = open_page()
     body = run_prompts(page, scene_file, ["dog"])
@@ -81,6 +102,12 @@ def test_clicking_a_mask_shows_its_label_and_confidence(open_page, scene_file):
     popover.wait_for(state="visible")
     assert f"dog — {inst['score'] * 100:.1f}%" in popover.inner_text()
     screenshot(page, "viewer-popover")
+    page.keyboard.press("Escape")
+    page.locator("#overlay").hover(position={"x": 1, "y": 1})  # leave, then point at the mask
+    hover_at = page.locator("#overlay").bounding_box()
+    page.mouse.move(hover_at["x"] + (inside[1] + 0.5) * hover_at["width"] / w,
+                    hover_at["y"] + (inside[0] + 0.5) * hover_at["height"] / h)
+    page.wait_for_function(f"document.querySelector('#legend li[data-index=\"{i}\"]').classList.contains('active')")
     outside = np.unravel_index(np.argmax(cv2.distanceTransform(1 - mask, cv2.DIST_L2, 3)), mask.shape)
     click_pixel(page, int(outside[1]), int(outside[0]), w, h)
     assert "No instance here" in popover.inner_text()
