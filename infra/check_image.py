@@ -308,6 +308,7 @@ def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
     log = workdir / "run-b.log"
     try:
         root = buildah("mount", ctr).stdout.strip().splitlines()[-1]
+        shutil.rmtree(workdir / "seaweedfs", ignore_errors=True)  # an empty bucket: no result of an earlier run
         with SeaweedFS(workdir / "seaweedfs", webhook_url=f"{url}/v1/events", webhook_token=EVENTS_TOKEN,
                        webhook_event_types=["create", "update"],
                        webhook_path_prefixes=["/buckets/images/inputs/"]) as sw:
@@ -326,9 +327,12 @@ def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
                 say(f"run B (read-only root) ready in {cold:.1f} s")
                 seen = exercise(url)
                 s3 = sw.client()
+                if s3.list_objects_v2(Bucket="images").get("KeyCount"):
+                    raise CheckFailed("the bucket is not empty before the upload")
                 uploaded = time.monotonic()
-                s3.put_object(Bucket="images", Key="inputs/scene.png", Body=encode(scene_pixels()),
-                              ContentType="image/png", Metadata={"prompts": "dog,%E8%93%9D%E8%8E%93%E9%A3%9E%E8%88%B9"})
+                put = s3.put_object(Bucket="images", Key="inputs/scene.png", Body=encode(scene_pixels()),
+                                    ContentType="image/png",
+                                    Metadata={"prompts": "dog,%E8%93%9D%E8%8E%93%E9%A3%9E%E8%88%B9"})
                 result = None
                 while time.monotonic() - uploaded < 120 and result is None:
                     try:
@@ -340,6 +344,8 @@ def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
                                       f"\n{sw.log_tail(30)}")
                 event_seconds = time.monotonic() - uploaded
                 s3.head_object(Bucket="images", Key="results/scene.png.overlay.png")
+                if result["source"]["etag"].strip('"') != put["ETag"].strip('"'):
+                    raise CheckFailed(f"the result is for another upload: {result['source']}")
                 prompts = [r["prompt"] for r in result["results"]]
                 if prompts != ["dog", "蓝莓飞船"]:
                     raise CheckFailed(f"the event result has prompts {prompts}")
@@ -371,10 +377,11 @@ def write_report(results_dir: Path, report: dict) -> Path:
     lines = [
         f"# CPU image check, {report['date']}",
         "",
-        f"Produced by `{report['invocation']}` (infra/check_image.py) on {report['machine']}.",
+        f"Produced by `sudo .venv/bin/python {report['invocation']}` on {report['machine']}, {report['buildah']}.",
         "",
         f"Base: {report['base']}. Build (`buildah {shlex.join(report['build_command'])} CONTEXT`): "
-        + (f"{report['build_seconds']:.0f} s {'with' if report['cached_layers'] else 'without'} cached layers."
+        + (f"{report['build_seconds']:.0f} s {'with' if report['cached_layers'] else 'without'} cached layers "
+           "(pip's download cache, a build cache mount, is kept between runs)."
            if report["build_seconds"] is not None else "not run (--reuse-image: an image built earlier)."),
         f"Image `{IMAGE_TAG}`: {mib:.0f} MiB uncompressed"
         + (f", {report['image']['compressed_bytes'] / 2**20:.0f} MiB as a gzip OCI archive" if report["image"].get("compressed_bytes") else "")
