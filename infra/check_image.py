@@ -449,6 +449,10 @@ def main(argv: list[str] | None = None) -> int:
             buildah(*cmd, str(context), log=workdir / "build.log", cwd=context)
             report["build_seconds"] = round(time.monotonic() - started, 1)
             say(f"built {IMAGE_TAG} in {report['build_seconds']:.0f} s")
+            # vfs keeps full copies: drop this build's leftover stage containers and the untagged images of
+            # earlier builds, or every run costs another ~10 GB of disk.
+            buildah("rm", "--all")
+            buildah("rmi", "--prune")
         facts = image_facts(buildah)
         env = check_config(facts["config"])
         report["image"] = {"size_bytes": facts["size_bytes"], "user": facts["config"]["User"],
