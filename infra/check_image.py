@@ -1,6 +1,6 @@
 """The slow image check: build the CPU image without a daemon, start it, and use it like a platform would.
 
-    sudo .venv/bin/python infra/check_image.py            # about 15-30 min on 2 cores, first run
+    sudo .venv/bin/python infra/check_image.py            # ~10 min on 2 cores; more the first time (downloads)
     sudo .venv/bin/python infra/check_image.py --help
 
 Not part of `bash tests/run.sh` (it needs root, buildah, debootstrap or a base image, and minutes). Steps:
