@@ -106,6 +106,8 @@ def _from_data(data, dialect: str) -> list[ObjectEvent]:
             raise EventFormatError("the event data is not JSON") from None
     if not isinstance(data, dict):
         raise EventFormatError("the event data is not a JSON object")
+    if data.get("Event") == "s3:TestEvent":  # S3 sends it once when a notification is set up: no object
+        return []
     if "Records" in data:
         return _from_s3_records(data["Records"] or [], dialect)
     if "s3" in data:

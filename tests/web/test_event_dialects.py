@@ -37,6 +37,9 @@ def test_aws_s3_inside_an_sns_envelope():
 
 def test_s3_test_event_is_no_event():
     assert parse_events({}, json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}).encode()) == []
+    # the same test event relayed S3 -> SQS -> Knative arrives as CloudEvent data and is no error either
+    relayed = {"ce-specversion": "1.0", "ce-type": "dev.knative.sources.awssqs", "ce-id": "1", "ce-source": "sqs"}
+    assert parse_events(relayed, json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}).encode()) == []
 
 
 def test_cloudevents_binary_mode_carries_the_s3_record_as_data():
