@@ -63,11 +63,8 @@ def weights(context: Path, out: Path, token_file: Path | None, revision: str, re
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    with open(path, "rb") as f:  # the image's Python is 3.11 or newer
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def fetch_argos(context: Path, url: str, sha256: str, out: Path) -> str:

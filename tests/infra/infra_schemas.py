@@ -192,6 +192,21 @@ _destination = {
     "anyOf": [{"required": ["ref"]}, {"required": ["uri"]}],
     "additionalProperties": False,
 }
+
+def _resource(api_version: str, kind: str, spec: dict, spec_required: bool = True) -> dict:
+    """A Kubernetes-style object of one apiVersion and kind: metadata plus `spec`, nothing else."""
+    return {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata"] + (["spec"] if spec_required else []),
+        "properties": {
+            "apiVersion": {"const": api_version},
+            "kind": {"const": kind},
+            "metadata": _metadata,
+            "spec": spec,
+        },
+        "additionalProperties": False,
+    }
+
 _delivery = {
     "type": "object",
     "properties": {
@@ -204,107 +219,69 @@ _delivery = {
     "additionalProperties": False,
 }
 
-BROKER = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata"],
-    "properties": {
-        "apiVersion": {"const": "eventing.knative.dev/v1"},
-        "kind": {"const": "Broker"},
-        "metadata": _metadata,
-        "spec": {"type": "object", "properties": {"delivery": _delivery}, "additionalProperties": False},
-    },
-    "additionalProperties": False,
-}
+BROKER = _resource("eventing.knative.dev/v1", "Broker",
+                   {"type": "object", "properties": {"delivery": _delivery}, "additionalProperties": False},
+                   spec_required=False)
 
-TRIGGER = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "eventing.knative.dev/v1"},
-        "kind": {"const": "Trigger"},
-        "metadata": _metadata,
-        "spec": {
-            "type": "object",
-            "required": ["broker", "subscriber"],
-            "properties": {
-                "broker": _name,
-                "filter": {"type": "object", "properties": {
-                    "attributes": {"type": "object", "additionalProperties": {"type": "string"}}},
-                    "additionalProperties": False},
-                "subscriber": _destination,
-                "delivery": {**_delivery, "required": ["retry", "deadLetterSink"]},
-            },
-            "additionalProperties": False,
+TRIGGER = _resource("eventing.knative.dev/v1", "Trigger", {
+        "type": "object",
+        "required": ["broker", "subscriber"],
+        "properties": {
+            "broker": _name,
+            "filter": {"type": "object", "properties": {
+                "attributes": {"type": "object", "additionalProperties": {"type": "string"}}},
+                "additionalProperties": False},
+            "subscriber": _destination,
+            "delivery": {**_delivery, "required": ["retry", "deadLetterSink"]},
         },
-    },
-    "additionalProperties": False,
-}
+        "additionalProperties": False,
+    })
 
-PING_SOURCE = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "sources.knative.dev/v1"},
-        "kind": {"const": "PingSource"},
-        "metadata": _metadata,
-        "spec": {
-            "type": "object",
-            "required": ["schedule", "sink"],
-            "properties": {
-                "schedule": {"type": "string", "pattern": r"^(\S+\s+){4}\S+$"},  # five cron fields
-                "timezone": {"type": "string"},
-                "contentType": {"type": "string"},
-                "data": {"type": "string"},
-                "sink": _destination,
-            },
-            "additionalProperties": False,
+PING_SOURCE = _resource("sources.knative.dev/v1", "PingSource", {
+        "type": "object",
+        "required": ["schedule", "sink"],
+        "properties": {
+            "schedule": {"type": "string", "pattern": r"^(\S+\s+){4}\S+$"},  # five cron fields
+            "timezone": {"type": "string"},
+            "contentType": {"type": "string"},
+            "data": {"type": "string"},
+            "sink": _destination,
         },
-    },
-    "additionalProperties": False,
-}
+        "additionalProperties": False,
+    })
 
-INTEGRATION_SOURCE_SQS = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "sources.knative.dev/v1alpha1"},
-        "kind": {"const": "IntegrationSource"},
-        "metadata": _metadata,
-        "spec": {
-            "type": "object",
-            "required": ["aws", "sink"],
-            "properties": {
-                "aws": {
-                    "type": "object",
-                    "required": ["sqs", "auth"],
-                    "properties": {
-                        "sqs": {
-                            "type": "object",
-                            "required": ["arn", "region"],
-                            "properties": {"arn": {"type": "string", "pattern": r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:[\w-]+$"},
-                                           "region": {"type": "string", "pattern": r"^[a-z]{2}-[a-z]+-\d$"}},
-                            "additionalProperties": False,
-                        },
-                        "auth": {
-                            "type": "object",
-                            "properties": {
-                                "secret": {"type": "object", "required": ["ref"], "properties": {
-                                    "ref": {"type": "object", "required": ["name"], "properties": {"name": _name},
-                                            "additionalProperties": False}}, "additionalProperties": False},
-                                "serviceAccountName": _name,
-                            },
-                            "additionalProperties": False,
-                        },
+INTEGRATION_SOURCE_SQS = _resource("sources.knative.dev/v1alpha1", "IntegrationSource", {
+        "type": "object",
+        "required": ["aws", "sink"],
+        "properties": {
+            "aws": {
+                "type": "object",
+                "required": ["sqs", "auth"],
+                "properties": {
+                    "sqs": {
+                        "type": "object",
+                        "required": ["arn", "region"],
+                        "properties": {"arn": {"type": "string", "pattern": r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:[\w-]+$"},
+                                       "region": {"type": "string", "pattern": r"^[a-z]{2}-[a-z]+-\d$"}},
+                        "additionalProperties": False,
                     },
-                    "additionalProperties": False,
+                    "auth": {
+                        "type": "object",
+                        "properties": {
+                            "secret": {"type": "object", "required": ["ref"], "properties": {
+                                "ref": {"type": "object", "required": ["name"], "properties": {"name": _name},
+                                        "additionalProperties": False}}, "additionalProperties": False},
+                            "serviceAccountName": _name,
+                        },
+                        "additionalProperties": False,
+                    },
                 },
-                "sink": _destination,
+                "additionalProperties": False,
             },
-            "additionalProperties": False,
+            "sink": _destination,
         },
-    },
-    "additionalProperties": False,
-}
+        "additionalProperties": False,
+    })
 
 # A `kubectl patch --type merge` body for a Knative config map: data only, string values.
 CONFIGMAP_MERGE_PATCH = {
