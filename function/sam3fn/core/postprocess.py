@@ -34,6 +34,21 @@ def query_scores(raw: RawOutputs) -> torch.Tensor:
     return raw.logits.float().sigmoid() * raw.presence.float().sigmoid()
 
 
+def _best_first(scores: torch.Tensor, floor: float) -> list[torch.Tensor]:
+    """Per prompt, the indices of the queries scoring >= floor, highest score first."""
+    picks = []
+    for row in scores:
+        idx = torch.nonzero(row >= floor).flatten()
+        picks.append(idx[torch.argsort(row[idx], descending=True)])
+    return picks
+
+
+def _pixel_boxes(raw: RawOutputs, p: int, idx: torch.Tensor, height: int, width: int) -> np.ndarray:
+    """(N, 4) pixel xyxy boxes of prompt p's queries `idx` (the decoder's boxes are normalised)."""
+    scale = torch.tensor([width, height, width, height], device=raw.boxes.device, dtype=torch.float32)
+    return (raw.boxes[p, idx].float() * scale).cpu().numpy()
+
+
 def _upsample(probs: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return F.interpolate(probs.unsqueeze(0), size=(height, width), mode="bilinear", align_corners=False).squeeze(0)
 
@@ -52,12 +67,7 @@ def select_instances(
     probability there is highest, as SAM 3's non-overlapping constraint does.
     """
     scores = query_scores(raw)
-    scale = torch.tensor([width, height, width, height], device=scores.device, dtype=torch.float32)
-    picks: list[tuple[int, torch.Tensor]] = []
-    for p in range(scores.shape[0]):
-        idx = torch.nonzero(scores[p] >= threshold).flatten()
-        idx = idx[torch.argsort(scores[p, idx], descending=True)]
-        picks.append((p, idx))
+    picks = list(enumerate(_best_first(scores, threshold)))
     flat = [(p, int(q)) for p, idx in picks for q in idx.tolist()]
     masks = np.zeros((len(flat), height, width), dtype=bool)
     best = best_at = None
@@ -85,7 +95,7 @@ def select_instances(
         out.append(
             Kept(
                 scores=scores[p, idx].cpu().numpy(),
-                boxes=(raw.boxes[p, idx].float() * scale).cpu().numpy(),
+                boxes=_pixel_boxes(raw, p, idx, height, width),
                 masks=masks[offset : offset + n],
             )
         )
@@ -114,12 +124,10 @@ def select_candidates(raw: RawOutputs, height: int, width: int, floor: float,
     float probability only on pixels within 1/510 of the threshold.
     """
     scores = query_scores(raw)
-    scale = torch.tensor([width, height, width, height], device=scores.device, dtype=torch.float32)
     out = []
-    for p in range(scores.shape[0]):
-        idx = torch.nonzero(scores[p] >= floor).flatten()
-        idx = idx[torch.argsort(scores[p, idx], descending=True)][:limit]
+    for p, idx in enumerate(_best_first(scores, floor)):
+        idx = idx[:limit]
         probs = (raw.masks[p, idx].float().sigmoid() * 255.0).round().to(torch.uint8)
-        out.append(Candidates(scores=scores[p, idx].cpu().numpy(), boxes=(raw.boxes[p, idx].float() * scale).cpu().numpy(),
+        out.append(Candidates(scores=scores[p, idx].cpu().numpy(), boxes=_pixel_boxes(raw, p, idx, height, width),
                               probs=probs.cpu().numpy()))
     return out

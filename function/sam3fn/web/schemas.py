@@ -30,7 +30,7 @@ class SegmentRequest(msgspec.Struct, forbid_unknown_fields=True):
     non_overlapping: bool = False
     formats: list[Format] = msgspec.field(default_factory=lambda: ["rle"])
     return_overlay: bool = False
-    candidate_floor: float | None = msgspec.field(default=None)
+    candidate_floor: float | None = None
 
 
 class SegmentResponse(msgspec.Struct):
