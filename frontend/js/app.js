@@ -24,6 +24,8 @@ const state = {
   highlight: null,
   buffer: null,
   timer: null,
+  lastTimings: null, // [timings, roundTrip] on show, redrawn when the language changes
+  notice: null, // [randomWeights, serverText] on show, likewise
 };
 
 // -- status and errors ----------------------------------------------------------------------------
@@ -290,18 +292,21 @@ function shown() {
   return state.items.filter((it) => it.score >= cut);
 }
 
+/** What the overlay draws: items above the detection threshold whose layer is not hidden. */
+function drawn() {
+  return shown().filter((it) => !it.hidden);
+}
+
 /** Repaint the overlay and the legend from the current sliders: no network, just the cached maps. */
 function render() {
   $("threshold-value").textContent = slider("threshold").toFixed(2);
   $("mask-threshold-value").textContent = slider("mask-threshold").toFixed(2);
   paintOverlay();
   renderLegend();
-  const visible = shown();
-  const any = visible.some((it) => !it.hidden);
-  for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any;
+  updateDownloads();
   if (state.response && state.source === "candidates") {
     $("summary").textContent = t("done", {
-      n: visible.length, p: state.response.results.length, ms: Math.round(state.response.timings.total_ms) });
+      n: shown().length, p: state.response.results.length, ms: Math.round(state.response.timings.total_ms) });
   }
 }
 
@@ -312,7 +317,7 @@ function paintOverlay() {
   const cut = slider("mask-threshold");
   // topmost first: the highlighted instance, then by score
   const rank = (it) => (it.index === state.highlight ? 2 : it.score);
-  const layers = shown().filter((it) => !it.hidden).sort((a, b) => rank(b) - rank(a)).map((it) => {
+  const layers = drawn().sort((a, b) => rank(b) - rank(a)).map((it) => {
     let alpha = 0.45;
     if (state.highlight !== null) alpha = it.index === state.highlight ? 0.7 : 0.12;
     return { layer: it.layer(), t: cut, color: it.color, alpha };
@@ -392,7 +397,7 @@ function renderLegend() {
 }
 
 function updateDownloads() {
-  const any = shown().some((it) => !it.hidden);
+  const any = drawn().length > 0;
   for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any;
 }
 
@@ -424,15 +429,19 @@ function renderTimings(timings, roundTrip) {
 }
 
 // -- popover --------------------------------------------------------------------------------------
-function openPopover(ev) {
-  if (!state.source) return;
-  const canvas = $("overlay");
-  const rect = canvas.getBoundingClientRect();
+/** The drawn instances under a pointer event, best first. */
+function instancesAt(ev) {
+  if (!state.source) return [];
+  const rect = $("overlay").getBoundingClientRect();
   const x = Math.floor(((ev.clientX - rect.left) / rect.width) * state.frame.width);
   const y = Math.floor(((ev.clientY - rect.top) / rect.height) * state.frame.height);
   const cut = slider("mask-threshold");
-  const hits = shown().filter((it) => !it.hidden && covers(it.layer(), x, y, cut))
-    .sort((a, b) => b.score - a.score);
+  return drawn().filter((it) => covers(it.layer(), x, y, cut)).sort((a, b) => b.score - a.score);
+}
+
+function openPopover(ev) {
+  if (!state.source) return;
+  const hits = instancesAt(ev);
   const list = $("popover-list");
   list.textContent = "";
   if (!hits.length) {
@@ -457,29 +466,13 @@ function openPopover(ev) {
   const top = Math.min(ev.clientY - stage.top + 8, Math.max(0, stage.height - pop.offsetHeight - 4));
   pop.style.left = `${Math.max(4, left)}px`;
   pop.style.top = `${Math.max(4, top)}px`;
-  pop.dataset.x = String(x);
-  pop.dataset.y = String(y);
-}
-
-/** The topmost visible instance under a pointer event, or null. */
-function instanceAt(ev) {
-  if (!state.source) return null;
-  const rect = $("overlay").getBoundingClientRect();
-  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * state.frame.width);
-  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * state.frame.height);
-  const cut = slider("mask-threshold");
-  let top = null;
-  for (const it of shown()) {
-    if (!it.hidden && (!top || it.score > top.score) && covers(it.layer(), x, y, cut)) top = it;
-  }
-  return top;
 }
 
 let hoverFrame = 0;
 function hoverCanvas(ev) {
   cancelAnimationFrame(hoverFrame); // at most one hit test per frame however fast the pointer moves
   hoverFrame = requestAnimationFrame(() => {
-    const top = instanceAt(ev);
+    const [top] = instancesAt(ev);
     setHighlight(top ? top.index : null);
   });
 }
@@ -550,19 +543,15 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-function imageSize() {
-  return state.imageInfo;
-}
-
 function visibleInstances() {
   const cut = slider("mask-threshold");
-  return shown().filter((it) => !it.hidden).map((it) => ({
+  return drawn().map((it) => ({
     prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box, mask: it.full(cut).mask,
   }));
 }
 
 function downloadOverlay() {
-  const { width, height } = imageSize();
+  const { width, height } = state.imageInfo;
   const canvas = document.createElement("canvas");
   canvas.width = width;
   canvas.height = height;
@@ -573,7 +562,7 @@ function downloadOverlay() {
 }
 
 function downloadJson(kind) {
-  const { width, height } = imageSize();
+  const { width, height } = state.imageInfo;
   const instances = encodeInstances(visibleInstances(), width, height);
   const meta = {
     fileName: (state.file && state.file.name) || "image", width, height, threshold: slider("threshold"),

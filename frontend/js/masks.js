@@ -67,8 +67,6 @@ function span(grid, lo, hi) {
 export class ProbLayer {
   constructor(probs, h, w, width, height) {
     if (probs.length !== h * w) throw new Error("probability map length does not match its size");
-    this.width = width;
-    this.height = height;
     const floor = Math.floor(MIN_MASK_THRESHOLD * 255);
     const box = supportBox(probs, h, w, floor);
     if (!box) {
@@ -137,8 +135,6 @@ export class BitLayer {
         }
       }
     }
-    this.width = width;
-    this.height = height;
     this.box = { x0: 0, y0: 0, w: width, h: height };
     this.values = values;
     this.pixels = area;
