@@ -117,6 +117,7 @@ function setFrame(width, height) {
 }
 
 function resetResults() {
+  $("mask-threshold").disabled = false; // an opened result disables it; a new image has none
   state.response = null;
   state.imageInfo = null;
   state.lastTimings = null;

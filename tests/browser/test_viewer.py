@@ -219,3 +219,8 @@ def test_a_result_json_from_the_bucket_opens_over_its_image(open_page, scene_fil
         union |= rle_mask(inst["mask"])
     assert iou(overlay_alpha(page) > 0, union) > 0.99
     assert page.locator("#mask-threshold").is_disabled()
+    other = tmp_path / "other.png"  # a new image: the stored masks go, the slider is live again
+    other.write_bytes(scene_file.read_bytes())
+    page.set_input_files("#file", str(other))
+    page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 0")
+    assert page.locator("#mask-threshold").is_enabled()
