@@ -25,6 +25,21 @@ _metadata = {
     "additionalProperties": False,
 }
 
+def _resource(api_version: str, kind: str, spec: dict, spec_required: bool = True, metadata: dict = _metadata) -> dict:
+    """A Kubernetes-style object of one apiVersion and kind: metadata plus `spec`, nothing else."""
+    return {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata"] + (["spec"] if spec_required else []),
+        "properties": {
+            "apiVersion": {"const": api_version},
+            "kind": {"const": kind},
+            "metadata": metadata,
+            "spec": spec,
+        },
+        "additionalProperties": False,
+    }
+
+
 # Annotations of a Knative revision template this project uses, with Knative's value formats.
 _knative_revision_annotations = {
     "type": "object",
@@ -48,136 +63,124 @@ _revision_spec_knative_fields = {
     "idleTimeoutSeconds": {"type": "integer", "minimum": 1},
 }
 
-KNATIVE_SERVICE = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "serving.knative.dev/v1"},
-        "kind": {"const": "Service"},
-        "metadata": {
-            **_metadata,
-            "properties": {
-                **_metadata["properties"],
-                "labels": {
-                    "type": "object",
-                    "properties": {"networking.knative.dev/visibility": {"const": "cluster-local"}},
-                    "additionalProperties": {"type": "string"},
-                },
+KNATIVE_SERVICE = _resource(
+    "serving.knative.dev/v1", "Service",
+    metadata={
+        **_metadata,
+        "properties": {
+            **_metadata["properties"],
+            "labels": {
+                "type": "object",
+                "properties": {"networking.knative.dev/visibility": {"const": "cluster-local"}},
+                "additionalProperties": {"type": "string"},
             },
-        },
-        "spec": {
-            "type": "object",
-            "required": ["template"],
-            "properties": {
-                "template": {
-                    "type": "object",
-                    "required": ["spec"],
-                    "properties": {
-                        "metadata": {
-                            "type": "object",
-                            "properties": {
-                                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                                "annotations": _knative_revision_annotations,
-                            },
-                            "additionalProperties": False,
-                        },
-                        "spec": {
-                            "type": "object",
-                            "required": ["containers"],
-                            "properties": _revision_spec_knative_fields,  # the rest: Kubernetes' PodSpec
-                        },
-                    },
-                    "additionalProperties": False,
-                },
-            },
-            "additionalProperties": False,
         },
     },
-    "additionalProperties": False,
-}
+    spec={
+        "type": "object",
+        "required": ["template"],
+        "properties": {
+            "template": {
+                "type": "object",
+                "required": ["spec"],
+                "properties": {
+                    "metadata": {
+                        "type": "object",
+                        "properties": {
+                            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "annotations": _knative_revision_annotations,
+                        },
+                        "additionalProperties": False,
+                    },
+                    "spec": {
+                        "type": "object",
+                        "required": ["containers"],
+                        "properties": _revision_spec_knative_fields,  # the rest: Kubernetes' PodSpec
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    },
+)
 
 # Cloud Run's Admin API v1 (a Knative-shaped Service) with the annotations and fields Cloud Run reads.
-CLOUD_RUN_SERVICE = {
-    "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
-    "properties": {
-        "apiVersion": {"const": "serving.knative.dev/v1"},
-        "kind": {"const": "Service"},
-        "metadata": {
-            **_metadata,
-            "properties": {
-                **_metadata["properties"],
-                "labels": {
-                    "type": "object",
-                    "required": ["cloud.googleapis.com/location"],
-                    "additionalProperties": {"type": "string"},
-                },
-                "annotations": {
-                    "type": "object",
-                    "properties": {
-                        "run.googleapis.com/ingress": {"enum": ["all", "internal", "internal-and-cloud-load-balancing"]},
-                        "run.googleapis.com/launch-stage": {"enum": ["ALPHA", "BETA", "GA"]},
-                    },
-                    "additionalProperties": False,
-                },
+CLOUD_RUN_SERVICE = _resource(
+    "serving.knative.dev/v1", "Service",
+    metadata={
+        **_metadata,
+        "properties": {
+            **_metadata["properties"],
+            "labels": {
+                "type": "object",
+                "required": ["cloud.googleapis.com/location"],
+                "additionalProperties": {"type": "string"},
             },
-        },
-        "spec": {
-            "type": "object",
-            "required": ["template"],
-            "properties": {
-                "template": {
-                    "type": "object",
-                    "required": ["metadata", "spec"],
-                    "properties": {
-                        "metadata": {
-                            "type": "object",
-                            "required": ["annotations"],
-                            "properties": {
-                                "annotations": {
-                                    "type": "object",
-                                    "required": ["autoscaling.knative.dev/minScale",
-                                                 "run.googleapis.com/cpu-throttling"],
-                                    "properties": {
-                                        "autoscaling.knative.dev/minScale": {"type": "string", "pattern": INT_STRING},
-                                        "autoscaling.knative.dev/maxScale": {"type": "string", "pattern": INT_STRING},
-                                        "run.googleapis.com/cpu-throttling": {"enum": ["true", "false"]},
-                                        "run.googleapis.com/startup-cpu-boost": {"enum": ["true", "false"]},
-                                        "run.googleapis.com/execution-environment": {"enum": ["gen1", "gen2"]},
-                                        "run.googleapis.com/gpu-zonal-redundancy-disabled": {"enum": ["true", "false"]},
-                                    },
-                                    "additionalProperties": False,
-                                },
-                            },
-                            "additionalProperties": False,
-                        },
-                        "spec": {
-                            "type": "object",
-                            "required": ["containers", "nodeSelector"],
-                            "properties": {
-                                "containerConcurrency": {"type": "integer", "minimum": 1, "maximum": 1000},
-                                "timeoutSeconds": {"type": "integer", "minimum": 1, "maximum": 3600},
-                                "serviceAccountName": {"type": "string"},
-                                "nodeSelector": {
-                                    "type": "object",
-                                    "properties": {
-                                        "run.googleapis.com/accelerator": {
-                                            "enum": ["nvidia-l4", "nvidia-rtx-pro-6000"]},
-                                    },
-                                    "required": ["run.googleapis.com/accelerator"],
-                                    "additionalProperties": False,
-                                },
-                            },
-                        },
-                    },
-                    "additionalProperties": False,
+            "annotations": {
+                "type": "object",
+                "properties": {
+                    "run.googleapis.com/ingress": {"enum": ["all", "internal", "internal-and-cloud-load-balancing"]},
+                    "run.googleapis.com/launch-stage": {"enum": ["ALPHA", "BETA", "GA"]},
                 },
+                "additionalProperties": False,
             },
-            "additionalProperties": False,
         },
     },
-    "additionalProperties": False,
-}
+    spec={
+        "type": "object",
+        "required": ["template"],
+        "properties": {
+            "template": {
+                "type": "object",
+                "required": ["metadata", "spec"],
+                "properties": {
+                    "metadata": {
+                        "type": "object",
+                        "required": ["annotations"],
+                        "properties": {
+                            "annotations": {
+                                "type": "object",
+                                "required": ["autoscaling.knative.dev/minScale",
+                                             "run.googleapis.com/cpu-throttling"],
+                                "properties": {
+                                    "autoscaling.knative.dev/minScale": {"type": "string", "pattern": INT_STRING},
+                                    "autoscaling.knative.dev/maxScale": {"type": "string", "pattern": INT_STRING},
+                                    "run.googleapis.com/cpu-throttling": {"enum": ["true", "false"]},
+                                    "run.googleapis.com/startup-cpu-boost": {"enum": ["true", "false"]},
+                                    "run.googleapis.com/execution-environment": {"enum": ["gen1", "gen2"]},
+                                    "run.googleapis.com/gpu-zonal-redundancy-disabled": {"enum": ["true", "false"]},
+                                },
+                                "additionalProperties": False,
+                            },
+                        },
+                        "additionalProperties": False,
+                    },
+                    "spec": {
+                        "type": "object",
+                        "required": ["containers", "nodeSelector"],
+                        "properties": {
+                            "containerConcurrency": {"type": "integer", "minimum": 1, "maximum": 1000},
+                            "timeoutSeconds": {"type": "integer", "minimum": 1, "maximum": 3600},
+                            "serviceAccountName": {"type": "string"},
+                            "nodeSelector": {
+                                "type": "object",
+                                "properties": {
+                                    "run.googleapis.com/accelerator": {
+                                        "enum": ["nvidia-l4", "nvidia-rtx-pro-6000"]},
+                                },
+                                "required": ["run.googleapis.com/accelerator"],
+                                "additionalProperties": False,
+                            },
+                        },
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    },
+)
 
 _kref = {
     "type": "object",
@@ -193,19 +196,6 @@ _destination = {
     "additionalProperties": False,
 }
 
-def _resource(api_version: str, kind: str, spec: dict, spec_required: bool = True) -> dict:
-    """A Kubernetes-style object of one apiVersion and kind: metadata plus `spec`, nothing else."""
-    return {
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata"] + (["spec"] if spec_required else []),
-        "properties": {
-            "apiVersion": {"const": api_version},
-            "kind": {"const": kind},
-            "metadata": _metadata,
-            "spec": spec,
-        },
-        "additionalProperties": False,
-    }
 
 _delivery = {
     "type": "object",
