@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from sam3fn.core.engine import RawOutputs
-from sam3fn.core.postprocess import select_candidates, select_instances
+from sam3fn.core.postprocess import instance_masks, select_candidates, select_instances
 
 
 def reference_postprocess():
@@ -50,34 +50,46 @@ def random_raw(prompts=3, queries=24, side=18, seed=0) -> RawOutputs:
     )
 
 
+def masks_per_prompt(raw, kept, height, width, mask_threshold=0.5, non_overlapping=False, chunk=16):
+    """Every chunk `instance_masks` yields, put back together as one (N, H, W) bool array per prompt."""
+    out = [np.zeros((len(k.queries), height, width), bool) for k in kept]
+    for k, start, masks in instance_masks(raw, kept, height, width, mask_threshold, non_overlapping, chunk):
+        out[k.prompt][start : start + len(masks)] = masks.numpy()
+    return out
+
+
 @pytest.mark.parametrize("size", [(40, 60), (97, 31), (18, 18)])
 @pytest.mark.parametrize("threshold,mask_threshold", [(0.5, 0.5), (0.2, 0.3), (0.7, 0.8)])
 def test_select_instances_equals_transformers_postprocessing(size, threshold, mask_threshold):
     raw = random_raw(seed=hash((size, threshold)) % 1000)
-    ours = select_instances(raw, *size, threshold=threshold, mask_threshold=mask_threshold)
+    ours = select_instances(raw, *size, threshold=threshold)
+    masks = masks_per_prompt(raw, ours, *size, mask_threshold=mask_threshold, chunk=5)
     ref = reference_postprocess()(_Outputs(raw), threshold, mask_threshold, [size] * raw.logits.shape[0])
     assert len(ours) == len(ref)
     total = 0
-    for mine, theirs in zip(ours, ref):
+    for mine, mine_masks, theirs in zip(ours, masks, ref):
         order = torch.argsort(theirs["scores"], descending=True).numpy()
         assert len(mine.scores) == len(order)
         np.testing.assert_allclose(mine.scores, theirs["scores"].numpy()[order], rtol=1e-6)
         np.testing.assert_allclose(mine.boxes, theirs["boxes"].numpy()[order], rtol=1e-5, atol=1e-4)
         if len(order):  # transformers skips the resize when nothing is kept, so only compare real masks
-            np.testing.assert_array_equal(mine.masks, theirs["masks"].numpy()[order].astype(bool))
+            np.testing.assert_array_equal(mine_masks, theirs["masks"].numpy()[order].astype(bool))
         total += len(order)
     assert total > 0, "the random outputs must keep some instances or the comparison proves nothing"
 
 
-def test_non_overlapping_gives_each_pixel_one_instance():
+@pytest.mark.parametrize("chunk", [1, 5, 16])
+def test_non_overlapping_gives_each_pixel_one_instance_whatever_the_chunking(chunk):
     raw = random_raw(prompts=2, queries=16, seed=3)
-    overlapping = select_instances(raw, 50, 50, threshold=0.2, mask_threshold=0.3)
-    exclusive = select_instances(raw, 50, 50, threshold=0.2, mask_threshold=0.3, non_overlapping=True)
-    stack = np.concatenate([k.masks for k in exclusive])
-    assert stack.sum(axis=0).max() <= 1
-    assert np.concatenate([k.masks for k in overlapping]).sum(axis=0).max() > 1
-    # Exclusive masks are subsets of the overlapping ones.
-    assert not (stack & ~np.concatenate([k.masks for k in overlapping])).any()
+    kept = select_instances(raw, 50, 50, threshold=0.2)
+    overlapping = np.concatenate(masks_per_prompt(raw, kept, 50, 50, 0.3, chunk=chunk))
+    exclusive = np.concatenate(masks_per_prompt(raw, kept, 50, 50, 0.3, non_overlapping=True, chunk=chunk))
+    assert exclusive.sum(axis=0).max() <= 1
+    assert overlapping.sum(axis=0).max() > 1
+    # Exclusive masks are subsets of the overlapping ones, and a pixel goes to its most probable instance.
+    assert not (exclusive & ~overlapping).any()
+    reference = np.concatenate(masks_per_prompt(raw, kept, 50, 50, 0.3, non_overlapping=True, chunk=64))
+    np.testing.assert_array_equal(exclusive, reference)
 
 
 def test_instances_come_best_first_with_pixel_boxes():
@@ -105,12 +117,14 @@ def test_candidate_maps_rethresholded_reproduce_the_server_masks(mask_threshold)
     same masks as the server's float path, except on pixels within the quantisation step of t."""
     raw = random_raw(prompts=1, queries=30, seed=9)
     height, width = 61, 83
-    kept = select_instances(raw, height, width, threshold=0.3, mask_threshold=mask_threshold)[0]
+    kept = select_instances(raw, height, width, threshold=0.3)
+    server = masks_per_prompt(raw, kept, height, width, mask_threshold)[0]
+    kept = kept[0]
     cands = select_candidates(raw, height, width, floor=0.3)[0]
     np.testing.assert_allclose(cands.scores, kept.scores)
     np.testing.assert_allclose(cands.boxes, kept.boxes)
     up = torch.nn.functional.interpolate(torch.from_numpy(cands.probs).float()[None], size=(height, width),
                                          mode="bilinear", align_corners=False)[0].numpy()
     ours = up > mask_threshold * 255
-    disagree = (ours != kept.masks).mean()
-    assert kept.masks.any() and disagree < 0.005
+    disagree = (ours != server).mean()
+    assert server.any() and disagree < 0.005

@@ -166,3 +166,19 @@ def test_several_images_encode_in_one_batch(loaded_model):
     assert [s.image.sha256 for s in states] == [i.sha256 for i in images]
     single = Segmenter(loaded_model).set_image(images[1])
     torch.testing.assert_close(states[1].features.hidden[0], single.features.hidden[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("non_overlapping", [False, True])
+def test_device_and_host_mask_encodings_agree(loaded_model, non_overlapping):
+    """Plain masks are run-length encoded on the decoder's device; asking for polygons sends the pixels
+    to the host and pycocotools. Both paths must describe the same masks, areas included."""
+    segmenter = Segmenter(loaded_model)
+    state = segmenter.set_image(from_array(scene_pixels(120, 170, seed=2)))
+    opts = dict(threshold=0.2, mask_threshold=0.4, non_overlapping=non_overlapping)
+    device = segmenter.segment(state, prompts("dog", "cat"), SegmentOptions(**opts)).results
+    host = segmenter.segment(state, prompts("dog", "cat"), SegmentOptions(**opts, polygons=True)).results
+    pairs = [(a, b) for ra, rb in zip(device, host) for a, b in zip(ra.instances, rb.instances, strict=True)]
+    assert len(pairs) > 1
+    for a, b in pairs:
+        assert (a.score, a.mask, a.area) == (b.score, b.mask, b.area)
+        assert a.area == int(decode_rle(a.mask).sum())

@@ -4,6 +4,8 @@ score = sigmoid(logit) * sigmoid(presence); keep score >= threshold; boxes scale
 mask = bilinear upsample of the mask probabilities to the image size, then > mask_threshold.
 This is the arithmetic of transformers' `Sam3ImageProcessor.post_process_instance_segmentation`
 (tests hold it equal), done in chunks so 100 instances of a 12 MP photo do not need gigabytes.
+Masks stay on the decoder's device: their consumer encodes each chunk there and only the encodings
+(run lengths, areas) cross to the host.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ MAX_CANDIDATES = 100  # per prompt: the most low-resolution maps one response ca
 
 @dataclass
 class Kept:
-    """Instances kept for one prompt, best first. scores (N,), boxes (N, 4) pixel xyxy, masks (N, H, W) bool."""
+    """Instances kept for one prompt, best first: scores (N,), boxes (N, 4) pixel xyxy, and the decoder
+    query each came from (N,). Masks are made from these by `instance_masks`, a chunk at a time."""
 
+    prompt: int
     scores: np.ndarray
     boxes: np.ndarray
-    masks: np.ndarray
+    queries: torch.Tensor
 
 
 def query_scores(raw: RawOutputs) -> torch.Tensor:
@@ -53,54 +57,58 @@ def _upsample(probs: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return F.interpolate(probs.unsqueeze(0), size=(height, width), mode="bilinear", align_corners=False).squeeze(0)
 
 
-def select_instances(
-    raw: RawOutputs,
-    height: int,
-    width: int,
-    threshold: float = 0.5,
-    mask_threshold: float = 0.5,
-    non_overlapping: bool = False,
-) -> list[Kept]:
-    """Keep queries scoring >= threshold, per prompt; masks at (height, width).
-
-    With `non_overlapping`, each pixel belongs only to the instance (across all prompts) whose mask
-    probability there is highest, as SAM 3's non-overlapping constraint does.
-    """
+def select_instances(raw: RawOutputs, height: int, width: int, threshold: float = 0.5) -> list[Kept]:
+    """Per prompt, the queries scoring >= threshold, best first, with boxes in pixels of (height, width)."""
     scores = query_scores(raw)
-    picks = list(enumerate(_best_first(scores, threshold)))
-    flat = [(p, int(q)) for p, idx in picks for q in idx.tolist()]
-    masks = np.zeros((len(flat), height, width), dtype=bool)
-    best = best_at = None
-    for start in range(0, len(flat), UPSAMPLE_CHUNK):
-        chunk = flat[start : start + UPSAMPLE_CHUNK]
-        low = torch.stack([raw.masks[p, q] for p, q in chunk]).float().sigmoid()
-        probs = _upsample(low, height, width)
-        masks[start : start + len(chunk)] = (probs > mask_threshold).cpu().numpy()
-        if non_overlapping:
-            top, arg = probs.max(dim=0)
-            arg = arg + start
-            if best is None:
-                best, best_at = top, arg
-            else:
-                better = top > best
-                best = torch.where(better, top, best)
-                best_at = torch.where(better, arg, best_at)
-    if non_overlapping and flat:
-        owner = best_at.cpu().numpy()
-        for i in range(len(flat)):
-            masks[i] &= owner == i
-    out, offset = [], 0
-    for p, idx in picks:
-        n = len(idx)
-        out.append(
-            Kept(
-                scores=scores[p, idx].cpu().numpy(),
-                boxes=_pixel_boxes(raw, p, idx, height, width),
-                masks=masks[offset : offset + n],
-            )
-        )
-        offset += n
-    return out
+    return [Kept(prompt=p, scores=scores[p, idx].cpu().numpy(), boxes=_pixel_boxes(raw, p, idx, height, width),
+                 queries=idx)
+            for p, idx in enumerate(_best_first(scores, threshold))]
+
+
+def _chunks(kept: list[Kept], size: int):
+    for k in kept:
+        for start in range(0, len(k.queries), size):
+            yield k, start, k.queries[start : start + size]
+
+
+def _probabilities(raw: RawOutputs, k: Kept, queries: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    return _upsample(raw.masks[k.prompt, queries].float().sigmoid(), height, width)
+
+
+def _owners(raw: RawOutputs, kept: list[Kept], height: int, width: int, chunk: int) -> torch.Tensor:
+    """(H, W): the position, in best-first order over all prompts, of the instance most probable at each pixel."""
+    best = owner = None
+    offset = 0
+    for k, _, queries in _chunks(kept, chunk):
+        top, arg = _probabilities(raw, k, queries, height, width).max(dim=0)
+        arg = arg + offset
+        offset += len(queries)
+        if best is None:
+            best, owner = top, arg
+        else:
+            better = top > best
+            best, owner = torch.where(better, top, best), torch.where(better, arg, owner)
+    return owner
+
+
+def instance_masks(raw: RawOutputs, kept: list[Kept], height: int, width: int, mask_threshold: float = 0.5,
+                   non_overlapping: bool = False, chunk: int = UPSAMPLE_CHUNK):
+    """Yield (kept, start, masks): masks (n, H, W) bool, on the decoder's device, for `kept.queries[start:start + n]`.
+
+    Mask = bilinear upsample of the mask probabilities to (H, W), then > mask_threshold, as transformers
+    does it. Chunks bound memory at `chunk` x H x W floats whatever the instance count and image size.
+    With `non_overlapping`, a pixel belongs only to the instance (across all prompts) most probable there,
+    as SAM 3's non-overlapping constraint does; that costs a first pass to find the owners.
+    """
+    owner = _owners(raw, kept, height, width, chunk) if non_overlapping and any(len(k.queries) for k in kept) else None
+    offset = 0
+    for k, start, queries in _chunks(kept, chunk):
+        masks = _probabilities(raw, k, queries, height, width) > mask_threshold
+        if owner is not None:
+            positions = torch.arange(offset, offset + len(queries), device=owner.device)
+            masks &= owner.unsqueeze(0) == positions[:, None, None]
+        offset += len(queries)
+        yield k, start, masks
 
 
 @dataclass

@@ -14,16 +14,15 @@ import re
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from .caches import LruCache
-from .encodings import encode_rle, mask_to_polygons, probs_to_png
+from .encodings import encode_rle, encode_rle_tensor, mask_to_polygons, probs_to_png
 from .engine import ImageFeatures
 from .errors import InputError, PromptError
 from .images import RgbImage
 from .loader import LoadedModel
-from .postprocess import Candidates, Kept, select_candidates, select_instances
+from .postprocess import Candidates, Kept, instance_masks, select_candidates, select_instances
 from .preprocess import to_pixels
 from .refine import refine_masks
 from .results import Candidate, ImageInfo, Instance, ModelInfo, ProbMap, PromptResult, SegmentResult, Timings
@@ -157,13 +156,15 @@ class Segmenter:
         with watch.stage("mask_decode_ms"):
             raw = self.engine.decode(state.features.expand(len(texts)), text, text_mask)
         with watch.stage("postprocess_ms"):
-            kept = select_instances(
-                raw, state.image.height, state.image.width, options.threshold, options.mask_threshold,
-                options.non_overlapping,
-            )
-            results = [self._prompt_result(p, t, k, tr, options) for p, t, k, tr in zip(prompts, texts, kept, truncated)]
+            height, width = state.image.height, state.image.width
+            kept = select_instances(raw, height, width, options.threshold)
+            instances = _encode_instances(raw, kept, height, width, options)
+            results = [
+                PromptResult(prompt=p.sent, model_prompt=t, instances=found, translation=p.translation, truncated=tr)
+                for p, t, found, tr in zip(prompts, texts, instances, truncated)
+            ]
             if options.candidate_floor is not None:
-                found = select_candidates(raw, state.image.height, state.image.width, options.candidate_floor)
+                found = select_candidates(raw, height, width, options.candidate_floor)
                 for result, cands in zip(results, found):
                     result.candidates = _candidate_list(cands)
         warnings = [
@@ -182,26 +183,31 @@ class Segmenter:
             candidate_floor=options.candidate_floor,
         )
 
-    @staticmethod
-    def _prompt_result(prompt: Prompt, text: str, kept: Kept, truncated: bool, options: SegmentOptions) -> PromptResult:
-        masks = refine_masks(kept.masks, options.refine)
-        rles = encode_rle(masks)
-        areas = masks.reshape(len(masks), -1).sum(axis=1) if len(masks) else np.zeros(0)
-        instances = [
-            Instance(
-                score=round(float(s), 6), box=[round(float(v), 2) for v in b], area=int(a), mask=r,
-                polygons=mask_to_polygons(m) if options.polygons else None,
-            )
-            for s, b, a, r, m in zip(kept.scores, kept.boxes, areas, rles, masks)
-        ]
-        return PromptResult(
-            prompt=prompt.sent, model_prompt=text, instances=instances, translation=prompt.translation,
-            truncated=truncated,
-        )
-
     def run(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions) -> SegmentResult:
         """set_image + segment in one call."""
         return self.segment(self.set_image(image), prompts, options)
+
+
+def _encode_instances(raw, kept: list[Kept], height: int, width: int, options: SegmentOptions) -> list[list[Instance]]:
+    """Per prompt, its instances with encoded masks, one chunk of masks at a time.
+
+    Plain masks are run-length encoded where they were made (the GPU on a GPU host); refinement and
+    polygons are OpenCV work, so only then do the chunk's pixels come to the host.
+    """
+    out: list[list[Instance]] = [[] for _ in kept]
+    for k, start, masks in instance_masks(raw, kept, height, width, options.mask_threshold, options.non_overlapping):
+        if options.refine > 0 or options.polygons:
+            pixels = refine_masks(masks.cpu().numpy(), options.refine)
+            rles, areas = encode_rle(pixels), pixels.reshape(len(pixels), -1).sum(axis=1)
+            polygons = [mask_to_polygons(m) if options.polygons else None for m in pixels]
+        else:
+            rles, areas = encode_rle_tensor(masks), masks.flatten(1).sum(dim=1).cpu().numpy()
+            polygons = [None] * len(rles)
+        for i, (rle, area, poly) in enumerate(zip(rles, areas, polygons)):
+            out[k.prompt].append(Instance(score=round(float(k.scores[start + i]), 6),
+                                          box=[round(float(v), 2) for v in k.boxes[start + i]],
+                                          area=int(area), mask=rle, polygons=poly))
+    return out
 
 
 def _candidate_list(cands: Candidates) -> list[Candidate]:
