@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from sam3fn.core.aot_engine import file_sha256 as sha256  # the same checksum the runtime verifies
+from sam3fn.core.aot_engine import file_sha256 as sha256  # noqa: F401 - the checksum the runtime verifies
 
 MANIFEST = "manifest.json"
 
