@@ -39,9 +39,8 @@ def _chain(fns: dict, dtypes: dict, pixels, ids, mask):
     """image -> text -> decoder, each stage fed the previous stage's output cast to its own input dtype."""
     feats = fns["image"](pixels.to(dtypes["image"]))
     text = fns["text"](ids, mask)
-    prompts, dtype = ids.shape[0], dtypes["decoder"]
-    expanded = [f[:1].to(dtype).expand(prompts, *f.shape[1:]).contiguous() for f in feats]
-    return fns["decoder"](*expanded, text.to(dtype), mask)
+    dtype = dtypes["decoder"]
+    return fns["decoder"](*(f[:1].to(dtype).contiguous() for f in feats), text.to(dtype), mask)
 
 
 def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto") -> dict:

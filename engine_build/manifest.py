@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from sam3fn.core.aot_engine import ENGINE_FORMAT
 from sam3fn.core.aot_engine import file_sha256 as sha256  # noqa: F401 - the checksum the runtime verifies
 
 MANIFEST = "manifest.json"
@@ -38,7 +39,7 @@ def library_versions() -> dict:
 
 def write_manifest(out: Path, *, backend: str, precision: str, device: torch.device, model: dict, stages: dict) -> Path:
     doc = {
-        "format": 1, "backend": backend, "precision": precision, "device": device_facts(device),
+        "format": ENGINE_FORMAT, "backend": backend, "precision": precision, "device": device_facts(device),
         "versions": library_versions(), "model": model, "built_at": datetime.now(timezone.utc).isoformat(),
         "stages": stages,
     }

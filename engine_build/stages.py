@@ -2,9 +2,12 @@
 
     image:   pixels (B, 3, S, S)                           -> h0, h1, h2, p0, p1, p2  (B, C, h_i, w_i)
     text:    ids (P, 32) int64, mask (P, 32) int64          -> features (P, 32, D)
-    decoder: h0, h1, h2, p0, p1, p2 (P, ...), text, mask   -> logits (P, Q), presence (P, 1),
+    decoder: h0, h1, h2, p0, p1, p2 (1, ...), text (P, 32, D), mask (P, 32)
+                                                         -> logits (P, Q), presence (P, 1),
                                                               boxes (P, Q, 4), masks (P, Q, m, m)
 Dynamic: image batch 1..8, prompt batch 1..16. Example sizes are 2: a size-1 example gets specialised.
+The decoder takes one image's features and broadcasts them over the prompts inside the compiled graph,
+so a call never materialises P copies of the 288 x 288 feature maps before it starts.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class DecoderStage(torch.nn.Module):
         from transformers.modeling_outputs import BaseModelOutputWithPooling
         from transformers.models.sam3.modeling_sam3 import Sam3VisionEncoderOutput
 
+        prompts = text.shape[0]
+        h0, h1, h2, p0, p1, p2 = (f.expand(prompts, -1, -1, -1) for f in (h0, h1, h2, p0, p1, p2))
         vision = Sam3VisionEncoderOutput(fpn_hidden_states=(h0, h1, h2, h2), fpn_position_encoding=(p0, p1, p2, p2))
         out = self.model(vision_embeds=vision, text_embeds=BaseModelOutputWithPooling(pooler_output=text),
                          attention_mask=mask)
@@ -67,14 +72,14 @@ def stage_specs(model, image_size: int, vocab_size: int, device, dtype) -> list[
     mask[:, 6:] = 0
     image, text = ImageStage(model).eval(), TextStage(model).eval()
     with torch.no_grad():
-        features = tuple(f[:1].expand(2, *f.shape[1:]).contiguous() for f in image(pixels))
+        features = tuple(f[:1].contiguous() for f in image(pixels))
         prompt_features = text(ids, mask)
     images, prompts = Dim("images", min=1, max=MAX_IMAGES), Dim("prompts", min=1, max=MAX_PROMPTS)
     return [
         StageSpec("image", image, (pixels,), ({0: images},)),
         StageSpec("text", text, (ids, mask), ({0: prompts}, {0: prompts})),
         StageSpec("decoder", DecoderStage(model).eval(), (*features, prompt_features, mask),
-                  tuple({0: prompts} for _ in range(8))),
+                  (*({} for _ in features), {0: prompts}, {0: prompts})),
     ]
 
 

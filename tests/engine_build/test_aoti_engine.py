@@ -71,7 +71,7 @@ def test_an_engine_for_another_precision_is_refused_and_the_loader_falls_back(en
     assert any("aoti not used" in r.getMessage() and "bf16" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("tamper", ["torch-version", "device", "checksum"])
+@pytest.mark.parametrize("tamper", ["torch-version", "device", "checksum", "older-format"])
 def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
     copy = tmp_path / "aoti"
     shutil.copytree(engine_dir / "aoti", copy)
@@ -80,6 +80,8 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
         manifest["versions"]["torch"] = "0.0.1"
     elif tamper == "device":
         manifest["device"]["type"] = "cuda"
+    elif tamper == "older-format":  # format 1 decoders took P copies of the image features
+        manifest["format"] = 1
     else:
         (copy / manifest["stages"]["text"]["file"]).write_bytes(b"not the engine")
     (copy / "manifest.json").write_text(json.dumps(manifest))

@@ -17,6 +17,8 @@ from .engine import ImageFeatures, RawOutputs
 from .errors import Sam3fnError
 
 STAGES = ("image", "text", "decoder")
+# The stages' calling convention. 2: the decoder takes one image's features (batch 1) for P prompts.
+ENGINE_FORMAT = 2
 
 
 class EngineUnusable(Sam3fnError):
@@ -39,6 +41,8 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
     manifest = json.loads(path.read_text())
     built = manifest.get("device", {})
     problems = []
+    if manifest.get("format") != ENGINE_FORMAT:
+        problems.append(f"engine format {manifest.get('format')} is not this runtime's {ENGINE_FORMAT}; rebuild it")
     if manifest.get("backend") != backend:
         problems.append(f"backend {manifest.get('backend')} is not {backend}")
     if manifest.get("precision") != precision:
@@ -87,7 +91,7 @@ class CompiledEngine:
 
     @torch.inference_mode()
     def decode(self, image: ImageFeatures, text: torch.Tensor, text_mask: torch.Tensor) -> RawOutputs:
-        # Compiled kernels assume dense inputs; the expanded (stride-0) image features are materialised.
+        # One image's features (batch 1); the compiled decoder broadcasts them over the prompts itself.
         args = [t.contiguous() for t in (*image.hidden, *image.position, text, text_mask)]
         logits, presence, boxes, masks = self._decoder(*args)
         return RawOutputs(logits=logits, presence=presence, boxes=boxes, masks=masks)

@@ -2,7 +2,7 @@
 
     encode_image(pixels (B, 3, S, S))            -> ImageFeatures  (FPN levels, batch B)
     encode_text(ids (P, L), mask (P, L))         -> (P, L, D) prompt features
-    decode(ImageFeatures (batch P), feats, mask) -> RawOutputs     (P prompts x Q queries)
+    decode(ImageFeatures (batch 1), feats, mask) -> RawOutputs     (P prompts x Q queries, one image)
 
 The eager engine runs transformers' `Sam3Model`; ahead-of-time engines implement the same three calls.
 """
@@ -73,9 +73,11 @@ class EagerEngine:
 
     @torch.inference_mode()
     def decode(self, image: ImageFeatures, text: torch.Tensor, text_mask: torch.Tensor) -> RawOutputs:
+        """One image's features (batch 1) against P prompts (text (P, L, D), mask (P, L))."""
         from transformers.modeling_outputs import BaseModelOutputWithPooling
         from transformers.models.sam3.modeling_sam3 import Sam3VisionEncoderOutput
 
+        image = image.expand(text.shape[0])  # transformers wants one feature row per prompt; views, no copies
         # Sam3Model.forward drops the last FPN level itself; pass a placeholder so it drops that one.
         vision = Sam3VisionEncoderOutput(
             fpn_hidden_states=(*image.hidden, image.hidden[-1]),

@@ -154,7 +154,7 @@ class Segmenter:
         with watch.stage("text_encode_ms"):
             text, text_mask, truncated, hits = self.text_features(texts)
         with watch.stage("mask_decode_ms"):
-            raw = self.engine.decode(state.features.expand(len(texts)), text, text_mask)
+            raw = self.engine.decode(state.features, text, text_mask)
         with watch.stage("postprocess_ms"):
             height, width = state.image.height, state.image.width
             kept = select_instances(raw, height, width, options.threshold)
