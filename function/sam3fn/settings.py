@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, kw_only=True):
     precision: str = "auto"  # auto | fp32 | fp16 | bf16
     backend: str = "auto"  # auto | tensorrt | aoti | eager
     engine_dir: Path | None = None  # ahead-of-time engines (built by engine_build)
+    cuda_graphs: bool = True  # replay the engines' text and decoder stages from CUDA graphs on a GPU
     demo_model_dir: Path = Path(".cache/sam3fn/tiny-random")  # tiny random model when no weights exist
     require_weights: bool = False  # refuse to start without real weights instead of serving the demo model
     image_cache: int = 8  # images whose features stay cached

@@ -100,3 +100,26 @@ def test_tensorrt_backend_builds_where_tensorrt_imports(tiny_model_dir, tmp_path
     assert all(s["passed"] for s in stages.values())
     loaded = load_model(tiny_model_dir, "cuda", "fp16", backend="tensorrt", engine_dir=tmp_path)
     assert loaded.engine.backend == "tensorrt"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs and a CUDA engine need a CUDA GPU")
+def test_cuda_engine_replayed_from_graphs_equals_it_uncaptured(tiny_model_dir, tmp_path):
+    from engine_build.build import build
+
+    build(tiny_model_dir, tmp_path / "aoti", "aoti", "fp16", "cuda")
+    graphed, plain = (Segmenter(load_model(tiny_model_dir, "cuda", "fp16", backend="aoti", engine_dir=tmp_path,
+                                           cuda_graphs=on)) for on in (True, False))
+    assert graphed.info.cuda_graphs and not plain.info.cuda_graphs
+    state = plain.set_image(from_array(scene_pixels()))
+    words = ["dog", "red car", "tree", "cup", "bench"]
+    for count in (1, 3, 1, 5):  # buckets 1, 4 and 8 (padded), and bucket 1 replayed after the others
+        text, mask, _, _ = plain.text_features(words[:count])
+        g_text = graphed.engine.encode_text(*plain._tokenize(words[:count])[:2])
+        # Padding changes the batch the kernels see, so equal up to half-precision rounding, not bitwise.
+        torch.testing.assert_close(g_text, text, atol=2e-3, rtol=2e-3)
+        got = graphed.engine.decode(state.features, text, mask)
+        want = plain.engine.decode(state.features, text, mask)
+        for name in ("logits", "presence", "boxes", "masks"):
+            torch.testing.assert_close(getattr(got, name), getattr(want, name), atol=2e-2, rtol=2e-2)
+    assert not graphed.engine._decoder.disabled and sorted(graphed.engine._decoder.graphs) == [1, 4, 8]
+    assert sorted(graphed.engine._text.graphs) == [1, 4, 8]

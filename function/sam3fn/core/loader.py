@@ -48,7 +48,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 BACKENDS = ("auto", "tensorrt", "aoti", "eager")
 
 
-def _aot_engine(backend: str, engine_dir: Path | None, dev: torch.device, prec: str):
+def _aot_engine(backend: str, engine_dir: Path | None, dev: torch.device, prec: str, cuda_graphs: bool):
     """The first ahead-of-time engine that fits this host, or None (each refusal logged with its reason)."""
     if engine_dir is None or backend == "eager":
         return None
@@ -60,19 +60,20 @@ def _aot_engine(backend: str, engine_dir: Path | None, dev: torch.device, prec: 
                 from .trt_engine import TensorRTEngine  # imports tensorrt: absent on most hosts
 
                 manifest = check_manifest(Path(engine_dir) / "tensorrt", "tensorrt", dev, prec)
-                return TensorRTEngine(Path(engine_dir) / "tensorrt", dev, PRECISIONS[prec], manifest)
+                return TensorRTEngine(Path(engine_dir) / "tensorrt", dev, PRECISIONS[prec], manifest, cuda_graphs)
             manifest = check_manifest(Path(engine_dir) / "aoti", "aoti", dev, prec)
-            return AotiEngine(Path(engine_dir) / "aoti", dev, PRECISIONS[prec], manifest)
+            return AotiEngine(Path(engine_dir) / "aoti", dev, PRECISIONS[prec], manifest, cuda_graphs)
         except (EngineUnusable, ImportError, RuntimeError) as exc:
             log.warning("backend %s not used, falling back: %s", candidate, exc)
     return None
 
 
 def load_model(model_dir: Path | str, device: str = "auto", precision: str = "auto", backend: str = "auto",
-               engine_dir: Path | None = None) -> LoadedModel:
+               engine_dir: Path | None = None, cuda_graphs: bool = True) -> LoadedModel:
     """Check `model_dir`, then load weights, tokenizer and preprocessing settings from it, offline.
 
     `backend` auto tries TensorRT, then AOTInductor engines under `engine_dir`, then eager transformers.
+    `cuda_graphs`: compiled engines on a GPU replay their text and decoder stages from CUDA graphs.
     """
     if backend not in BACKENDS:
         raise ModelDirError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -91,7 +92,7 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
     try:
         config = Sam3Config.from_pretrained(checked.path, local_files_only=True)
         tokenizer = AutoTokenizer.from_pretrained(checked.path, local_files_only=True)
-        engine = _aot_engine(backend, engine_dir, dev, prec)
+        engine = _aot_engine(backend, engine_dir, dev, prec, cuda_graphs)
         if engine is None:  # the weights are baked into compiled engines; load them only for eager
             model = Sam3Model.from_pretrained(checked.path, dtype=PRECISIONS[prec], local_files_only=True)
             engine = EagerEngine(model.to(dev).eval(), dev, PRECISIONS[prec])

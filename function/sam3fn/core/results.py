@@ -77,6 +77,7 @@ class ModelInfo(msgspec.Struct, frozen=True):
     backend: str
     device: str
     precision: str
+    cuda_graphs: bool = False  # whether the engine replays its text and decoder stages from CUDA graphs
 
 
 class ImageInfo(msgspec.Struct, frozen=True):

@@ -94,6 +94,7 @@ class Segmenter:
         self.info = ModelInfo(
             name=model.model_dir.name, random_weights=model.model_dir.random_weights,
             backend=self.engine.backend, device=str(model.device), precision=model.precision,
+            cuda_graphs=getattr(self.engine, "cuda_graphs", False),
         )
 
     # -- image side ------------------------------------------------------------------------------

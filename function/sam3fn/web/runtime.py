@@ -87,7 +87,7 @@ class Runtime:
 
         s = self.settings
         self.model_dir = self._model_dir()
-        model = load_model(self.model_dir, s.device, s.precision, s.backend, s.engine_dir)
+        model = load_model(self.model_dir, s.device, s.precision, s.backend, s.engine_dir, cuda_graphs=s.cuda_graphs)
         segmenter = Segmenter(model, image_cache=s.image_cache, text_cache=s.text_cache)
         self.metrics.watch_caches(image=segmenter.image_cache, text=segmenter.text_cache)
         self.translator = self._translator()
@@ -129,7 +129,8 @@ class Runtime:
         return {
             "model": info.name if info else None, "random_weights": info.random_weights if info else None,
             "backend": info.backend if info else None, "precision": info.precision if info else None,
-            "device": info.device if info else None, "sam3fn": _version("sam3fn"),
+            "device": info.device if info else None, "cuda_graphs": info.cuda_graphs if info else None,
+            "sam3fn": _version("sam3fn"),
         }
 
     def versions(self) -> dict[str, str]:
