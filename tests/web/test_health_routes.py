@@ -12,6 +12,7 @@ def test_health_ready_and_info(client):
     assert client.get("/readyz").json() == {"status": "ready"}
     info = client.get("/v1/info").json()
     assert info["backend"] == "eager" and info["device"] == "cpu" and info["precision"] == "fp32"
+    assert info["cuda_graphs"] is False  # eager engines never replay graphs
     assert info["random_weights"] is True
     assert set(info["versions"]) >= {"torch", "transformers", "litestar", "python"}
 

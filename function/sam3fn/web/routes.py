@@ -65,7 +65,7 @@ def info(request: Request) -> Info:
     s = rt.settings
     return Info(
         model=model.name, random_weights=model.random_weights, backend=model.backend, precision=model.precision,
-        device=model.device, model_dir=str(rt.model_dir), versions=rt.versions(),
+        device=model.device, cuda_graphs=model.cuda_graphs, model_dir=str(rt.model_dir), versions=rt.versions(),
         translation=rt.translator.describe() if rt.translator else {},
         storage={"s3_endpoint": s.s3_endpoint, "results_store": "s3" if rt.processor.results is rt.store else "local",
                  "input_prefix": s.input_prefix, "output_prefix": s.output_prefix},

@@ -104,6 +104,7 @@ class Info(msgspec.Struct):
     backend: str
     precision: str
     device: str
+    cuda_graphs: bool  # whether the engine replays its text and decoder stages from CUDA graphs
     model_dir: str
     versions: dict[str, str]
     translation: dict
