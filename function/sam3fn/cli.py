@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     tiny = sub.add_parser("tiny-model", help="write a tiny random-weights SAM 3 (for tests and demos)")
     tiny.add_argument("directory", type=Path)
     tiny.add_argument("--seed", type=int, default=0)
+    tiny.add_argument("--full-size", action="store_true",
+                      help="the real SAM 3 architecture with random weights (3.4 GB), for latency benchmarks")
     return parser
 
 
@@ -111,8 +113,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
 def cmd_tiny_model(args: argparse.Namespace) -> int:
     from .core.tiny_model import write_tiny_model
 
-    path = write_tiny_model(args.directory, seed=args.seed)
-    print(f"wrote a tiny random-weights SAM 3 to {path} (for tests and demos; its output is noise)")
+    path = write_tiny_model(args.directory, seed=args.seed, full_size=args.full_size)
+    kind = "the full-size SAM 3 architecture with random weights" if args.full_size else "a tiny random-weights SAM 3"
+    print(f"wrote {kind} to {path} (for tests, demos and benchmarks; its output is noise)")
     return 0
 
 

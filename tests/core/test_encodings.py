@@ -5,15 +5,16 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 from pycocotools import mask as coco_mask
 
-import torch
-
-from sam3fn.core.encodings import decode_rle, encode_rle, encode_rle_tensor, mask_to_png, mask_to_polygons, merge_rles, union_rle
+from sam3fn.core.encodings import (decode_rle, encode_rle, encode_rle_tensor, mask_to_png, mask_to_polygons, merge_rles,
+                                   union_rle)
 
 mask_stacks = st.tuples(st.integers(1, 4), st.integers(1, 40), st.integers(1, 40)).flatmap(
     lambda shape: arrays(np.bool_, shape)
@@ -81,3 +82,13 @@ def test_polygons_trace_each_outer_region():
     assert len(polygons) == 2
     redrawn = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects(polygons, 50, 50))).astype(bool)
     assert (redrawn & mask).sum() / (redrawn | mask).sum() > 0.85
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_rle_from_a_gpu_tensor_equals_rle_from_the_pixels():
+    g = torch.Generator().manual_seed(0)
+    blobs = torch.nn.functional.interpolate(torch.rand(20, 1, 9, 13, generator=g), size=(480, 640), mode="bilinear")
+    masks = (blobs[:, 0] > 0.5)
+    masks[3] = True
+    masks[4] = False
+    assert encode_rle_tensor(masks.cuda()) == encode_rle(masks.numpy())

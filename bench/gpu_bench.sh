@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The whole GPU measurement of #6 in one command, on a CUDA machine:
+#
+#   bash bench/gpu_bench.sh [RESULTS_DIR]        # default bench/results
+#   bash bench/gpu_bench.sh --smoke RESULTS_DIR  # the same steps, tiny model on the CPU (CI runs this)
+#
+# 1. writes the full-size SAM 3 architecture with random weights (the real weights are gated; latency
+#    does not depend on weight values);
+# 2. builds AOTInductor fp16 engines from it with engine_build (max-autotune; the parity gate runs);
+# 3. runs the GPU-only tests (CUDA-graph replay, the CUDA aoti engine);
+# 4. times eager fp32/fp16/bf16 and the aoti engine (bench/model_latency.py);
+# 5. serves through the aoti engine and times it over HTTP (bench/serve_latency.py).
+# Each step's log and result lands in RESULTS_DIR; a step that fails stops the run.
+# Where the serving stack is not installed (the device tool's H200), it comes from .whl/, filled here
+# beforehand by bench/device_wheels.sh. Work files (model, engines) go to $SAM3FN_BENCH_WORK or a temp dir.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke=false
+if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
+if $smoke; then
+  config=tiny device=cpu precision=fp32 model_flags="" latency_flags="--iterations 3" serve_flags="--side 256 --runs 2"
+else
+  config=full device=cuda precision=fp16 model_flags="--full-size" latency_flags="" serve_flags=""
+fi
+results=$(realpath -m "${1:-bench/results}")
+work=${SAM3FN_BENCH_WORK:-$(mktemp -d)}
+mkdir -p "$results" "$work"
+py=${PYTHON:-python3}  # the interpreter that has torch; the H200 image's is python3
+export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/function:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+if ! "$py" -c "import litestar, msgspec, pycocotools, boto3, uvicorn" 2>/dev/null; then
+  [ -d .whl ] || { echo "the serving stack is missing and there is no .whl/ (run bench/device_wheels.sh)" >&2; exit 1; }
+  "$py" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$work/site" .whl/*.whl
+  export PYTHONPATH="$PYTHONPATH:$work/site"
+fi
+stamp=$(date -u +%Y%m%dT%H%M%S)
+step() { echo; echo "== $(date -u +%H:%M:%S) $*"; }
+
+step "environment"
+if command -v nvidia-smi >/dev/null; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$results/gpu-$stamp.txt"
+fi
+"$py" -c "import torch, transformers; print('torch', torch.__version__, 'cuda', torch.version.cuda, \
+'transformers', transformers.__version__)" | tee -a "$results/gpu-$stamp.txt"
+
+step "$config random-weights model"
+# shellcheck disable=SC2086 # flags are deliberately word-split
+[ -f "$work/model/model.safetensors" ] || "$py" -m sam3fn.cli tiny-model $model_flags "$work/model"
+
+step "engine_build aoti $precision on $device (max-autotune on a GPU, parity gate)"
+[ -f "$work/engines/aoti/manifest.json" ] || "$py" -m engine_build --weights "$work/model" --out "$work/engines" \
+  --backend aoti --precision "$precision" --device "$device" 2>&1 | tee "$results/engine-build-aoti-$precision-$stamp.log"
+cp "$work/engines/aoti/manifest.json" "$results/engine-manifest-aoti-$precision-$stamp.json"
+
+step "GPU-only tests"
+"$py" -m pytest -q -p no:cacheprovider tests/core/test_cuda_graphs.py tests/core/test_postprocess.py \
+  tests/core/test_encodings.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
+  2>&1 | tee "$results/gpu-tests-$stamp.log"
+
+step "model latency"
+runs="aoti:$precision eager:fp32"
+$smoke || runs="aoti:fp16 eager:fp16 eager:bf16 eager:fp32"
+# shellcheck disable=SC2086
+"$py" bench/model_latency.py --config "$config" --device "$device" --model-dir "$work/model" \
+  --engine-dir "$work/engines" --runs $runs $latency_flags --out "$results"
+
+step "serving through the aoti engine"
+# shellcheck disable=SC2086
+"$py" bench/serve_latency.py --model-dir "$work/model" --engine-dir "$work/engines" --backend aoti \
+  --device "$device" --precision "$precision" $serve_flags --out "$results"
+step "done: $results"

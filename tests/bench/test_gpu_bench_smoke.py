@@ -1,0 +1,27 @@
+"""The one-command GPU measurement runs every step, in its CPU smoke form, and leaves each step's output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
+    results = tmp_path / "results"
+    env = {**os.environ, "PYTHON": sys.executable, "SAM3FN_BENCH_WORK": str(tmp_path / "work")}
+    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_bench.sh"), "--smoke", str(results)], env=env,
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    [manifest] = results.glob("engine-manifest-aoti-fp32-*.json")
+    assert all(s["passed"] for s in json.loads(manifest.read_text())["stages"].values())
+    assert " passed" in next(results.glob("gpu-tests-*.log")).read_text()
+    [latency] = results.glob("model-latency-tiny-*.json")
+    assert [r["backend"] for r in json.loads(latency.read_text())["records"]] == ["aoti", "eager"]
+    [serve] = results.glob("serve-latency-*.json")
+    doc = json.loads(serve.read_text())
+    assert doc["info"]["backend"] == "aoti" and doc["cases"]["1_prompt"]["client_p50_ms"] > 0
