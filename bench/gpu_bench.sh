@@ -20,7 +20,7 @@ if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
 if $smoke; then
   config=tiny device=cpu precision=fp32 model_flags="" latency_flags="--iterations 3" serve_flags="--side 256 --runs 2"
 else
-  config=full device=cuda precision=fp16 model_flags="--full-size" latency_flags="" serve_flags=""
+  config=full device=cuda precision=fp16 model_flags="--full-size" latency_flags="--iterations 30" serve_flags=""
 fi
 results=$(realpath -m "${1:-bench/results}")
 work=${SAM3FN_BENCH_WORK:-$(mktemp -d)}
