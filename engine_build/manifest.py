@@ -5,22 +5,14 @@ from __future__ import annotations
 import json
 import platform
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
 
-from sam3fn.core.aot_engine import ENGINE_FORMAT
+from sam3fn.core.aot_engine import ENGINE_FORMAT, installed_version
 from sam3fn.core.aot_engine import file_sha256 as sha256  # noqa: F401 - the checksum the runtime verifies
 
 MANIFEST = "manifest.json"
-
-
-def _version(name: str) -> str | None:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
 
 
 def device_facts(device: torch.device) -> dict:
@@ -32,9 +24,9 @@ def device_facts(device: torch.device) -> dict:
 
 
 def library_versions() -> dict:
-    return {"torch": torch.__version__, "transformers": _version("transformers"),
-            "torch_tensorrt": _version("torch_tensorrt"), "tensorrt": _version("tensorrt"),
-            "python": platform.python_version()}
+    """The versions the runtime checks (aot_engine.PINNED_LIBRARIES), read the way it reads them."""
+    libraries = ("torch", "transformers", "torch_tensorrt", "tensorrt")
+    return {name: installed_version(name) for name in libraries} | {"python": platform.python_version()}
 
 
 def write_manifest(out: Path, *, backend: str, precision: str, device: torch.device, model: dict, stages: dict) -> Path:

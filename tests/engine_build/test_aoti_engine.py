@@ -89,6 +89,17 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
         check_manifest(copy, "aoti", torch.device("cpu"), "fp32")
 
 
+def test_a_tensorrt_engine_is_refused_without_the_tensorrt_it_was_built_with(engine_dir, tmp_path):
+    copy = tmp_path / "tensorrt"
+    shutil.copytree(engine_dir / "aoti", copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["backend"] = "tensorrt"
+    manifest["versions"].update(tensorrt="0.0.1", torch_tensorrt="0.0.2")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(EngineUnusable, match="built with tensorrt 0.0.1, this host has"):
+        check_manifest(copy, "tensorrt", torch.device("cpu"), "fp32")
+
+
 def test_tensorrt_backend_builds_where_tensorrt_imports(tiny_model_dir, tmp_path):
     pytest.importorskip("tensorrt", reason="TensorRT's builder is not installable on these machines")
     pytest.importorskip("torch_tensorrt")

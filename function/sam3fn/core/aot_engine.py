@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
@@ -18,6 +19,9 @@ from .engine import ImageFeatures, RawOutputs
 from .errors import Sam3fnError
 
 STAGES = ("image", "text", "decoder")
+# Libraries whose version an engine is tied to, per backend: AOTInductor packages call into libtorch;
+# serialized TensorRT engines only load into the TensorRT (and torch-tensorrt runtime) that built them.
+PINNED_LIBRARIES = {"aoti": ("torch",), "tensorrt": ("torch", "torch_tensorrt", "tensorrt")}
 # The stages' calling convention. 2: the decoder takes one image's features (batch 1) for P prompts.
 ENGINE_FORMAT = 2
 
@@ -32,6 +36,15 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def installed_version(library: str) -> str | None:
+    if library == "torch":
+        return torch.__version__  # what the running torch says, local build tags included
+    try:
+        return version(library)
+    except PackageNotFoundError:
+        return None
 
 
 def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:
@@ -54,8 +67,11 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
         major, minor = torch.cuda.get_device_capability(device)
         if built.get("capability") != f"{major}.{minor}":
             problems.append(f"built for compute capability {built.get('capability')}, this GPU is {major}.{minor}")
-    if manifest.get("versions", {}).get("torch") != torch.__version__:
-        problems.append(f"built with torch {manifest.get('versions', {}).get('torch')}, running {torch.__version__}")
+    built_with = manifest.get("versions", {})
+    for library in PINNED_LIBRARIES.get(backend, ("torch",)):
+        here = installed_version(library)
+        if built_with.get(library) != here:
+            problems.append(f"built with {library} {built_with.get(library)}, this host has {here or 'none'}")
     if problems:
         raise EngineUnusable(f"engine in {engine_dir} refused: " + "; ".join(problems))
     for stage in STAGES:
