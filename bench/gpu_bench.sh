@@ -8,7 +8,8 @@
 #    does not depend on weight values);
 # 2. builds AOTInductor fp16 engines from it with engine_build (max-autotune; the parity gate runs);
 # 3. runs the GPU-only tests (CUDA-graph replay, the CUDA aoti engine);
-# 4. times eager fp32/fp16/bf16 and the aoti engine (bench/model_latency.py);
+# 4. times mask encoding on the device (bench/mask_encoding.py), then eager fp32/fp16/bf16 and the aoti
+#    engine (bench/model_latency.py);
 # 5. serves through the aoti engine and times it over HTTP (bench/serve_latency.py).
 # Each step's log and result lands in RESULTS_DIR; a step that fails stops the run.
 # Where the serving stack is not installed (the device tool's H200), it comes from .whl/, filled here
@@ -19,8 +20,10 @@ smoke=false
 if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
 if $smoke; then
   config=tiny device=cpu precision=fp32 model_flags="" latency_flags="--iterations 3" serve_flags="--side 256 --runs 2"
+  mask_flags="--side 256 --counts 1 10 --runs 1"
 else
   config=full device=cuda precision=fp16 model_flags="--full-size" latency_flags="--iterations 30" serve_flags=""
+  mask_flags=""
 fi
 results=$(realpath -m "${1:-bench/results}")
 work=${SAM3FN_BENCH_WORK:-$(mktemp -d)}
@@ -55,6 +58,10 @@ step "GPU-only tests"
 "$py" -m pytest -q -p no:cacheprovider tests/core/test_cuda_graphs.py tests/core/test_postprocess.py \
   tests/core/test_encodings.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
   2>&1 | tee "$results/gpu-tests-$stamp.log"
+
+step "mask encoding (100 instances: upsample, threshold, RLE)"
+# shellcheck disable=SC2086
+"$py" bench/mask_encoding.py --device "$device" $mask_flags --out "$results"
 
 step "model latency"
 runs="aoti:$precision eager:fp32"

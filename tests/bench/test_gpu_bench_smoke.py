@@ -20,6 +20,8 @@ def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
     [manifest] = results.glob("engine-manifest-aoti-fp32-*.json")
     assert all(s["passed"] for s in json.loads(manifest.read_text())["stages"].values())
     assert " passed" in next(results.glob("gpu-tests-*.log")).read_text()
+    [masks] = results.glob("mask-encoding-cpu-*.json")
+    assert [r["instances"] for r in json.loads(masks.read_text())["records"]] == [1, 10]
     [latency] = results.glob("model-latency-tiny-*.json")
     assert [r["backend"] for r in json.loads(latency.read_text())["records"]] == ["aoti", "eager"]
     [serve] = results.glob("serve-latency-*.json")

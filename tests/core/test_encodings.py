@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 from pycocotools import mask as coco_mask
 
-from sam3fn.core.encodings import (decode_rle, encode_rle, encode_rle_tensor, mask_to_png, mask_to_polygons, merge_rles,
+from sam3fn.core.encodings import (decode_rle, encode_rle, encode_rle_runs, encode_rle_tensor, mask_to_png, mask_to_polygons, merge_rles,
                                    union_rle)
 
 mask_stacks = st.tuples(st.integers(1, 4), st.integers(1, 40), st.integers(1, 40)).flatmap(
@@ -35,17 +35,17 @@ def test_rle_is_byte_identical_to_pycocotools_and_round_trips(masks):
 
 @settings(max_examples=150, deadline=None)
 @given(mask_stacks)
-def test_rle_from_a_tensor_equals_rle_from_the_pixels(masks):
-    assert encode_rle_tensor(torch.from_numpy(masks)) == encode_rle(masks)
+def test_rle_from_device_runs_equals_rle_from_the_pixels(masks):
+    assert encode_rle_runs(torch.from_numpy(masks)) == encode_rle(masks)
 
 
-def test_rle_from_a_tensor_handles_masks_that_start_full_or_stay_uniform():
+def test_rle_from_device_runs_handles_masks_that_start_full_or_stay_uniform():
     masks = torch.zeros(4, 6, 5, dtype=torch.bool)
     masks[1] = True  # one run of ones only: COCO opens with an empty zeros' run
     masks[2, 0, 0] = True  # starts with a one, then zeros
     masks[3, :, 4] = True  # the last column: ends with ones
-    assert encode_rle_tensor(masks) == encode_rle(masks.numpy())
-    assert encode_rle_tensor(masks[:0]) == []
+    assert encode_rle_runs(masks) == encode_rle(masks.numpy())
+    assert encode_rle_runs(masks[:0]) == [] and encode_rle_tensor(masks[:0]) == []
 
 
 @settings(max_examples=50, deadline=None)
@@ -91,4 +91,4 @@ def test_rle_from_a_gpu_tensor_equals_rle_from_the_pixels():
     masks = (blobs[:, 0] > 0.5)
     masks[3] = True
     masks[4] = False
-    assert encode_rle_tensor(masks.cuda()) == encode_rle(masks.numpy())
+    assert encode_rle_tensor(masks.cuda()) == encode_rle_runs(masks.cuda()) == encode_rle(masks.numpy())
