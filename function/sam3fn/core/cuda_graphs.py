@@ -104,7 +104,8 @@ class GraphedStage:
             if self._pool is None:
                 self._pool = torch.cuda.graph_pool_handle()
             graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, pool=self._pool):
+            # thread_local: other threads of the server (HTTP, storage) may touch CUDA while this one captures.
+            with torch.cuda.graph(graph, pool=self._pool, capture_error_mode="thread_local"):
                 outputs = _as_tuple(self.stage(*inputs))
         except RuntimeError as exc:  # capture is refused by whatever the stage does; serve it uncaptured
             torch.cuda.synchronize()
