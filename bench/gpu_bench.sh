@@ -11,7 +11,8 @@
 # 4. times mask encoding on the device (bench/mask_encoding.py), then eager fp32/fp16/bf16 and the aoti
 #    engine (bench/model_latency.py);
 # 5. serves through the aoti engine and times it over HTTP (bench/serve_latency.py).
-# Each step's log and result lands in RESULTS_DIR; a step that fails stops the run.
+# Each step's log and result lands in RESULTS_DIR. GPU time is scarce, so a failed engine build or test
+# is logged and the run goes on (eager only, without the engine); any other failing step stops it.
 # Where the serving stack is not installed (the device tool's H200), it comes from .whl/, filled here
 # beforehand by bench/device_wheels.sh. Work files (model, engines) go to $SAM3FN_BENCH_WORK or a temp dir.
 set -euo pipefail
@@ -50,28 +51,33 @@ step "$config random-weights model"
 [ -f "$work/model/model.safetensors" ] || "$py" -m sam3fn.cli tiny-model $model_flags "$work/model"
 
 step "engine_build aoti $precision on $device (max-autotune on a GPU, parity gate)"
+engines=true
 [ -f "$work/engines/aoti/manifest.json" ] || "$py" -m engine_build --weights "$work/model" --out "$work/engines" \
-  --backend aoti --precision "$precision" --device "$device" 2>&1 | tee "$results/engine-build-aoti-$precision-$stamp.log"
-cp "$work/engines/aoti/manifest.json" "$results/engine-manifest-aoti-$precision-$stamp.json"
+  --backend aoti --precision "$precision" --device "$device" 2>&1 | tee "$results/engine-build-aoti-$precision-$stamp.log" \
+  || { engines=false; echo "ENGINE BUILD FAILED: continuing with eager only (see the log)"; }
+$engines && cp "$work/engines/aoti/manifest.json" "$results/engine-manifest-aoti-$precision-$stamp.json"
 
 step "GPU-only tests"
 "$py" -m pytest -q -p no:cacheprovider tests/core/test_cuda_graphs.py tests/core/test_postprocess.py \
   tests/core/test_encodings.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
-  2>&1 | tee "$results/gpu-tests-$stamp.log"
+  2>&1 | tee "$results/gpu-tests-$stamp.log" || echo "GPU TESTS FAILED: continuing (see the log)"
 
 step "mask encoding (100 instances: upsample, threshold, RLE)"
 # shellcheck disable=SC2086
 "$py" bench/mask_encoding.py --device "$device" $mask_flags --out "$results"
 
 step "model latency"
-runs="aoti:$precision eager:fp32"
-$smoke || runs="aoti:fp16 eager:fp16 eager:bf16 eager:fp32"
+runs="eager:fp32"
+$smoke || runs="eager:fp16 eager:bf16 eager:fp32"
+if $engines; then runs="aoti:$precision $runs"; fi
 # shellcheck disable=SC2086
 "$py" bench/model_latency.py --config "$config" --device "$device" --model-dir "$work/model" \
   --engine-dir "$work/engines" --runs $runs $latency_flags --out "$results"
 
-step "serving through the aoti engine"
+backend=eager
+if $engines; then backend=aoti; fi
+step "serving through the $backend backend"
 # shellcheck disable=SC2086
-"$py" bench/serve_latency.py --model-dir "$work/model" --engine-dir "$work/engines" --backend aoti \
+"$py" bench/serve_latency.py --model-dir "$work/model" --engine-dir "$work/engines" --backend "$backend" \
   --device "$device" --precision "$precision" $serve_flags --out "$results"
 step "done: $results"
