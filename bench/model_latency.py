@@ -104,12 +104,12 @@ def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: s
 
 
 def cold_start(model_dir: Path, engine_dir: Path | None, backend: str, precision: str, device: str) -> float:
-    """Seconds from process start to the first result (load + one warm-up inference), in a fresh process."""
+    """Seconds from process start to ready (load + the server's warm-up), in a fresh process."""
     code = ("import numpy as np, sys; from sam3fn.core.loader import load_model; "
-            "from sam3fn.core.segmenter import Segmenter, Prompt, SegmentOptions; from sam3fn.core.images import from_array; "
+            "from sam3fn.core.segmenter import Segmenter; from sam3fn.core.images import from_array; "
             f"s = Segmenter(load_model({str(model_dir)!r}, {device!r}, {precision!r}, backend={backend!r}, "
             f"engine_dir={str(engine_dir) if engine_dir else None!r})); "
-            "s.run(from_array(np.zeros((64, 64, 3), np.uint8)), [Prompt.plain('dog')], SegmentOptions())")
+            "s.warm_up(from_array(np.zeros((64, 64, 3), np.uint8)), 16)")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     return round(time.perf_counter() - start, 2)

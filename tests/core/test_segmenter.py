@@ -9,7 +9,7 @@ import torch
 from sam3fn.core.encodings import decode_rle
 from sam3fn.core.errors import InputError, PromptError
 from sam3fn.core.images import decode_image, from_array
-from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions
+from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions, warm_up_batches
 
 from support.images import encode, scene_pixels
 
@@ -182,3 +182,22 @@ def test_device_and_host_mask_encodings_agree(loaded_model, non_overlapping):
     for a, b in pairs:
         assert (a.score, a.mask, a.area) == (b.score, b.mask, b.area)
         assert a.area == int(decode_rle(a.mask).sum())
+
+
+@pytest.mark.parametrize(("max_prompts", "expected"), [(16, [1, 2, 4, 8, 16]), (10, [1, 2, 4, 8, 16]),
+                                                      (3, [1, 2, 4]), (1, [1]), (40, [1, 2, 4, 8, 16])])
+def test_warm_up_covers_every_graph_batch_a_request_can_use(max_prompts, expected):
+    assert warm_up_batches((1, 2, 4, 8, 16), max_prompts) == expected
+
+
+def test_warm_up_without_cuda_graphs_is_one_pass(counted):
+    assert warm_up_batches((), 16) == [1]
+    assert counted.warm_up(from_array(scene_pixels()), 16) == [1]
+    assert counted.engine.calls == {"encode_image": 1, "encode_text": 1, "decode": 1}
+
+
+def test_warm_up_runs_each_graph_batch_without_filling_the_text_cache(counted):
+    counted.engine.graph_batches = (1, 2, 4, 8, 16)  # what a compiled engine replaying CUDA graphs reports
+    assert counted.warm_up(from_array(scene_pixels()), 6) == [1, 2, 4, 8]
+    assert counted.engine.decode_batches == [1, 2, 4, 8]
+    assert len(counted.text_cache) == 1  # only the full pass's prompt

@@ -134,3 +134,5 @@ def test_cuda_engine_replayed_from_graphs_equals_it_uncaptured(tiny_model_dir, t
             torch.testing.assert_close(getattr(got, name), getattr(want, name), atol=2e-2, rtol=2e-2)
     assert not graphed.engine._decoder.disabled and sorted(graphed.engine._decoder.graphs) == [1, 4, 8]
     assert sorted(graphed.engine._text.graphs) == [1, 4, 8]
+    assert graphed.warm_up(from_array(scene_pixels()), 16) == [1, 2, 4, 8, 16]  # the server's warm-up
+    assert sorted(graphed.engine._decoder.graphs) == sorted(graphed.engine._text.graphs) == [1, 2, 4, 8, 16]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from .cuda_graphs import GraphedStage
+from .cuda_graphs import BUCKETS, GraphedStage
 from .engine import ImageFeatures, RawOutputs
 from .errors import Sam3fnError
 
@@ -109,6 +109,11 @@ class CompiledEngine:
         if self.cuda_graphs:
             self._text = GraphedStage(self._text, batched=(True, True), name="text")
             self._decoder = GraphedStage(self._decoder, batched=(False,) * 6 + (True, True), name="decoder")
+
+    @property
+    def graph_batches(self) -> tuple[int, ...]:
+        """Prompt batch sizes replayed from CUDA graphs (each captured on first use); empty without graphs."""
+        return BUCKETS if self.cuda_graphs else ()
 
     def load_stage(self, path: Path, device: torch.device):
         raise NotImplementedError

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .caches import LruCache
+from .cuda_graphs import bucket_for
 from .encodings import encode_rle, encode_rle_tensor, mask_to_polygons, probs_to_png
 from .engine import ImageFeatures
 from .errors import InputError, PromptError
@@ -192,6 +193,29 @@ class Segmenter:
     def run(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions) -> SegmentResult:
         """set_image + segment in one call."""
         return self.segment(self.set_image(image), prompts, options)
+
+    def warm_up(self, image: RgbImage, max_prompts: int) -> list[int]:
+        """Run everything once before serving, so no request pays for lazy initialisation; returns the
+        prompt batch sizes the text and decoder stages ran at.
+
+        One full pass (one prompt), then, where the engine replays CUDA graphs, one text + decode pass per
+        graph batch a request of up to `max_prompts` prompts can use: capturing costs tens of ms each, and
+        the first request with 2..16 prompts would otherwise pay for it. Those extra passes call the engine
+        directly, so they add nothing to the text cache.
+        """
+        state = self.set_image(image)
+        self.segment(state, [Prompt.plain("object")], SegmentOptions())
+        batches = warm_up_batches(getattr(self.engine, "graph_batches", ()), max_prompts)
+        for batch in batches[1:]:
+            ids, mask, _ = self._tokenize(["object"] * batch)
+            self.engine.decode(state.features, self.engine.encode_text(ids, mask), mask)
+        return batches
+
+
+def warm_up_batches(graph_batches: tuple[int, ...], max_prompts: int) -> list[int]:
+    """[1] plus every graph batch that some request of 1..max_prompts prompts runs in, ascending."""
+    used = {bucket_for(n, graph_batches) for n in range(1, max_prompts + 1)} if graph_batches else set()
+    return sorted({1} | (used - {None}))
 
 
 def _encode_instances(raw, kept: list[Kept], height: int, width: int, options: SegmentOptions) -> list[list[Instance]]:

@@ -110,12 +110,12 @@ class Runtime:
 
     def _warm_up(self) -> None:
         from ..core.images import from_array
-        from ..core.segmenter import Prompt, SegmentOptions
 
-        # One real pass (not cached afterwards: a different image each start is fine) so the first user
-        # request does not pay for lazy initialisation, kernel selection or allocator growth.
+        # Real passes so the first user request does not pay for lazy initialisation, kernel selection,
+        # allocator growth or CUDA-graph capture (a different image each start is fine).
         pixels = np.random.default_rng().integers(0, 255, (256, 256, 3), dtype=np.uint8)
-        self.pipeline.segmenter.run(from_array(pixels), [Prompt.plain("object")], SegmentOptions())
+        batches = self.pipeline.segmenter.warm_up(from_array(pixels), self.settings.max_prompts)
+        log.info("warmed up at prompt batches %s", batches, extra={"route": "startup"})
 
     # -- use -------------------------------------------------------------------------------------
     def require_ready(self):
