@@ -14,13 +14,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["aoti", "tensorrt"], required=True)
     parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp16")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--autotune", choices=["max", "default"], default="max",
+                        help="aoti on a GPU: max benchmarks kernel choices (minutes per stage, fastest engine); "
+                             "default takes Inductor's heuristics (quicker build)")
     args = parser.parse_args(argv)
     from sam3fn.core.errors import Sam3fnError
 
     from .build import ParityFailure, build
 
     try:
-        build(args.weights, args.out / args.backend, args.backend, args.precision, args.device)
+        build(args.weights, args.out / args.backend, args.backend, args.precision, args.device, args.autotune)
     except (ParityFailure, Sam3fnError, ImportError) as exc:
         print(f"engine build failed: {exc}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """Compile an exported stage, and load the result back, per backend.
 
-aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs; on CPUs autotuning only costs
-build time) -> a .pt2 loaded by `torch._inductor.aoti_load_package`.
+aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs unless asked otherwise; on CPUs
+autotuning only costs build time) -> a .pt2 loaded by `torch._inductor.aoti_load_package`.
 tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
 dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`. Softmax and layer-norm
 accumulate in fp32 (TensorRT's fp16 fused attention broke accuracy elsewhere), hence
@@ -15,8 +15,20 @@ from pathlib import Path
 import torch
 
 
-def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch.device) -> Path:
-    options = {"max_autotune": True} if device.type == "cuda" else {}
+AUTOTUNE = ("max", "default")
+
+
+def aoti_options(device: torch.device, autotune: str) -> dict:
+    """Inductor settings for a build. `max` benchmarks GEMM and pointwise kernel choices on the GPU
+    (minutes per stage at full size, the fastest engine); `default` takes Inductor's heuristic choices
+    (a quicker build, for when build time matters more than the last milliseconds)."""
+    if autotune not in AUTOTUNE:
+        raise ValueError(f"unknown autotune {autotune!r}; choose one of {', '.join(AUTOTUNE)}")
+    return {"max_autotune": True} if device.type == "cuda" and autotune == "max" else {}
+
+
+def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch.device, autotune: str = "max") -> Path:
+    options = aoti_options(device, autotune)
     path = torch._inductor.aoti_compile_and_package(program, package_path=str(out), inductor_configs=options)
     return Path(path)
 

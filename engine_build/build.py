@@ -43,7 +43,8 @@ def _chain(fns: dict, dtypes: dict, pixels, ids, mask):
     return fns["decoder"](*(f[:1].to(dtype).contiguous() for f in feats), text.to(dtype), mask)
 
 
-def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto") -> dict:
+def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max") -> dict:
+    """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default."""
     out.mkdir(parents=True, exist_ok=True)
     reference = load_model(weights, device, "fp32", backend="eager")
     dev = reference.device
@@ -66,7 +67,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         _say(f"[{spec.name}] compiling with {backend} ({precision}, {dev.type})")
         path = out / f"{spec.name}{EXT[backend]}"
         if backend == "aoti":
-            backends.compile_aoti(program, path, dev)
+            backends.compile_aoti(program, path, dev, autotune)
             runners[spec.name] = backends.load_aoti(path, dev)
         else:
             backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
@@ -86,7 +87,10 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
             raise ParityFailure(f"stage {spec.name} failed the parity gate: {'; '.join(bad)}")
     model_facts = {"dir": str(weights), "name": target.model_dir.name, "random_weights": target.model_dir.random_weights,
                    "image_size": size}
-    write_manifest(out, backend=backend, precision=precision, device=dev, model=model_facts, stages=stages)
+    options = {"autotune": autotune if backend == "aoti" else None, "inductor": backends.aoti_options(dev, autotune)
+               if backend == "aoti" else None}
+    write_manifest(out, backend=backend, precision=precision, device=dev, model=model_facts, stages=stages,
+                   options=options)
     _summary(stages, backend, precision, dev)
     return stages
 

@@ -29,11 +29,13 @@ def library_versions() -> dict:
     return {name: installed_version(name) for name in libraries} | {"python": platform.python_version()}
 
 
-def write_manifest(out: Path, *, backend: str, precision: str, device: torch.device, model: dict, stages: dict) -> Path:
+def write_manifest(out: Path, *, backend: str, precision: str, device: torch.device, model: dict, stages: dict,
+                   options: dict | None = None) -> Path:
     doc = {
         "format": ENGINE_FORMAT, "backend": backend, "precision": precision, "device": device_facts(device),
         "versions": library_versions(), "model": model, "built_at": datetime.now(timezone.utc).isoformat(),
-        "stages": stages,
+        "options": options or {}, "stages": stages,
+        "build_seconds": round(sum(s.get("build_seconds", 0) for s in stages.values()), 1),
     }
     path = out / MANIFEST
     path.write_text(json.dumps(doc, indent=2))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from engine_build.backends import aoti_options
 from sam3fn.core.aot_engine import EngineUnusable, check_manifest
 from sam3fn.core.encodings import decode_rle
 from sam3fn.core.images import from_array
@@ -43,6 +44,14 @@ def test_build_writes_packages_and_a_manifest_with_parity(engine_dir):
         assert stage["passed"] and (engine_dir / "aoti" / stage["file"]).is_file()
         assert stage["parity"]["mask_cosine"] >= 0.999 and stage["parity"]["mask_iou_top20"] >= 0.98
     assert manifest["model"]["random_weights"] is True
+    assert manifest["options"]["autotune"] == "max" and manifest["build_seconds"] > 0
+
+
+def test_autotune_max_benchmarks_kernels_on_a_gpu_only():
+    assert aoti_options(torch.device("cuda"), "max") == {"max_autotune": True}
+    assert aoti_options(torch.device("cuda"), "default") == aoti_options(torch.device("cpu"), "max") == {}
+    with pytest.raises(ValueError, match="autotune"):
+        aoti_options(torch.device("cuda"), "fast")
 
 
 def test_function_serves_through_the_aoti_engine_like_eager(engine_dir, tiny_model_dir):
