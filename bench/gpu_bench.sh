@@ -6,13 +6,16 @@
 #
 # 1. writes the full-size SAM 3 architecture with random weights (the real weights are gated; latency
 #    does not depend on weight values);
-# 2. builds AOTInductor fp16 engines from it with engine_build (max-autotune; the parity gate runs);
-# 3. runs the GPU-only tests (CUDA-graph replay, the CUDA aoti engine);
-# 4. times mask encoding on the device (bench/mask_encoding.py), then eager fp32/fp16/bf16 and the aoti
-#    engine (bench/model_latency.py);
-# 5. serves through the aoti engine and times it over HTTP (bench/serve_latency.py).
-# Each step's log and result lands in RESULTS_DIR. GPU time is scarce, so a failed engine build or test
-# is logged and the run goes on (eager only, without the engine); any other failing step stops it.
+# 2. times eager in the engine's precision (bench/model_latency.py), before the long build, so a run cut
+#    short still has its baseline;
+# 3. builds AOTInductor fp16 engines with engine_build (max-autotune, or $SAM3FN_BENCH_AUTOTUNE=default
+#    for a quicker build; the parity gate runs), then times the aoti engine into the same results file;
+# 4. serves through the aoti engine and times it over HTTP (bench/serve_latency.py);
+# 5. runs the GPU-only tests (CUDA-graph replay, the CUDA aoti engine), times mask encoding on the
+#    device (bench/mask_encoding.py), and times eager in the other precisions.
+# Each step's log and result lands in RESULTS_DIR as soon as the step ends. GPU time is scarce, so a
+# failed engine build, GPU test or latency configuration is logged and the run goes on (eager only
+# without an engine); any other failing step stops it.
 # Where the serving stack is not installed (the device tool's H200), it comes from .whl/, filled here
 # beforehand by bench/device_wheels.sh. Work files (model, engines) go to $SAM3FN_BENCH_WORK or a temp dir.
 set -euo pipefail
@@ -50,12 +53,37 @@ step "$config random-weights model"
 # shellcheck disable=SC2086 # flags are deliberately word-split
 [ -f "$work/model/model.safetensors" ] || "$py" -m sam3fn.cli tiny-model $model_flags "$work/model"
 
-step "engine_build aoti $precision on $device (max-autotune on a GPU, parity gate)"
+latency="$results/model-latency-$config-$stamp.json"
+measure() {  # backend:precision pairs, into the one latency file; a failed configuration is recorded there
+  # shellcheck disable=SC2086 # flags are deliberately word-split
+  "$py" bench/model_latency.py --config "$config" --device "$device" --model-dir "$work/model" \
+    --engine-dir "$work/engines" --runs "$@" $latency_flags --into "$latency" \
+    || echo "A LATENCY CONFIGURATION FAILED: continuing (its error is in $latency)"
+}
+
+step "model latency: eager $precision, the baseline, before the long build"
+measure "eager:$precision"
+
+autotune=${SAM3FN_BENCH_AUTOTUNE:-max}
+step "engine_build aoti $precision on $device (autotune $autotune, parity gate)"
 engines=true
 [ -f "$work/engines/aoti/manifest.json" ] || "$py" -m engine_build --weights "$work/model" --out "$work/engines" \
-  --backend aoti --precision "$precision" --device "$device" 2>&1 | tee "$results/engine-build-aoti-$precision-$stamp.log" \
+  --backend aoti --precision "$precision" --device "$device" --autotune "$autotune" 2>&1 \
+  | tee "$results/engine-build-aoti-$precision-$stamp.log" \
   || { engines=false; echo "ENGINE BUILD FAILED: continuing with eager only (see the log)"; }
 $engines && cp "$work/engines/aoti/manifest.json" "$results/engine-manifest-aoti-$precision-$stamp.json"
+
+backend=eager
+if $engines; then
+  backend=aoti
+  step "model latency: aoti $precision"
+  measure "aoti:$precision"
+fi
+
+step "serving through the $backend backend"
+# shellcheck disable=SC2086
+"$py" bench/serve_latency.py --model-dir "$work/model" --engine-dir "$work/engines" --backend "$backend" \
+  --device "$device" --precision "$precision" $serve_flags --out "$results"
 
 step "GPU-only tests"
 "$py" -m pytest -q -p no:cacheprovider tests/core/test_cuda_graphs.py tests/core/test_postprocess.py \
@@ -66,18 +94,8 @@ step "mask encoding (100 instances: upsample, threshold, RLE)"
 # shellcheck disable=SC2086
 "$py" bench/mask_encoding.py --device "$device" $mask_flags --out "$results"
 
-step "model latency"
-runs="eager:fp32"
-$smoke || runs="eager:fp16 eager:bf16 eager:fp32"
-if $engines; then runs="aoti:$precision $runs"; fi
-# shellcheck disable=SC2086
-"$py" bench/model_latency.py --config "$config" --device "$device" --model-dir "$work/model" \
-  --engine-dir "$work/engines" --runs $runs $latency_flags --out "$results"
-
-backend=eager
-if $engines; then backend=aoti; fi
-step "serving through the $backend backend"
-# shellcheck disable=SC2086
-"$py" bench/serve_latency.py --model-dir "$work/model" --engine-dir "$work/engines" --backend "$backend" \
-  --device "$device" --precision "$precision" $serve_flags --out "$results"
+if ! $smoke; then
+  step "model latency: eager in the other precisions"
+  measure eager:bf16 eager:fp32
+fi
 step "done: $results"

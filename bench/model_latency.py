@@ -6,13 +6,17 @@
 Full-size SAM 3 architecture with random weights (the real weights are gated; latency does not depend on
 weight values). Writes one JSON per run (a record per configuration with backend, precision, gpu and
 image_ms, text_ms, decode_ms, e2e_p50_ms, e2e_8prompt_ms, extra_prompt_ms, e2e_100inst_ms, throughput,
-peak_gb, cold_start_s) plus a markdown table. `--config tiny --device cpu` is a quick smoke run of this
-script itself; its numbers mean nothing about SAM 3.
+peak_gb, cold_start_s) plus a markdown table, both rewritten after each configuration so that a run cut
+short keeps what it measured; `--into FILE.json` writes there, adding to the file's records when it
+exists (the GPU benchmark measures eager before and the engine after its long build, into one file). A configuration that fails
+is recorded with its error and the others still run. `--config tiny --device cpu` is a quick smoke run
+of this script itself; its numbers mean nothing about SAM 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import platform
 import statistics
@@ -61,10 +65,13 @@ def uncached(segmenter: Segmenter) -> Segmenter:
 
 
 def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: str, device: str, iterations: int) -> dict:
+    # The previous configuration's model must be gone, or its memory counts in this one's peak.
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
     loaded = load_model(model_dir, device, precision, backend=backend, engine_dir=engine_dir)
     dev = loaded.device
-    if dev.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(dev)
     seg = uncached(Segmenter(loaded))
     side = loaded.spec.size
     image = from_array(np.random.default_rng(0).integers(0, 255, (side, side, 3), dtype=np.uint8))
@@ -126,13 +133,39 @@ def table(doc: dict) -> str:
     cols = ["backend", "precision", "image_ms", "text_ms", "decode_ms", "e2e_p50_ms", "e2e_8prompt_ms",
             "extra_prompt_ms", "e2e_100inst_ms", "peak_gb", "cold_start_s"]
     lines = [f"# SAM 3 model latency, {doc['date']}", "",
-             f"Device: {doc['records'][0]['gpu'] if doc['records'] else '-'}; config: {doc['config']} (random weights); "
+             f"Device: {next((r['gpu'] for r in doc['records'] if 'gpu' in r), '-')}; config: {doc['config']} (random weights); "
              f"versions: {doc['versions']}; iterations: {doc['iterations']} (median).", "",
              "| " + " | ".join(cols) + " | throughput img/s (b1/b4/b8) |", "|" + "---|" * (len(cols) + 1)]
     for r in doc["records"]:
+        if "error" in r:
+            lines.append(f"| {r['backend']} | {r['precision']} | failed: {r['error']} |")
+            continue
         t = r["throughput_images_per_s"]
         lines.append("| " + " | ".join(str(r.get(c)) for c in cols) + f" | {t['1']}/{t['4']}/{t['8']} |")
     return "\n".join(lines) + "\n"
+
+
+def new_doc(config: str, iterations: int) -> dict:
+    return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "config": config,
+            "iterations": iterations, "versions": versions(), "records": []}
+
+
+def write(doc: dict, path: Path) -> None:
+    path.write_text(json.dumps(doc, indent=2))
+    path.with_suffix(".md").write_text(table(doc))
+
+
+def run_one(model_dir: Path, engine_dir: Path | None, run: str, device: str, iterations: int) -> dict:
+    backend, precision = run.split(":")
+    print(f"measuring {backend} {precision} ...", flush=True)
+    try:
+        record = measure(model_dir, engine_dir, backend, precision, device, iterations)
+        record["cold_start_s"] = cold_start(model_dir, engine_dir, backend, precision, device)
+    except Exception as exc:  # noqa: BLE001 - GPU time is scarce: record the failure, measure the rest
+        detail = exc.stderr.decode(errors="replace")[-300:] if isinstance(exc, subprocess.CalledProcessError) else ""
+        record = {"backend": backend, "precision": precision, "error": f"{type(exc).__name__}: {exc} {detail}".strip()}
+    print(json.dumps(record), flush=True)
+    return record
 
 
 def main(argv=None) -> int:
@@ -145,26 +178,26 @@ def main(argv=None) -> int:
     p.add_argument("--model-dir", type=Path, help="reuse a random model directory instead of writing one")
     p.add_argument("--iterations", type=int, default=50)
     p.add_argument("--out", type=Path, default=Path("bench/results"))
+    p.add_argument("--into", type=Path, help="the JSON to write (default: a new dated file under --out); "
+                                                "an existing one (same config) gets these configurations added")
     args = p.parse_args(argv)
+    path = args.into or args.out / f"model-latency-{args.config}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.json"
+    if path.exists():
+        doc = json.loads(path.read_text())
+        if doc["config"] != args.config:
+            p.error(f"{path} holds the {doc['config']} config, not {args.config}")
+    else:
+        doc = new_doc(args.config, args.iterations)
+        path.parent.mkdir(parents=True, exist_ok=True)
     model_dir = args.model_dir or write_tiny_model(Path(tempfile.mkdtemp()) / f"sam3-{args.config}-random",
                                                    full_size=args.config == "full")
-    records = []
+    failed = 0
     for run in args.runs:
-        backend, precision = run.split(":")
-        print(f"measuring {backend} {precision} ...", flush=True)
-        record = measure(model_dir, args.engine_dir, backend, precision, args.device, args.iterations)
-        record["cold_start_s"] = cold_start(model_dir, args.engine_dir, backend, precision, args.device)
-        records.append(record)
-        print(json.dumps(record), flush=True)
-    stamp = datetime.now(timezone.utc)
-    doc = {"date": stamp.isoformat(timespec="seconds"), "config": args.config, "iterations": args.iterations,
-           "versions": versions(), "records": records}
-    args.out.mkdir(parents=True, exist_ok=True)
-    name = f"model-latency-{args.config}-{stamp:%Y%m%dT%H%M%S}"
-    (args.out / f"{name}.json").write_text(json.dumps(doc, indent=2))
-    (args.out / f"{name}.md").write_text(table(doc))
-    print(table(doc))
-    return 0
+        doc["records"].append(run_one(model_dir, args.engine_dir, run, args.device, args.iterations))
+        failed += "error" in doc["records"][-1]
+        write(doc, path)
+    print(f"wrote {path}\n" + table(doc))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || need="chromium fonts-noto-cjk
 command -v node >/dev/null || need="$need nodejs"
 if [ -n "$need" ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  # shellcheck disable=SC2086 # $need is a list of package names
   $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 python3 -m venv .venv

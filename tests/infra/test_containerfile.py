@@ -129,8 +129,9 @@ def test_runs_as_a_non_root_user_with_declared_writable_places_and_a_readiness_h
 
 
 def test_shell_scripts_pass_shellcheck():
-    scripts = sorted((ROOT / "infra").rglob("*.sh"))
-    assert len(scripts) >= 3
+    scripts = [*sorted((ROOT / "infra").rglob("*.sh")), *sorted((ROOT / "bench").glob("*.sh")), ROOT / "tests/run.sh",
+               ROOT / ".ci/run"]
+    assert len(scripts) >= 7
     result = subprocess.run([_tool("shellcheck"), "--severity=style", *map(str, scripts)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout
