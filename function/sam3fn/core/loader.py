@@ -81,10 +81,8 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     checked = check_model_dir(model_dir)
-    from transformers import AutoTokenizer, Sam3Config, Sam3Model
+    from transformers import AutoTokenizer, Sam3Config
     from transformers.utils import logging as hf_logging
-
-    from .engine import EagerEngine
 
     hf_logging.disable_progress_bar()
     dev = resolve_device(device)
@@ -94,6 +92,11 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
         tokenizer = AutoTokenizer.from_pretrained(checked.path, local_files_only=True)
         engine = _aot_engine(backend, engine_dir, dev, prec, cuda_graphs)
         if engine is None:  # the weights are baked into compiled engines; load them only for eager
+            # Imported here: the modeling code takes seconds to import, which a compiled engine's cold start skips.
+            from transformers import Sam3Model
+
+            from .engine import EagerEngine
+
             model = Sam3Model.from_pretrained(checked.path, dtype=PRECISIONS[prec], local_files_only=True)
             engine = EagerEngine(model.to(dev).eval(), dev, PRECISIONS[prec])
     except (OSError, ValueError) as exc:
