@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 from support.images import encode, scene_pixels
 
@@ -67,3 +68,15 @@ def test_openapi_documents_json_and_multipart_for_segment(client):
 def test_static_page_is_served_at_root(client):
     r = client.get("/")
     assert r.status_code == 200 and "<html" in r.text.lower()
+
+
+def test_an_unloadable_translator_fails_startup_though_the_model_loaded_beside_it(make_client, tmp_path):
+    client = make_client(ready=False, argos_model=tmp_path / "missing.argosmodel")
+    for _ in range(500):
+        if client.get("/readyz").json()["status"] == "failed":
+            break
+        time.sleep(0.02)
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json()["status"] == "failed"
+    r = client.post("/v1/segment", json={"image": {"base64": "AA=="}, "prompts": ["dog"]})
+    assert r.status_code == 503 and "missing.argosmodel does not exist" in r.json()["error"]["message"]

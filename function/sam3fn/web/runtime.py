@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -86,11 +87,14 @@ class Runtime:
         from ..triggers import EventProcessor
 
         s = self.settings
-        self.model_dir = self._model_dir()
-        model = load_model(self.model_dir, s.device, s.precision, s.backend, s.engine_dir, cuda_graphs=s.cuda_graphs)
-        segmenter = Segmenter(model, image_cache=s.image_cache, text_cache=s.text_cache)
-        self.metrics.watch_caches(image=segmenter.image_cache, text=segmenter.text_cache)
-        self.translator = self._translator()
+        # The translator (glossary, Argos package) loads beside the model: cold start pays for the slower one only.
+        with ThreadPoolExecutor(1, thread_name_prefix="sam3fn-translator") as pool:
+            translator = pool.submit(self._translator)
+            self.model_dir = self._model_dir()
+            model = load_model(self.model_dir, s.device, s.precision, s.backend, s.engine_dir, cuda_graphs=s.cuda_graphs)
+            segmenter = Segmenter(model, image_cache=s.image_cache, text_cache=s.text_cache)
+            self.metrics.watch_caches(image=segmenter.image_cache, text=segmenter.text_cache)
+            self.translator = translator.result()
         self.pipeline = Pipeline(segmenter, self.translator, max_pixels=s.max_pixels, max_prompts=s.max_prompts)
         self.store = ObjectStore(s.s3_endpoint, s.allowed_buckets)
         use_s3 = s.results_store == "s3" or (s.results_store == "auto" and s.s3_endpoint)
