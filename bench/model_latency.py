@@ -6,7 +6,7 @@
 Full-size SAM 3 architecture with random weights (the real weights are gated; latency does not depend on
 weight values). Writes one JSON per run (a record per configuration with backend, precision, gpu and
 image_ms, text_ms, decode_ms, e2e_p50_ms, e2e_8prompt_ms, extra_prompt_ms, e2e_100inst_ms, throughput,
-peak_gb, cold_start_s) plus a markdown table, both rewritten after each configuration so that a run cut
+peak_gb, cold_start_s, and the instances e2e_p50_ms and e2e_100inst_ms kept) plus a markdown table, both rewritten after each configuration so that a run cut
 short keeps what it measured; `--into FILE.json` writes there, adding to the file's records when it
 exists (the GPU benchmark measures eager before and the engine after its long build, into one file). A configuration that fails
 is recorded with its error and the others still run. `--config tiny --device cpu` is a quick smoke run
@@ -100,6 +100,7 @@ def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: s
     many = SegmentOptions(threshold=float(scores[keep - 1]))
     record["e2e_100inst_ms"] = timed(lambda: seg.run(image, [Prompt.plain(PROMPTS[0])], many), dev, iterations)
     record["instances_kept"] = len(seg.run(image, [Prompt.plain(PROMPTS[0])], many).results[0].instances)
+    record["instances_default"] = len(seg.run(image, [Prompt.plain(PROMPTS[0])], opts).results[0].instances)
     record["throughput_images_per_s"] = {}
     for batch in (1, 4, 8):
         images = [from_array(np.random.default_rng(b).integers(0, 255, (side, side, 3), dtype=np.uint8)) for b in range(batch)]
@@ -131,7 +132,7 @@ def versions() -> dict:
 
 def table(doc: dict) -> str:
     cols = ["backend", "precision", "image_ms", "text_ms", "decode_ms", "e2e_p50_ms", "e2e_8prompt_ms",
-            "extra_prompt_ms", "e2e_100inst_ms", "peak_gb", "cold_start_s"]
+            "extra_prompt_ms", "e2e_100inst_ms", "instances_default", "instances_kept", "peak_gb", "cold_start_s"]
     lines = [f"# SAM 3 model latency, {doc['date']}", "",
              f"Device: {next((r['gpu'] for r in doc['records'] if 'gpu' in r), '-')}; config: {doc['config']} (random weights); "
              f"versions: {doc['versions']}; iterations: {doc['iterations']} (median).", "",

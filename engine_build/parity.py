@@ -25,7 +25,9 @@ def parity_metrics(reference: tuple, candidate: tuple, top: int = 20, mask_thres
     ref = [t.float().cpu() for t in reference]
     cand = [t.float().cpu() for t in candidate]
     ref_scores, cand_scores = _scores(ref[0], ref[1]), _scores(cand[0], cand[1])
-    cosine = torch.nn.functional.cosine_similarity(ref[3].flatten(), cand[3].flatten(), dim=0)
+    # float64: over the ~50M mask logits of a full-size model, float32 sums drift enough to report a
+    # cosine above 1, which could hide a real miss of the 0.999 gate.
+    cosine = torch.nn.functional.cosine_similarity(ref[3].double().flatten(), cand[3].double().flatten(), dim=0)
     k = min(top, ref_scores.shape[1])
     best = ref_scores.topk(k, dim=1).indices
     ious = []
