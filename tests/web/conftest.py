@@ -23,6 +23,20 @@ def wait_ready(client, timeout: float = 120.0) -> None:
     raise AssertionError("not ready in time")
 
 
+def _wait_failed(client, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("/readyz").json()["status"] != "failed":
+        assert time.monotonic() < deadline, "startup did not fail in time"
+        time.sleep(0.02)
+    assert client.get("/readyz").status_code == 503
+
+
+@pytest.fixture
+def wait_failed():
+    """`wait_failed(client)`: wait for startup to fail (/readyz 503, status "failed")."""
+    return _wait_failed
+
+
 @pytest.fixture
 def make_client(tmp_path, tiny_model_dir, argos_home):
     """Build a ready test client; keyword arguments override Settings fields."""

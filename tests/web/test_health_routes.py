@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 from support.images import encode, scene_pixels
 
@@ -28,16 +27,9 @@ def test_missing_weights_serve_the_demo_model_and_say_how_to_install(make_client
     assert "hf download facebook/sam3" in r.json()["warnings"][0]
 
 
-def test_required_weights_missing_means_never_ready(make_client, tmp_path):
+def test_required_weights_missing_means_never_ready(make_client, wait_failed, tmp_path):
     client = make_client(ready=False, model_dir=tmp_path / "none", require_weights=True)
-    import time
-
-    for _ in range(200):
-        if client.get("/readyz").json()["status"] == "failed":
-            break
-        time.sleep(0.02)
-    r = client.get("/readyz")
-    assert r.status_code == 503 and r.json()["status"] == "failed"
+    wait_failed(client)
     assert client.get("/healthz").status_code == 200
     r = client.post("/v1/segment", json={"image": {"base64": "AA=="}, "prompts": ["dog"]})
     assert r.status_code == 503 and r.json()["error"]["code"] == "not_ready" and r.headers["retry-after"]
@@ -70,13 +62,8 @@ def test_static_page_is_served_at_root(client):
     assert r.status_code == 200 and "<html" in r.text.lower()
 
 
-def test_an_unloadable_translator_fails_startup_though_the_model_loaded_beside_it(make_client, tmp_path):
+def test_an_unloadable_translator_fails_startup_though_the_model_loaded_beside_it(make_client, wait_failed, tmp_path):
     client = make_client(ready=False, argos_model=tmp_path / "missing.argosmodel")
-    for _ in range(500):
-        if client.get("/readyz").json()["status"] == "failed":
-            break
-        time.sleep(0.02)
-    r = client.get("/readyz")
-    assert r.status_code == 503 and r.json()["status"] == "failed"
+    wait_failed(client)
     r = client.post("/v1/segment", json={"image": {"base64": "AA=="}, "prompts": ["dog"]})
     assert r.status_code == 503 and "missing.argosmodel does not exist" in r.json()["error"]["message"]
