@@ -126,7 +126,7 @@ def test_tensorrt_backend_builds_where_tensorrt_imports(tiny_model_dir, tmp_path
 def test_cuda_engine_replayed_from_graphs_equals_it_uncaptured(tiny_model_dir, tmp_path):
     from engine_build.build import build
 
-    build(tiny_model_dir, tmp_path / "aoti", "aoti", "fp16", "cuda")
+    build(tiny_model_dir, tmp_path / "aoti", "aoti", "fp16", "cuda", autotune="default")  # GPU minutes are scarce
     graphed, plain = (Segmenter(load_model(tiny_model_dir, "cuda", "fp16", backend="aoti", engine_dir=tmp_path,
                                            cuda_graphs=on)) for on in (True, False))
     assert graphed.info.cuda_graphs and not plain.info.cuda_graphs
