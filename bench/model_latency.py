@@ -6,11 +6,12 @@
 Full-size SAM 3 architecture with random weights (the real weights are gated; latency does not depend on
 weight values). Writes one JSON per run (a record per configuration with backend, precision, gpu and
 image_ms, text_ms, decode_ms, e2e_p50_ms, e2e_8prompt_ms, extra_prompt_ms, e2e_100inst_ms, throughput,
-peak_gb, cold_start_s, and the instances e2e_p50_ms and e2e_100inst_ms kept) plus a markdown table, both rewritten after each configuration so that a run cut
-short keeps what it measured; `--into FILE.json` writes there, adding to the file's records when it
-exists (the GPU benchmark measures eager before and the engine after its long build, into one file). A configuration that fails
-is recorded with its error and the others still run. `--config tiny --device cpu` is a quick smoke run
-of this script itself; its numbers mean nothing about SAM 3.
+peak_gb, cold_start_s, and the instances e2e_p50_ms and e2e_100inst_ms kept) plus a markdown table.
+Both are rewritten after each configuration, so a run cut short keeps what it measured. `--into
+FILE.json` writes there, adding to the file's records when it exists (the GPU benchmark measures eager
+before and the engine after its long build, into one file). A configuration that fails is recorded
+with its error and the others still run. `--config tiny --device cpu` is a quick smoke run of this
+script itself; its numbers mean nothing about SAM 3.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: s
     opts = SegmentOptions()
     record = {
         "backend": engine.backend, "precision": loaded.precision, "device": dev.type,
-        "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine(),
+        "gpu": device_name(dev),
         "image_ms": timed(lambda: engine.encode_image(pixels), dev, iterations),
         "text_ms": timed(lambda: engine.encode_text(ids, mask), dev, iterations),
         "decode_ms": timed(lambda: engine.decode(state.features, text, mask), dev, iterations),
@@ -121,6 +122,10 @@ def cold_start(model_dir: Path, engine_dir: Path | None, backend: str, precision
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     return round(time.perf_counter() - start, 2)
+
+
+def device_name(dev: torch.device) -> str:
+    return torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine()
 
 
 def versions() -> dict:

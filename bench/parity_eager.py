@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # engine_build is 
 from engine_build.build import _chain, _fresh_inputs
 from engine_build.parity import GATES, failures, parity_metrics
 from engine_build.stages import DecoderStage, ImageStage, TextStage
+from model_latency import device_name, versions  # bench/ is this script's own folder, first on sys.path
 from sam3fn.core.loader import load_model
 from sam3fn.core.tiny_model import write_tiny_model
 
@@ -83,11 +83,8 @@ def main(argv=None) -> int:
     records = measure(model_dir, args.device, args.precision, args.stages)
     stamp = datetime.now(timezone.utc)
     dev = torch.device(args.device)
-    import transformers
-
     doc = {"date": stamp.isoformat(timespec="seconds"), "config": args.config, "precision": args.precision,
-           "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine(),
-           "versions": {"torch": torch.__version__, "transformers": transformers.__version__}, "records": records}
+           "device": device_name(dev), "versions": versions(), "records": records}
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"parity-eager-{args.config}-{args.precision}-{dev.type}-{stamp:%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(doc, indent=2))

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import torch
 
+from sam3fn.core.aot_engine import file_sha256  # the same checksum the runtime verifies
 from sam3fn.core.loader import load_model
 
 from . import backends
-from .manifest import device_facts, sha256, write_manifest
+from .manifest import device_facts, write_manifest
 from .parity import failures, parity_metrics
 from .stages import MAX_IMAGES, MAX_PROMPTS, TEXT_TOKENS, export_stage, stage_specs
 
@@ -78,7 +79,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         metrics = parity_metrics(want, got)
         bad = failures(metrics)
         seconds = time.perf_counter() - started
-        stages[spec.name] = {"file": path.name, "sha256": sha256(path), "parity": metrics, "passed": not bad,
+        stages[spec.name] = {"file": path.name, "sha256": file_sha256(path), "parity": metrics, "passed": not bad,
                              "build_seconds": round(seconds, 1),
                              "inputs": [list(t.shape) for t in spec.example], "dynamic_batch": True}
         _say(f"[{spec.name}] parity {'PASS' if not bad else 'FAIL'} in {seconds:.0f} s: "
@@ -87,8 +88,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
             raise ParityFailure(f"stage {spec.name} failed the parity gate: {'; '.join(bad)}")
     model_facts = {"dir": str(weights), "name": target.model_dir.name, "random_weights": target.model_dir.random_weights,
                    "image_size": size}
-    options = {"autotune": autotune if backend == "aoti" else None, "inductor": backends.aoti_options(dev, autotune)
-               if backend == "aoti" else None}
+    options = {"autotune": autotune, "inductor": backends.aoti_options(dev, autotune)} if backend == "aoti" else {}
     write_manifest(out, backend=backend, precision=precision, device=dev, model=model_facts, stages=stages,
                    options=options)
     _summary(stages, backend, precision, dev)

@@ -10,7 +10,6 @@ from pathlib import Path
 import torch
 
 from sam3fn.core.aot_engine import ENGINE_FORMAT, installed_version
-from sam3fn.core.aot_engine import file_sha256 as sha256  # noqa: F401 - the checksum the runtime verifies
 
 MANIFEST = "manifest.json"
 

@@ -80,9 +80,10 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
         entry = manifest.get("stages", {}).get(stage)
         if not entry:
             raise EngineUnusable(f"engine in {engine_dir} lacks the {stage} stage")
-        files[Path(engine_dir) / entry["file"]] = entry["sha256"]
-        if not (Path(engine_dir) / entry["file"]).is_file():
-            raise EngineUnusable(f"engine file {Path(engine_dir) / entry['file']} is missing")
+        file = Path(engine_dir) / entry["file"]
+        if not file.is_file():
+            raise EngineUnusable(f"engine file {file} is missing")
+        files[file] = entry["sha256"]
     # Full-size packages hold gigabytes of weights and hashing runs at about 1 GB/s per core: hash the
     # stages side by side (hashlib releases the GIL) so the check costs the largest file, not the sum.
     with ThreadPoolExecutor(len(files)) as pool:

@@ -214,7 +214,7 @@ class Segmenter:
 
 def warm_up_batches(graph_batches: tuple[int, ...], max_prompts: int) -> list[int]:
     """[1] plus every graph batch that some request of 1..max_prompts prompts runs in, ascending."""
-    used = {bucket_for(n, graph_batches) for n in range(1, max_prompts + 1)} if graph_batches else set()
+    used = {bucket_for(n, graph_batches) for n in range(1, max_prompts + 1)}  # None: beyond every graph batch
     return sorted({1} | (used - {None}))
 
 
