@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
 from sam3fn.core.errors import ModelDirError
-from sam3fn.core.model_dir import check_model_dir
+from sam3fn.core.model_dir import RANDOM_WEIGHTS_MARKER, check_model_dir
+from sam3fn.core.tiny_model import random_weights_marker
 
 
 def test_tiny_model_is_a_complete_directory_marked_random(tiny_model_dir):
     checked = check_model_dir(tiny_model_dir)
     assert checked.random_weights and "random weights" in checked.label
+
+
+def test_a_random_model_is_named_for_its_architecture(tiny_model_dir, tmp_path):
+    assert check_model_dir(tiny_model_dir).name == "sam3-tiny-random"
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / RANDOM_WEIGHTS_MARKER).write_text(json.dumps(random_weights_marker(0, full_size=True)))
+    checked = check_model_dir(copy)
+    assert checked.name == "sam3-random-full-size" and checked.label.endswith("(random weights)")
 
 
 def test_missing_directory_says_how_to_get_weights(tmp_path):

@@ -17,6 +17,7 @@ DEFAULT_MODEL_DIR = Path("models/sam3")
 
 # Written by `sam3fn tiny-model`; its presence labels every output of that directory "random weights".
 RANDOM_WEIGHTS_MARKER = "sam3fn_random_weights.json"
+FULL_SIZE = "full-size"  # the marker's architecture for the real SAM 3 shape
 
 FETCH_HINT = (
     "fetch the gated weights once with your own Hugging Face token: "
@@ -79,9 +80,20 @@ def check_model_dir(path: Path | str) -> ModelDir:
         raise ModelDirError(f"{path / 'config.json'} is not valid JSON ({exc}); {FETCH_HINT}") from exc
     if model_type not in ("sam3", "sam3_video"):
         raise ModelDirError(f"{path} holds a {model_type!r} model, not SAM 3; {FETCH_HINT}")
-    random_weights = (path / RANDOM_WEIGHTS_MARKER).is_file()
-    name = "sam3-tiny-random" if random_weights else "facebook/sam3"
+    marker = path / RANDOM_WEIGHTS_MARKER
+    random_weights = marker.is_file()
+    name = _random_model_name(marker) if random_weights else "facebook/sam3"
     return ModelDir(path=path, random_weights=random_weights, name=name)
+
+
+def _random_model_name(marker: Path) -> str:
+    """A generated model's name says its architecture, so a full-size benchmark model is never shown as
+    the tiny one; markers written before the architecture was recorded were all tiny models."""
+    try:
+        architecture = json.loads(marker.read_text()).get("architecture")
+    except (OSError, ValueError, AttributeError):
+        architecture = None
+    return "sam3-random-full-size" if architecture == FULL_SIZE else "sam3-tiny-random"
 
 
 def read_processor_settings(path: Path) -> dict:
