@@ -9,7 +9,8 @@ from pathlib import Path
 
 import torch
 
-from sam3fn.core.aot_engine import ENGINE_FORMAT, installed_version
+from sam3fn.core.aot_engine import ENGINE_FORMAT
+from sam3fn.core.versions import installed_version
 
 MANIFEST = "manifest.json"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
@@ -18,6 +17,7 @@ import torch
 from .cuda_graphs import BUCKETS, GraphedStage
 from .engine import ImageFeatures, RawOutputs
 from .errors import Sam3fnError
+from .versions import installed_version
 
 STAGES = ("image", "text", "decoder")
 # Libraries whose version an engine is tied to, per backend: AOTInductor packages call into libtorch;
@@ -37,15 +37,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def installed_version(library: str) -> str | None:
-    if library == "torch":
-        return torch.__version__  # what the running torch says, local build tags included
-    try:
-        return version(library)
-    except PackageNotFoundError:
-        return None
 
 
 def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:

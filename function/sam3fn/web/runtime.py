@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.errors import ModelDirError, Sam3fnError
 from ..core.model_dir import FETCH_HINT, check_model_dir
+from ..core.versions import installed_version
 from ..settings import Settings
 from .observability import Metrics
 from .worker import InferenceWorker
@@ -144,9 +145,4 @@ class Runtime:
 
 
 def _version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "unknown"
+    return installed_version(name) or "unknown"
