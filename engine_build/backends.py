@@ -1,7 +1,7 @@
 """Compile an exported stage, and load the result back, per backend.
 
 aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs unless asked otherwise; on CPUs
-autotuning only costs build time) -> a .pt2 loaded by `torch._inductor.aoti_load_package`.
+autotuning only costs build time) -> a .pt2 (loaded by `sam3fn.core.aot_engine.load_aoti_package`, as the function loads it).
 tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
 dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`. Softmax and layer-norm
 accumulate in fp32 (TensorRT's fp16 fused attention broke accuracy elsewhere), hence
@@ -31,11 +31,6 @@ def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch
     options = aoti_options(device, autotune)
     path = torch._inductor.aoti_compile_and_package(program, package_path=str(out), inductor_configs=options)
     return Path(path)
-
-
-def load_aoti(path: Path, device: torch.device):
-    index = device.index if device.type == "cuda" and device.index is not None else -1
-    return torch._inductor.aoti_load_package(str(path), device_index=index)
 
 
 def _trt_inputs(example: tuple, dynamic: tuple, limits: dict[str, int]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from sam3fn.core.aot_engine import file_sha256  # the same checksum the runtime verifies
+from sam3fn.core.aot_engine import file_sha256, load_aoti_package  # the runtime's own checksum and loader
 from sam3fn.core.loader import load_model
 
 from . import backends
@@ -69,7 +69,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         path = out / f"{spec.name}{EXT[backend]}"
         if backend == "aoti":
             backends.compile_aoti(program, path, dev, autotune)
-            runners[spec.name] = backends.load_aoti(path, dev)
+            runners[spec.name] = load_aoti_package(path, dev)
         else:
             backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
             runners[spec.name] = backends.load_tensorrt(path, dev)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 import torch
 
 from engine_build.backends import aoti_options
-from sam3fn.core.aot_engine import EngineUnusable, check_manifest
+from sam3fn.core.aot_engine import EngineUnusable, check_manifest, missing_cpu_instructions
 from sam3fn.core.encodings import decode_rle
 from sam3fn.core.images import from_array
 from sam3fn.core.loader import load_model
@@ -96,6 +97,48 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(EngineUnusable):
         check_manifest(copy, "aoti", torch.device("cpu"), "fp32")
+
+
+def test_cpu_packages_need_the_instruction_sets_they_were_compiled_for():
+    assert missing_cpu_instructions("AVX512 AVX512_VNNI", ["avx2"]) == ["avx512", "avx512_vnni"]
+    assert missing_cpu_instructions("AVX2", ["avx2", "avx512"]) == []
+    # Names that are not x86 instruction sets (other architectures, no vector ISA) are the machine check's.
+    assert missing_cpu_instructions("NEON", []) == missing_cpu_instructions("INVALID_VEC_ISA", []) == []
+
+
+def test_a_cpu_engine_is_refused_on_a_cpu_without_its_instructions(engine_dir, monkeypatch):
+    import torch._inductor.cpu_vec_isa as vec_isa
+
+    text = engine_dir / "aoti" / "text.pt2"
+    compiled_for = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(text), "model")["AOTI_CPU_ISA"]
+    if not missing_cpu_instructions(compiled_for, []):
+        pytest.skip(f"this host compiled for no x86 vector extension ({compiled_for})")
+    check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "fp32")  # this host: its own engine fits
+    monkeypatch.setattr(vec_isa, "x86_isa_checker", lambda: [])  # an x86-64 CPU without AVX2 or AVX-512
+    with pytest.raises(EngineUnusable, match="CPU instructions this CPU lacks"):
+        check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "fp32")
+
+
+def test_loading_an_engine_starts_no_compiler_or_python_process(engine_dir):
+    # torch's aoti_load_package probes the CPU with a compiler and a Python process per instruction set
+    # (seconds of cold start); the function's loader must not. A fresh process: torch caches that probe.
+    code = f"""
+import subprocess, torch
+started = []
+popen = subprocess.Popen.__init__
+def record(self, args, *rest, **kw):
+    started.append(args)
+    return popen(self, args, *rest, **kw)
+subprocess.Popen.__init__ = record
+from sam3fn.core.aot_engine import AotiEngine, check_manifest
+manifest = check_manifest({str(engine_dir / "aoti")!r}, "aoti", torch.device("cpu"), "fp32")
+engine = AotiEngine({str(engine_dir / "aoti")!r}, torch.device("cpu"), torch.float32, manifest)
+print("started", started)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "function")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "started []" in proc.stdout, proc.stdout
 
 
 def test_a_tensorrt_engine_is_refused_without_the_tensorrt_it_was_built_with(engine_dir, tmp_path):

@@ -1,14 +1,16 @@
 """Ahead-of-time engines built by `engine_build`: checked against this host, then loaded.
 
 An engine directory holds one compiled package per stage and `manifest.json`. An engine built for
-another device type, GPU architecture, precision or library version is refused with the reason (the
-loader logs it and falls back to the next backend), as is a package whose checksum does not match.
+another device type, GPU architecture, CPU instruction set, precision or library version is refused with
+the reason (the loader logs it and falls back to the next backend), as is a package whose checksum does
+not match.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import platform
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -82,7 +84,50 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
     for file, expected in files.items():
         if digests[file] != expected:
             raise EngineUnusable(f"engine file {file}: its checksum does not match the manifest")
+    if backend == "aoti" and device.type == "cpu":
+        check_cpu_instructions(engine_dir, manifest)
     return manifest
+
+
+# Inductor's names for the x86 instruction sets a CPU package may be compiled for (its AOTI_CPU_ISA).
+X86_ISA = ("avx2", "avx512", "avx512_vnni", "amx_tile")
+
+
+def missing_cpu_instructions(compiled_for: str, host: list[str]) -> list[str]:
+    """The instruction sets in a package's AOTI_CPU_ISA (e.g. "AVX512 AVX512_VNNI") this CPU lacks."""
+    return [isa for isa in compiled_for.lower().split() if isa in X86_ISA and isa not in host]
+
+
+def check_cpu_instructions(engine_dir: Path, manifest: dict) -> None:
+    """Refuse CPU packages compiled for instructions this CPU lacks: their kernels would crash the
+    process (illegal instruction) instead of falling back. Reads each package's own metadata (no probe)."""
+    from torch._inductor.cpu_vec_isa import x86_isa_checker  # reads CPUID through torch, starts nothing
+
+    for stage in STAGES:
+        file = Path(engine_dir) / manifest["stages"][stage]["file"]
+        meta = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(file), "model")
+        machine = meta.get("AOTI_MACHINE", platform.machine())
+        if machine != platform.machine():
+            raise EngineUnusable(f"engine file {file} was compiled for {machine}, this host is {platform.machine()}")
+        missing = missing_cpu_instructions(meta.get("AOTI_CPU_ISA", ""), x86_isa_checker())
+        if missing:
+            raise EngineUnusable(f"engine file {file} was compiled for CPU instructions this CPU lacks "
+                                 f"({', '.join(missing)}); rebuild it on this host")
+
+
+def load_aoti_package(path: Path, device: torch.device):
+    """One AOTInductor package, loaded the way `torch._inductor.aoti_load_package` falls back to.
+
+    `aoti_load_package` first probes this host's CPU instruction sets only to warn about a mismatch;
+    where a C++ compiler is on PATH that compiles test programs and starts a Python process per
+    instruction set (17 s of cold start on a fresh 2-core host, against 2 ms for this). The manifest
+    check has already matched the device, compute capability, torch and, on CPUs, the instruction sets.
+    """
+    from torch._inductor.package.package import AOTICompiledModel
+
+    index = device.index if device.type == "cuda" and device.index is not None else -1
+    loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, index)
+    return AOTICompiledModel(loader)
 
 
 class CompiledEngine:
@@ -134,5 +179,4 @@ class AotiEngine(CompiledEngine):
     backend = "aoti"
 
     def load_stage(self, path: Path, device: torch.device):
-        index = device.index if device.type == "cuda" and device.index is not None else -1
-        return torch._inductor.aoti_load_package(str(path), device_index=index)
+        return load_aoti_package(path, device)
