@@ -1,7 +1,8 @@
 """Compile an exported stage, and load the result back, per backend.
 
 aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs unless asked otherwise; on CPUs
-autotuning only costs build time) -> a .pt2 (loaded by `sam3fn.core.aot_engine.load_aoti_package`, as the function loads it).
+autotuning only costs build time) -> a .pt2, loaded back by `sam3fn.core.aot_engine.load_aoti_package`
+as the function loads it.
 tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
 dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`. Softmax and layer-norm
 accumulate in fp32 (TensorRT's fp16 fused attention broke accuracy elsewhere), hence

@@ -85,7 +85,7 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
         if digests[file] != expected:
             raise EngineUnusable(f"engine file {file}: its checksum does not match the manifest")
     if backend == "aoti" and device.type == "cpu":
-        check_cpu_instructions(engine_dir, manifest)
+        check_cpu_instructions(list(files))
     return manifest
 
 
@@ -98,13 +98,12 @@ def missing_cpu_instructions(compiled_for: str, host: list[str]) -> list[str]:
     return [isa for isa in compiled_for.lower().split() if isa in X86_ISA and isa not in host]
 
 
-def check_cpu_instructions(engine_dir: Path, manifest: dict) -> None:
+def check_cpu_instructions(files: list[Path]) -> None:
     """Refuse CPU packages compiled for instructions this CPU lacks: their kernels would crash the
     process (illegal instruction) instead of falling back. Reads each package's own metadata (no probe)."""
     from torch._inductor.cpu_vec_isa import x86_isa_checker  # reads CPUID through torch, starts nothing
 
-    for stage in STAGES:
-        file = Path(engine_dir) / manifest["stages"][stage]["file"]
+    for file in files:
         meta = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(file), "model")
         machine = meta.get("AOTI_MACHINE", platform.machine())
         if machine != platform.machine():
