@@ -9,13 +9,16 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import torch
 
 from engine_build.backends import aoti_options
-from sam3fn.core.aot_engine import EngineUnusable, check_manifest, missing_cpu_instructions
+from sam3fn.core.aot_engine import EngineUnusable, check_manifest, load_aoti_package, missing_cpu_instructions
 from sam3fn.core.encodings import decode_rle
 from sam3fn.core.images import from_array
 from sam3fn.core.loader import load_model
@@ -97,6 +100,35 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(EngineUnusable):
         check_manifest(copy, "aoti", torch.device("cpu"), "fp32")
+
+
+def test_a_loaded_stage_lets_one_caller_in_at_a_time(engine_dir):
+    # Packages load single-threaded (no instance pool, no CUDA event queries: what CUDA-graph capture
+    # needs), which is safe only for one caller at a time, so the stage itself must queue the others.
+    manifest = json.loads((engine_dir / "aoti" / "manifest.json").read_text())
+    stage = load_aoti_package(engine_dir / "aoti" / manifest["stages"]["text"]["file"], torch.device("cpu"))
+    package, inside, most, guard = stage._run, 0, 0, threading.Lock()
+
+    def counted(*args):
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.02)  # long enough for every other thread to arrive while this one is inside
+            return package(*args)
+        finally:
+            with guard:
+                inside -= 1
+
+    stage._run = counted
+    ids = torch.randint(0, 100, (3, 32))
+    mask = torch.ones(3, 32, dtype=torch.int64)
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: stage(ids, mask)[0], range(8)))
+    assert most == 1
+    for out in outs[1:]:
+        torch.testing.assert_close(out, outs[0], rtol=0, atol=0)
 
 
 def test_cpu_packages_need_the_instruction_sets_they_were_compiled_for():

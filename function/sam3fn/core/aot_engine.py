@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -114,19 +115,39 @@ def check_cpu_instructions(files: list[Path]) -> None:
                                  f"({', '.join(missing)}); rebuild it on this host")
 
 
-def load_aoti_package(path: Path, device: torch.device):
+class SerialStage:
+    """A loaded stage that one thread at a time may call; concurrent callers queue on its lock.
+
+    Packages are loaded single-threaded (see `load_aoti_package`), which is safe only for one caller
+    at a time. The server calls from its one inference thread; this keeps other users of the core safe.
+    """
+
+    def __init__(self, run) -> None:
+        self._run, self._lock = run, threading.Lock()
+
+    def __call__(self, *args):
+        with self._lock:
+            return self._run(*args)
+
+
+def load_aoti_package(path: Path, device: torch.device) -> SerialStage:
     """One AOTInductor package, loaded the way `torch._inductor.aoti_load_package` falls back to.
 
     `aoti_load_package` first probes this host's CPU instruction sets only to warn about a mismatch;
     where a C++ compiler is on PATH that compiles test programs and starts a Python process per
     instruction set (17 s of cold start on a fresh 2-core host, against 2 ms for this). The manifest
     check has already matched the device, compute capability, torch and, on CPUs, the instruction sets.
+
+    Loaded single-threaded (torch: "useful to avoid conflicts with CUDAGraphs"): the default runner
+    keeps a pool of model instances and, from the second call on, asks whether the last call's CUDA
+    event has finished (`cudaEventQuery`) before it starts, waiting for it if not. That query is not
+    allowed while a CUDA graph is being captured, and the wait stalls the host on the GPU every call.
     """
     from torch._inductor.package.package import AOTICompiledModel
 
     index = device.index if device.type == "cuda" and device.index is not None else -1
-    loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", False, 1, index)
-    return AOTICompiledModel(loader)
+    loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", True, 1, index)  # run_single_threaded
+    return SerialStage(AOTICompiledModel(loader))
 
 
 class CompiledEngine:
