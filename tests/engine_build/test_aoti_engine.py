@@ -102,30 +102,45 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
         check_manifest(copy, "aoti", torch.device("cpu"), "fp32")
 
 
+def _stage(engine_dir, name):
+    manifest = json.loads((engine_dir / "aoti" / "manifest.json").read_text())
+    stage = manifest["stages"][name]
+    return load_aoti_package(engine_dir / "aoti" / stage["file"], torch.device("cpu")), stage["inputs"]
+
+
+def test_a_loaded_stage_returns_what_its_exported_module_returned(engine_dir):
+    text, _ = _stage(engine_dir, "text")
+    features = text(torch.randint(0, 100, (3, 32)), torch.ones(3, 32, dtype=torch.int64))
+    assert isinstance(features, torch.Tensor) and features.shape[:2] == (3, 32)
+    image, inputs = _stage(engine_dir, "image")
+    image = image(torch.randn(1, *inputs[0][1:]))
+    assert isinstance(image, tuple) and len(image) == 6  # three feature maps, three position encodings
+
+
 def test_a_loaded_stage_lets_one_caller_in_at_a_time(engine_dir):
     # Packages load single-threaded (no instance pool, no CUDA event queries: what CUDA-graph capture
     # needs), which is safe only for one caller at a time, so the stage itself must queue the others.
-    manifest = json.loads((engine_dir / "aoti" / "manifest.json").read_text())
-    stage = load_aoti_package(engine_dir / "aoti" / manifest["stages"]["text"]["file"], torch.device("cpu"))
-    package, inside, most, guard = stage._run, 0, 0, threading.Lock()
+    stage, _ = _stage(engine_dir, "text")
+    package, inside, most, guard = stage._loader, 0, 0, threading.Lock()
 
-    def counted(*args):
-        nonlocal inside, most
-        with guard:
-            inside += 1
-            most = max(most, inside)
-        try:
-            time.sleep(0.02)  # long enough for every other thread to arrive while this one is inside
-            return package(*args)
-        finally:
+    class Counted:
+        def boxed_run(self, tensors):
+            nonlocal inside, most
             with guard:
-                inside -= 1
+                inside += 1
+                most = max(most, inside)
+            try:
+                time.sleep(0.02)  # long enough for every other thread to arrive while this one is inside
+                return package.boxed_run(tensors)
+            finally:
+                with guard:
+                    inside -= 1
 
-    stage._run = counted
+    stage._loader = Counted()
     ids = torch.randint(0, 100, (3, 32))
     mask = torch.ones(3, 32, dtype=torch.int64)
     with ThreadPoolExecutor(4) as pool:
-        outs = list(pool.map(lambda _: stage(ids, mask)[0], range(8)))
+        outs = list(pool.map(lambda _: stage(ids, mask), range(8)))
     assert most == 1
     for out in outs[1:]:
         torch.testing.assert_close(out, outs[0], rtol=0, atol=0)
@@ -138,20 +153,28 @@ def test_cpu_packages_need_the_instruction_sets_they_were_compiled_for():
     assert missing_cpu_instructions("NEON", []) == missing_cpu_instructions("INVALID_VEC_ISA", []) == []
 
 
+def test_this_cpus_instruction_sets_are_read_as_inductor_reads_them():
+    from torch._inductor.cpu_vec_isa import x86_isa_checker
+
+    from sam3fn.core.aot_engine import host_cpu_instructions
+
+    assert host_cpu_instructions() == x86_isa_checker()
+
+
 def test_a_cpu_engine_is_refused_on_a_cpu_without_its_instructions(engine_dir, monkeypatch):
-    import torch._inductor.cpu_vec_isa as vec_isa
+    import sam3fn.core.aot_engine as aot_engine
 
     text = engine_dir / "aoti" / "text.pt2"
     compiled_for = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(text), "model")["AOTI_CPU_ISA"]
     if not missing_cpu_instructions(compiled_for, []):
         pytest.skip(f"this host compiled for no x86 vector extension ({compiled_for})")
     check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "fp32")  # this host: its own engine fits
-    monkeypatch.setattr(vec_isa, "x86_isa_checker", lambda: [])  # an x86-64 CPU without AVX2 or AVX-512
+    monkeypatch.setattr(aot_engine, "host_cpu_instructions", lambda: [])  # an x86-64 CPU without AVX2 or AVX-512
     with pytest.raises(EngineUnusable, match="CPU instructions this CPU lacks"):
         check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "fp32")
 
 
-def test_loading_an_engine_starts_no_compiler_or_python_process(engine_dir):
+def test_loading_an_engine_starts_no_process_and_imports_no_compiler(engine_dir):
     # torch's aoti_load_package probes the CPU with a compiler and a Python process per instruction set
     # (seconds of cold start); the function's loader must not. A fresh process: torch caches that probe.
     code = f"""
@@ -165,12 +188,13 @@ subprocess.Popen.__init__ = record
 from sam3fn.core.aot_engine import AotiEngine, check_manifest
 manifest = check_manifest({str(engine_dir / "aoti")!r}, "aoti", torch.device("cpu"), "fp32")
 engine = AotiEngine({str(engine_dir / "aoti")!r}, torch.device("cpu"), torch.float32, manifest)
-print("started", started)
+import sys
+print("started", started, "compiler modules", sorted(m for m in sys.modules if m in ("torch._dynamo", "torch._inductor")))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "function")})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "started []" in proc.stdout, proc.stdout
+    assert "started [] compiler modules []" in proc.stdout, proc.stdout  # Inductor's import alone takes ~1 s
 
 
 def test_a_tensorrt_engine_is_refused_without_the_tensorrt_it_was_built_with(engine_dir, tmp_path):

@@ -99,38 +99,54 @@ def missing_cpu_instructions(compiled_for: str, host: list[str]) -> list[str]:
     return [isa for isa in compiled_for.lower().split() if isa in X86_ISA and isa not in host]
 
 
+def host_cpu_instructions() -> list[str]:
+    """The X86_ISA this CPU has, from CPUID through torch: the calls Inductor's `x86_isa_checker` makes,
+    without importing Inductor (its import pulls in Dynamo: about 1 s of a CPU engine's cold start)."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return []
+    avx512 = torch.cpu._is_avx512_supported()
+    found = {"avx2": torch.cpu._is_avx2_supported(), "avx512": avx512,
+             "avx512_vnni": avx512 and torch.cpu._is_vnni_supported(), "amx_tile": torch.cpu._is_amx_tile_supported()}
+    return [isa for isa in X86_ISA if found[isa]]
+
+
 def check_cpu_instructions(files: list[Path]) -> None:
     """Refuse CPU packages compiled for instructions this CPU lacks: their kernels would crash the
     process (illegal instruction) instead of falling back. Reads each package's own metadata (no probe)."""
-    from torch._inductor.cpu_vec_isa import x86_isa_checker  # reads CPUID through torch, starts nothing
-
     for file in files:
         meta = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(file), "model")
         machine = meta.get("AOTI_MACHINE", platform.machine())
         if machine != platform.machine():
             raise EngineUnusable(f"engine file {file} was compiled for {machine}, this host is {platform.machine()}")
-        missing = missing_cpu_instructions(meta.get("AOTI_CPU_ISA", ""), x86_isa_checker())
+        missing = missing_cpu_instructions(meta.get("AOTI_CPU_ISA", ""), host_cpu_instructions())
         if missing:
             raise EngineUnusable(f"engine file {file} was compiled for CPU instructions this CPU lacks "
                                  f"({', '.join(missing)}); rebuild it on this host")
 
 
-class SerialStage:
-    """A loaded stage that one thread at a time may call; concurrent callers queue on its lock.
+class PackageStage:
+    """One loaded AOTInductor package: `stage(*tensors)` -> what the exported module returned.
 
-    Packages are loaded single-threaded (see `load_aoti_package`), which is safe only for one caller
-    at a time. The server calls from its one inference thread; this keeps other users of the core safe.
+    Calls go straight to torch's package runner (`AOTIModelPackageLoader.boxed_run`), as torch's
+    `AOTICompiledModel` does, without importing that wrapper: its module pulls in Inductor and Dynamo,
+    about 1 s of a compiled engine's cold start. The package is loaded single-threaded (see
+    `load_aoti_package`), which is safe for one caller at a time only, so callers queue on a lock; the
+    server calls from its one inference thread anyway.
     """
 
-    def __init__(self, run) -> None:
-        self._run, self._lock = run, threading.Lock()
+    def __init__(self, loader) -> None:
+        from torch.utils import _pytree as pytree  # loaded with torch itself
 
-    def __call__(self, *args):
+        self._loader, self._lock, self._pytree = loader, threading.Lock(), pytree
+        self._out_spec = pytree.treespec_loads(loader.get_call_spec()[1])
+
+    def __call__(self, *tensors: torch.Tensor):
         with self._lock:
-            return self._run(*args)
+            flat = self._loader.boxed_run(list(tensors))
+        return self._pytree.tree_unflatten(flat, self._out_spec)
 
 
-def load_aoti_package(path: Path, device: torch.device) -> SerialStage:
+def load_aoti_package(path: Path, device: torch.device) -> PackageStage:
     """One AOTInductor package, loaded the way `torch._inductor.aoti_load_package` falls back to.
 
     `aoti_load_package` first probes this host's CPU instruction sets only to warn about a mismatch;
@@ -143,11 +159,8 @@ def load_aoti_package(path: Path, device: torch.device) -> SerialStage:
     event has finished (`cudaEventQuery`) before it starts, waiting for it if not. That query is not
     allowed while a CUDA graph is being captured, and the wait stalls the host on the GPU every call.
     """
-    from torch._inductor.package.package import AOTICompiledModel
-
     index = device.index if device.type == "cuda" and device.index is not None else -1
-    loader = torch._C._aoti.AOTIModelPackageLoader(str(path), "model", True, 1, index)  # run_single_threaded
-    return SerialStage(AOTICompiledModel(loader))
+    return PackageStage(torch._C._aoti.AOTIModelPackageLoader(str(path), "model", True, 1, index))
 
 
 class CompiledEngine:
@@ -166,6 +179,11 @@ class CompiledEngine:
         if self.cuda_graphs:
             self._text = GraphedStage(self._text, batched=(True, True), name="text")
             self._decoder = GraphedStage(self._decoder, batched=(False,) * 6 + (True, True), name="decoder")
+
+    @property
+    def image_size(self) -> int:
+        """The square side, in pixels, the image stage was compiled for (its inputs: (N, 3, S, S))."""
+        return int(self.manifest["stages"]["image"]["inputs"][0][-1])
 
     @property
     def graph_batches(self) -> tuple[int, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -68,6 +69,29 @@ def _aot_engine(backend: str, engine_dir: Path | None, dev: torch.device, prec: 
     return None
 
 
+# The class AutoTokenizer resolves for a sam3 model directory whose tokenizer_config.json names one of
+# these (None: names none): transformers maps the sam3 model type to CLIPTokenizer, and drops "Fast".
+CLIP_TOKENIZER_NAMES = (None, "CLIPTokenizer", "CLIPTokenizerFast")
+
+
+def load_tokenizer(path: Path):
+    """SAM 3's tokenizer: CLIPTokenizer where AutoTokenizer would pick it, else AutoTokenizer itself.
+
+    Importing AutoTokenizer imports transformers' registry of every model's classes, Dynamo included:
+    about 1 s of a compiled engine's cold start, which otherwise never imports the modeling code.
+    """
+    config_file = Path(path) / "tokenizer_config.json"
+    try:
+        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    except ValueError as exc:
+        raise ModelDirError(f"{config_file} is not valid JSON ({exc})") from exc
+    if config.get("tokenizer_class") in CLIP_TOKENIZER_NAMES and "auto_map" not in config:
+        from transformers import CLIPTokenizer as tokenizer_class
+    else:
+        from transformers import AutoTokenizer as tokenizer_class
+    return tokenizer_class.from_pretrained(path, local_files_only=True)
+
+
 def load_model(model_dir: Path | str, device: str = "auto", precision: str = "auto", backend: str = "auto",
                engine_dir: Path | None = None, cuda_graphs: bool = True) -> LoadedModel:
     """Check `model_dir`, then load weights, tokenizer and preprocessing settings from it, offline.
@@ -81,15 +105,13 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     checked = check_model_dir(model_dir)
-    from transformers import AutoTokenizer, Sam3Config
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
     try:
-        config = Sam3Config.from_pretrained(checked.path, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(checked.path, local_files_only=True)
+        tokenizer = load_tokenizer(checked.path)
         engine = _aot_engine(backend, engine_dir, dev, prec, cuda_graphs)
         if engine is None:  # the weights are baked into compiled engines; load them only for eager
             # Imported here: the modeling code takes seconds to import, which a compiled engine's cold start skips.
@@ -99,8 +121,11 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
 
             model = Sam3Model.from_pretrained(checked.path, dtype=PRECISIONS[prec], local_files_only=True)
             engine = EagerEngine(model.to(dev).eval(), dev, PRECISIONS[prec])
+            image_size = model.config.vision_config.image_size
+        else:
+            image_size = engine.image_size  # the size its image stage was compiled for
     except (OSError, ValueError) as exc:
         raise ModelDirError(f"could not load the model from {checked.path}: {exc}") from exc
-    spec = PreprocessSpec.from_settings(read_processor_settings(checked.path), config.vision_config.image_size)
+    spec = PreprocessSpec.from_settings(read_processor_settings(checked.path), image_size)
     log.info("loaded %s on %s in %s with the %s backend", checked.label, dev, prec, engine.backend)
     return LoadedModel(engine=engine, tokenizer=tokenizer, spec=spec, model_dir=checked, device=dev, precision=prec)
