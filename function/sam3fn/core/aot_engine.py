@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
+from torch.utils import _pytree as pytree  # part of torch's own import: no Inductor, no Dynamo
 
 from .cuda_graphs import BUCKETS, GraphedStage
 from .engine import ImageFeatures, RawOutputs
@@ -113,12 +114,13 @@ def host_cpu_instructions() -> list[str]:
 def check_cpu_instructions(files: list[Path]) -> None:
     """Refuse CPU packages compiled for instructions this CPU lacks: their kernels would crash the
     process (illegal instruction) instead of falling back. Reads each package's own metadata (no probe)."""
+    host = host_cpu_instructions()
     for file in files:
         meta = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(file), "model")
         machine = meta.get("AOTI_MACHINE", platform.machine())
         if machine != platform.machine():
             raise EngineUnusable(f"engine file {file} was compiled for {machine}, this host is {platform.machine()}")
-        missing = missing_cpu_instructions(meta.get("AOTI_CPU_ISA", ""), host_cpu_instructions())
+        missing = missing_cpu_instructions(meta.get("AOTI_CPU_ISA", ""), host)
         if missing:
             raise EngineUnusable(f"engine file {file} was compiled for CPU instructions this CPU lacks "
                                  f"({', '.join(missing)}); rebuild it on this host")
@@ -135,15 +137,13 @@ class PackageStage:
     """
 
     def __init__(self, loader) -> None:
-        from torch.utils import _pytree as pytree  # loaded with torch itself
-
-        self._loader, self._lock, self._pytree = loader, threading.Lock(), pytree
+        self._loader, self._lock = loader, threading.Lock()
         self._out_spec = pytree.treespec_loads(loader.get_call_spec()[1])
 
     def __call__(self, *tensors: torch.Tensor):
         with self._lock:
             flat = self._loader.boxed_run(list(tensors))
-        return self._pytree.tree_unflatten(flat, self._out_spec)
+        return pytree.tree_unflatten(flat, self._out_spec)
 
 
 def load_aoti_package(path: Path, device: torch.device) -> PackageStage:
