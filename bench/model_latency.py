@@ -6,7 +6,9 @@
 Full-size SAM 3 architecture with random weights (the real weights are gated; latency does not depend on
 weight values). Writes one JSON per run (a record per configuration with backend, precision, gpu and
 image_ms, text_ms, decode_ms, e2e_p50_ms, e2e_8prompt_ms, extra_prompt_ms, e2e_100inst_ms, throughput,
-peak_gb, cold_start_s, and the instances e2e_p50_ms and e2e_100inst_ms kept) plus a markdown table.
+peak_gb (one image at a time, after the server's warm-up; memory_figures says what it counts),
+batch8_peak_gb (the throughput runs' image batches included), cold_start_s, and the instances
+e2e_p50_ms and e2e_100inst_ms kept) plus a markdown table.
 Both are rewritten after each configuration, so a run cut short keeps what it measured. `--into
 FILE.json` writes there, adding to the file's records when it exists (the GPU benchmark measures eager
 before and the engine after its long build, into one file). A configuration that fails is recorded
@@ -37,6 +39,7 @@ from sam3fn.core.loader import load_model
 from sam3fn.core.segmenter import Prompt, Segmenter, SegmentOptions
 from sam3fn.core.tiny_model import write_tiny_model
 
+MAX_PROMPTS = 16  # the server's default max_prompts, so the same CUDA graphs are captured
 PROMPTS = ["dog", "red car", "person", "tree", "bicycle", "traffic light", "cup", "bench"]
 
 
@@ -60,22 +63,65 @@ def timed(fn, device, iterations: int, warmup: int = 3) -> float:
     return round(statistics.median(samples), 3)
 
 
+def memory_figures(free_before: int, reserved_before: int, free_now: int, reserved_now: int,
+                   reserved_peak: int, allocated_peak: int) -> dict:
+    """GPU memory one configuration took from the device, in GiB, from byte counts taken before loading
+    it (after the CUDA context existed) and now.
+
+    peak_gb is what the process held at its peak beyond its CUDA context: torch's caching allocator at
+    its peak reservation (a CUDA graph's pool stays reserved between replays, so reserved, not
+    allocated) plus what the process took outside that allocator. The outside part matters because an
+    AOTInductor package keeps its weights in one cudaMalloc'd blob (unless built with
+    aot_inductor.weight_use_caching_allocator): torch.cuda.max_memory_allocated alone would leave a
+    compiled engine's weights out and compare it unfairly with eager. Outside = the device's
+    used-memory growth minus the allocator's reserved growth, read at the end, so a transient outside
+    allocation is missed.
+    """
+    outside = max(0, (free_before - free_now) - (reserved_now - reserved_before))
+    gib = 2 ** 30
+    return {"peak_gb": round((reserved_peak - reserved_before + outside) / gib, 3),
+            "allocated_peak_gb": round(allocated_peak / gib, 3), "outside_allocator_gb": round(outside / gib, 3)}
+
+
+class GpuMemory:
+    """Byte counts for memory_figures: the baseline at construction (call it before loading), figures on
+    demand; peaks run from the baseline. Off the GPU every figure is None."""
+
+    def __init__(self, device: str) -> None:
+        gc.collect()
+        self.dev = torch.device(device)
+        if self.dev.type != "cuda":
+            return
+        torch.cuda.synchronize(self.dev)
+        torch.cuda.empty_cache()  # the previous configuration's cached blocks are not this one's
+        torch.cuda.reset_peak_memory_stats(self.dev)
+        self.free, self.reserved = torch.cuda.mem_get_info(self.dev)[0], torch.cuda.memory_reserved(self.dev)
+
+    def figures(self) -> dict:
+        if self.dev.type != "cuda":
+            return dict.fromkeys(("peak_gb", "allocated_peak_gb", "outside_allocator_gb"))
+        torch.cuda.synchronize(self.dev)
+        return memory_figures(self.free, self.reserved, torch.cuda.mem_get_info(self.dev)[0],
+                              torch.cuda.memory_reserved(self.dev), torch.cuda.max_memory_reserved(self.dev),
+                              torch.cuda.max_memory_allocated(self.dev))
+
+
 def uncached(segmenter: Segmenter) -> Segmenter:
     segmenter.image_cache, segmenter.text_cache = LruCache(0), LruCache(0)
     return segmenter
 
 
 def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: str, device: str, iterations: int) -> dict:
-    # The previous configuration's model must be gone, or its memory counts in this one's peak.
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
+    # The previous configuration's model is gone by now (run_one returned), so it is not in this baseline.
+    memory = GpuMemory(device)
     loaded = load_model(model_dir, device, precision, backend=backend, engine_dir=engine_dir)
     dev = loaded.device
     seg = uncached(Segmenter(loaded))
     side = loaded.spec.size
     image = from_array(np.random.default_rng(0).integers(0, 255, (side, side, 3), dtype=np.uint8))
+    # As the server starts: its warm-up captures a CUDA graph for every prompt batch of up to 16 prompts,
+    # and their memory is part of what serving one image takes.
+    seg.warm_up(image, MAX_PROMPTS)
     engine = loaded.engine
     pixels = torch.randn(1, 3, side, side, device=dev)
     ids, mask, _ = seg._tokenize(PROMPTS[:1])
@@ -102,13 +148,14 @@ def measure(model_dir: Path, engine_dir: Path | None, backend: str, precision: s
     record["e2e_100inst_ms"] = timed(lambda: seg.run(image, [Prompt.plain(PROMPTS[0])], many), dev, iterations)
     record["instances_kept"] = len(seg.run(image, [Prompt.plain(PROMPTS[0])], many).results[0].instances)
     record["instances_default"] = len(seg.run(image, [Prompt.plain(PROMPTS[0])], opts).results[0].instances)
+    record.update(memory.figures())  # one image at a time, as the targets are stated
     record["throughput_images_per_s"] = {}
     for batch in (1, 4, 8):
         images = [from_array(np.random.default_rng(b).integers(0, 255, (side, side, 3), dtype=np.uint8)) for b in range(batch)]
         ms = timed(lambda: [seg.segment(s, [Prompt.plain(PROMPTS[0])], opts) for s in seg.set_images(images)], dev,
                    max(2, iterations // 4), warmup=1)
         record["throughput_images_per_s"][str(batch)] = round(batch / (ms / 1000), 2)
-    record["peak_gb"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 3) if dev.type == "cuda" else None
+    record["batch8_peak_gb"] = memory.figures()["peak_gb"]  # with the throughput runs' image batches
     return record
 
 
@@ -118,7 +165,7 @@ def cold_start(model_dir: Path, engine_dir: Path | None, backend: str, precision
             "from sam3fn.core.segmenter import Segmenter; from sam3fn.core.images import from_array; "
             f"s = Segmenter(load_model({str(model_dir)!r}, {device!r}, {precision!r}, backend={backend!r}, "
             f"engine_dir={str(engine_dir) if engine_dir else None!r})); "
-            "s.warm_up(from_array(np.zeros((64, 64, 3), np.uint8)), 16)")
+            f"s.warm_up(from_array(np.zeros((64, 64, 3), np.uint8)), {MAX_PROMPTS})")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
     return round(time.perf_counter() - start, 2)
@@ -137,7 +184,7 @@ def versions() -> dict:
 
 def table(doc: dict) -> str:
     cols = ["backend", "precision", "image_ms", "text_ms", "decode_ms", "e2e_p50_ms", "e2e_8prompt_ms",
-            "extra_prompt_ms", "e2e_100inst_ms", "instances_default", "instances_kept", "peak_gb", "cold_start_s"]
+            "extra_prompt_ms", "e2e_100inst_ms", "instances_default", "instances_kept", "peak_gb", "batch8_peak_gb", "cold_start_s"]
     lines = [f"# SAM 3 model latency, {doc['date']}", "",
              f"Device: {next((r['gpu'] for r in doc['records'] if 'gpu' in r), '-')}; config: {doc['config']} (random weights); "
              f"versions: {doc['versions']}; iterations: {doc['iterations']} (median).", "",
