@@ -84,6 +84,29 @@ def test_an_engine_for_another_precision_is_refused_and_the_loader_falls_back(en
     assert any("aoti not used" in r.getMessage() and "bf16" in r.getMessage() for r in caplog.records)
 
 
+def test_the_engine_is_hashed_while_the_tokenizer_loads(engine_dir, tiny_model_dir, monkeypatch):
+    # Each side waits until the other has begun: done one after the other, in either order, one times out.
+    import sam3fn.core.aot_engine as aot_engine
+    import sam3fn.core.loader as loader
+
+    hashing, tokenizing = threading.Event(), threading.Event()
+    file_sha256, load_tokenizer = aot_engine.file_sha256, loader.load_tokenizer
+
+    def hash_file(path):
+        hashing.set()
+        assert tokenizing.wait(30), "the engine was hashed before the tokenizer started loading"
+        return file_sha256(path)
+
+    def tokenizer(path):
+        tokenizing.set()
+        assert hashing.wait(30), "the tokenizer loaded before the engine started hashing"
+        return load_tokenizer(path)
+
+    monkeypatch.setattr(aot_engine, "file_sha256", hash_file)
+    monkeypatch.setattr(loader, "load_tokenizer", tokenizer)
+    assert load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=engine_dir).engine.backend == "aoti"
+
+
 @pytest.mark.parametrize("tamper", ["torch-version", "device", "checksum", "older-format"])
 def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
     copy = tmp_path / "aoti"

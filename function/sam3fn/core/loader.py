@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,21 +50,39 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 BACKENDS = ("auto", "tensorrt", "aoti", "eager")
 
 
-def _aot_engine(backend: str, engine_dir: Path | None, dev: torch.device, prec: str, cuda_graphs: bool):
-    """The first ahead-of-time engine that fits this host, or None (each refusal logged with its reason)."""
+def _check_engines(backend: str, engine_dir: Path | None, dev: torch.device, prec: str) -> list[tuple]:
+    """Each candidate backend in the order tried, with its engine directory and its checked manifest, or
+    the EngineUnusable that says why it cannot be used. Reads and hashes the packages: see load_model."""
     if engine_dir is None or backend == "eager":
-        return None
-    from .aot_engine import AotiEngine, EngineUnusable, check_manifest
+        return []
+    from .aot_engine import EngineUnusable, check_manifest
 
+    checked = []
     for candidate in (("tensorrt", "aoti") if backend == "auto" else (backend,)):
+        path = Path(engine_dir) / candidate
+        try:
+            checked.append((candidate, path, check_manifest(path, candidate, dev, prec)))
+        except (EngineUnusable, RuntimeError) as exc:  # RuntimeError: e.g. CUDA refusing the capability query
+            checked.append((candidate, path, exc))
+    return checked
+
+
+def _aot_engine(checked: list[tuple], dev: torch.device, prec: str, cuda_graphs: bool):
+    """The first checked engine that loads, or None (each refusal logged with its reason)."""
+    if not checked:
+        return None
+    from .aot_engine import AotiEngine, EngineUnusable
+
+    for candidate, path, manifest in checked:
+        if isinstance(manifest, Exception):
+            log.warning("backend %s not used, falling back: %s", candidate, manifest)
+            continue
         try:
             if candidate == "tensorrt":
-                from .trt_engine import TensorRTEngine  # imports tensorrt: absent on most hosts
+                from .trt_engine import TensorRTEngine  # loading its stages imports torch_tensorrt
 
-                manifest = check_manifest(Path(engine_dir) / "tensorrt", "tensorrt", dev, prec)
-                return TensorRTEngine(Path(engine_dir) / "tensorrt", dev, PRECISIONS[prec], manifest, cuda_graphs)
-            manifest = check_manifest(Path(engine_dir) / "aoti", "aoti", dev, prec)
-            return AotiEngine(Path(engine_dir) / "aoti", dev, PRECISIONS[prec], manifest, cuda_graphs)
+                return TensorRTEngine(path, dev, PRECISIONS[prec], manifest, cuda_graphs)
+            return AotiEngine(path, dev, PRECISIONS[prec], manifest, cuda_graphs)
         except (EngineUnusable, ImportError, RuntimeError) as exc:
             log.warning("backend %s not used, falling back: %s", candidate, exc)
     return None
@@ -111,8 +130,12 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
     dev = resolve_device(device)
     prec = resolve_precision(precision, dev)
     try:
-        tokenizer = load_tokenizer(checked.path)
-        engine = _aot_engine(backend, engine_dir, dev, prec, cuda_graphs)
+        # Checking an engine hashes its packages, gigabytes at full size, with the GIL released; loading
+        # the tokenizer imports transformers, about 1 s holding it. Side by side they cost the longer one.
+        with ThreadPoolExecutor(1, thread_name_prefix="engine-check") as pool:
+            engines = pool.submit(_check_engines, backend, engine_dir, dev, prec)
+            tokenizer = load_tokenizer(checked.path)
+            engine = _aot_engine(engines.result(), dev, prec, cuda_graphs)
         if engine is None:  # the weights are baked into compiled engines; load them only for eager
             # Imported here: the modeling code takes seconds to import, which a compiled engine's cold start skips.
             from transformers import Sam3Model
