@@ -69,10 +69,6 @@ def _check_engines(backend: str, engine_dir: Path | None, dev: torch.device, pre
 
 def _aot_engine(checked: list[tuple], dev: torch.device, prec: str, cuda_graphs: bool):
     """The first checked engine that loads, or None (each refusal logged with its reason)."""
-    if not checked:
-        return None
-    from .aot_engine import AotiEngine, EngineUnusable
-
     for candidate, path, manifest in checked:
         if isinstance(manifest, Exception):
             log.warning("backend %s not used, falling back: %s", candidate, manifest)
@@ -82,8 +78,10 @@ def _aot_engine(checked: list[tuple], dev: torch.device, prec: str, cuda_graphs:
                 from .trt_engine import TensorRTEngine  # loading its stages imports torch_tensorrt
 
                 return TensorRTEngine(path, dev, PRECISIONS[prec], manifest, cuda_graphs)
+            from .aot_engine import AotiEngine
+
             return AotiEngine(path, dev, PRECISIONS[prec], manifest, cuda_graphs)
-        except (EngineUnusable, ImportError, RuntimeError) as exc:
+        except (ImportError, RuntimeError) as exc:  # torch_tensorrt missing, a package the runtime rejects
             log.warning("backend %s not used, falling back: %s", candidate, exc)
     return None
 
