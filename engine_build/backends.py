@@ -1,12 +1,13 @@
-"""Compile an exported stage, and load the result back, per backend.
+"""Compile an exported stage, per backend; the build loads the result back with the function's own loaders.
 
 aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs unless asked otherwise; on CPUs
 autotuning only costs build time) -> a .pt2, loaded back by `sam3fn.core.aot_engine.load_aoti_package`
 as the function loads it.
 tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
-dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`. Softmax and layer-norm
-accumulate in fp32 (TensorRT's fp16 fused attention broke accuracy elsewhere), hence
-`use_fp32_acc=True` with explicit typing for half precision.
+dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`, loaded back by
+`sam3fn.core.trt_engine.load_tensorrt_program`. Softmax and layer-norm accumulate in fp32 (TensorRT's
+fp16 fused attention broke accuracy elsewhere), hence `use_fp32_acc=True` with explicit typing for
+half precision.
 """
 
 from __future__ import annotations
@@ -62,9 +63,3 @@ def compile_tensorrt(program, example: tuple, dynamic: tuple, limits: dict[str, 
     )
     torch_tensorrt.save(trt_module, str(out), output_format="exported_program", inputs=list(example))
     return out
-
-
-def load_tensorrt(path: Path, device: torch.device):
-    import torch_tensorrt  # noqa: F401 - registers the TensorRT runtime ops
-
-    return torch.export.load(str(path)).module().to(device)

@@ -9,6 +9,7 @@ import torch
 
 from sam3fn.core.aot_engine import file_sha256, load_aoti_package  # the runtime's own checksum and loader
 from sam3fn.core.loader import load_model
+from sam3fn.core.trt_engine import load_tensorrt_program
 
 from . import backends
 from .manifest import device_facts, write_manifest
@@ -72,7 +73,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
             runners[spec.name] = load_aoti_package(path, dev)
         else:
             backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
-            runners[spec.name] = backends.load_tensorrt(path, dev)
+            runners[spec.name] = load_tensorrt_program(path, dev)
         # Parity: this stage compiled, every other stage float32 eager, on inputs it never saw.
         with torch.no_grad():
             got = _chain({**ref_specs, spec.name: runners[spec.name]}, {**fp32, spec.name: dtype}, pixels, ids, mask)

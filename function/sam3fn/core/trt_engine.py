@@ -14,10 +14,15 @@ import torch
 from .aot_engine import CompiledEngine
 
 
+def load_tensorrt_program(path: Path, device: torch.device):
+    """One stage's saved ExportedProgram, as a module on `device` (engine_build's parity gate loads it so too)."""
+    import torch_tensorrt  # noqa: F401 - registers tensorrt::execute_engine for the loaded program
+
+    return torch.export.load(str(path)).module().to(device)
+
+
 class TensorRTEngine(CompiledEngine):
     backend = "tensorrt"
 
     def load_stage(self, path: Path, device: torch.device):
-        import torch_tensorrt  # noqa: F401 - registers tensorrt::execute_engine for the loaded program
-
-        return torch.export.load(str(path)).module().to(device)
+        return load_tensorrt_program(path, device)
