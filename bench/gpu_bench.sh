@@ -88,7 +88,7 @@ step "serving through the $backend backend"
 
 step "GPU-only tests"
 "$py" -m pytest -q -p no:cacheprovider tests/core/test_cuda_graphs.py tests/core/test_postprocess.py \
-  tests/core/test_encodings.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
+  tests/core/test_encodings.py tests/core/test_device_rle.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
   2>&1 | tee "$results/gpu-tests-$stamp.log" || echo "GPU TESTS FAILED: continuing (see the log)"
 
 step "mask encoding (100 instances: upsample, threshold, RLE)"

@@ -170,7 +170,7 @@ def test_several_images_encode_in_one_batch(loaded_model):
 
 @pytest.mark.parametrize("non_overlapping", [False, True])
 def test_device_and_host_mask_encodings_agree(loaded_model, non_overlapping):
-    """Plain masks are encoded chunk by chunk where the decoder made them (by device runs on a GPU);
+    """Plain masks are encoded chunk by chunk where the decoder made them (built on the GPU there);
     asking for polygons sends the pixels through the host path. Both must give the same masks and areas."""
     segmenter = Segmenter(loaded_model)
     state = segmenter.set_image(from_array(scene_pixels(120, 170, seed=2)))

@@ -1,9 +1,8 @@
 """Binary masks -> COCO RLE (via pycocotools), PNG and polygons; RLE -> masks.
 
 RLE here is byte-identical to `pycocotools.mask.encode`. `encode_rle` hands pycocotools the pixels;
-`encode_rle_runs` finds the runs where the masks already are (the GPU) and hands pycocotools only the
-run lengths to compress, because copying and scanning 100 full-resolution masks on the host costs more
-than the model; `encode_rle_tensor` picks between the two by the tensor's device.
+`encode_rle_tensor` does that for masks on the CPU and builds the strings on the device for masks on a
+GPU (`device_rle`), because encoding 100 full-resolution masks on the host costs more than the model.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import torch
 from PIL import Image
 from pycocotools import mask as coco_mask
 
+from .device_rle import encode_rle_on_device
 from .results import Rle
 
 
@@ -30,40 +30,12 @@ def encode_rle(masks: np.ndarray) -> list[Rle]:
 def encode_rle_tensor(masks: torch.Tensor) -> list[Rle]:
     """(N, H, W) bool tensor -> N RLEs, by whichever encoder is faster where the tensor lives.
 
-    On a GPU, `encode_rle_runs` (the pixels never leave it); on the CPU, pycocotools on the same memory,
-    which scanned 100 fragmented 1008 px masks about 20% faster (bench/results/mask-encoding-cpu-*).
+    On a GPU, `encode_rle_on_device` (only the strings leave it); on the CPU, pycocotools on the same
+    memory, several times faster there than the same tensor arithmetic (bench/results/mask-encoding-cpu-*).
     """
     if masks.device.type == "cpu":
         return encode_rle(masks.numpy())
-    return encode_rle_runs(masks)
-
-
-def encode_rle_runs(masks: torch.Tensor) -> list[Rle]:
-    """(N, H, W) bool tensor on any device -> N RLEs, identical to `encode_rle` of the same pixels.
-
-    COCO counts runs in column-major order, starting with a run of zeros. The run boundaries are found
-    on the tensor's device; only their positions (a few per mask column) travel to the host.
-    """
-    count, height, width = masks.shape
-    if count == 0:
-        return []
-    flat = masks.transpose(1, 2).reshape(count, height * width)
-    rows, cols = torch.nonzero(flat[:, 1:] != flat[:, :-1], as_tuple=True)
-    # What crosses to the host: each mask's boundary count, and the boundaries, as int32 when they fit.
-    per_mask = torch.bincount(rows, minlength=count).cpu().numpy()
-    index = torch.int32 if height * width < 2**31 else torch.int64
-    ends = (cols + 1).to(index).cpu().numpy()  # a run ends where the next pixel differs
-    starts_with_one = flat[:, 0].cpu().numpy()
-    splits = np.cumsum(per_mask)[:-1]
-    out = []
-    for first, bounds in zip(starts_with_one, np.split(ends, splits)):
-        edges = np.concatenate(([0], bounds, [height * width])).astype(np.uint64)
-        counts = np.diff(edges)
-        if first:  # COCO RLE always opens with the zeros' run, empty here
-            counts = np.concatenate((np.zeros(1, np.uint64), counts))
-        rle = coco_mask.frPyObjects({"size": [height, width], "counts": counts}, height, width)
-        out.append(Rle(size=[height, width], counts=rle["counts"].decode("ascii")))
-    return out
+    return encode_rle_on_device(masks)
 
 
 def decode_rle(rle: Rle | dict) -> np.ndarray:
