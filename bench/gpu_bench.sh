@@ -11,8 +11,8 @@
 # 3. builds AOTInductor fp16 engines with engine_build (max-autotune, or $SAM3FN_BENCH_AUTOTUNE=default
 #    for a quicker build; the parity gate runs), then times the aoti engine into the same results file;
 # 4. serves through the aoti engine and times it over HTTP (bench/serve_latency.py);
-# 5. runs the GPU-only tests (CUDA-graph replay, the CUDA aoti engine), times mask encoding on the
-#    device (bench/mask_encoding.py), and times eager in the other precisions.
+# 5. runs the GPU-only tests (CUDA-graph replay, COCO RLE built on the GPU, the CUDA aoti engine),
+#    times mask encoding on the device (bench/mask_encoding.py), and times eager in the other precisions.
 # Each step's log and result lands in RESULTS_DIR as soon as the step ends. GPU time is scarce, so a
 # failed engine build, latency configuration, serving run or GPU test is logged and the run goes on
 # (eager only without an engine); any other failing step stops it.
