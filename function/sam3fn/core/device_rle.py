@@ -34,13 +34,14 @@ def run_lengths(masks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.
     flat = masks.transpose(1, 2).reshape(count, height * width)
     rows, cols = torch.nonzero(flat[:, 1:] != flat[:, :-1], as_tuple=True)  # row-major: per mask, in order
     lead = flat[:, 0].long()
-    # Boundaries per mask from the sorted rows (a bincount would pile atomics onto N counters).
-    bounds = torch.diff(torch.searchsorted(rows, torch.arange(count + 1, device=masks.device)))
-    runs = lead + bounds + 1  # the empty leading run, one run ending at each boundary, the last run
+    # Where each mask's boundaries start in `rows`, from the sorted rows (a bincount would pile atomics
+    # onto N counters); the last entry is the total.
+    offsets = torch.searchsorted(rows, torch.arange(count + 1, device=masks.device))
+    runs = lead + torch.diff(offsets) + 1  # the empty leading run, one run ending at each boundary, the last run
     first = torch.cumsum(runs, 0) - runs
     # Each run's end position in the flattened mask; the leading empty run ends at 0.
     ends = torch.zeros(int(runs.sum()), dtype=torch.int64, device=masks.device)
-    within = torch.arange(len(rows), device=masks.device) - (torch.cumsum(bounds, 0) - bounds)[rows]
+    within = torch.arange(len(rows), device=masks.device) - offsets[rows]
     ends[first[rows] + lead[rows] + within] = cols + 1
     ends[first + runs - 1] = height * width
     starts = ends.roll(1)
@@ -56,14 +57,14 @@ def compress(counts: torch.Tensor, runs: torch.Tensor, first: torch.Tensor) -> t
     position = torch.arange(len(counts), device=device) - first[owner]
     x = torch.where(position > 2, counts - counts.roll(2), counts)
     # Chars per count: the fewest 5-bit groups holding x in two's complement (where rleToString stops).
-    width = 1 + sum(((x >= 1 << (5 * g - 1)) | (x < -(1 << (5 * g - 1)))).long() for g in range(1, _GROUPS))
+    used = 1 + sum(((x >= 1 << (5 * g - 1)) | (x < -(1 << (5 * g - 1)))).long() for g in range(1, _GROUPS))
     # One group at a time, so the int64 temporaries stay one count wide.
     table = torch.empty(len(x), _GROUPS, dtype=torch.uint8, device=device)
     for g in range(_GROUPS):
-        more = (width > g + 1).long() << 5  # 32 while more groups follow
+        more = (used > g + 1).long() << 5  # 32 while more groups follow
         table[:, g] = (((x >> (5 * g)) & 0x1F) | more) + 48
-    chars = table[torch.arange(_GROUPS, device=device) < width[:, None]]
-    return chars, torch.cumsum(width, 0)[first + runs - 1]
+    chars = table[torch.arange(_GROUPS, device=device) < used[:, None]]
+    return chars, torch.cumsum(used, 0)[first + runs - 1]
 
 
 def encode_rle_on_device(masks: torch.Tensor) -> list[Rle]:
