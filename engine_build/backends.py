@@ -1,8 +1,8 @@
 """Compile an exported stage, per backend; the build loads the result back with the function's own loaders.
 
 aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs unless asked otherwise; on CPUs
-autotuning only costs build time) -> a .pt2, loaded back by `sam3fn.core.aot_engine.load_aoti_package`
-as the function loads it.
+autotuning only costs build time) -> a .pt2, then unpacked into a directory beside it (`unpack_aoti`),
+which the function loads in place (`sam3fn.core.aoti_stage` says why).
 tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
 dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`, loaded back by
 `sam3fn.core.trt_engine.load_tensorrt_program`. Softmax and layer-norm accumulate in fp32 (TensorRT's
@@ -12,9 +12,14 @@ half precision.
 
 from __future__ import annotations
 
-from pathlib import Path
+import shutil
+import zipfile
+from pathlib import Path, PurePosixPath
 
 import torch
+
+from sam3fn.core.aot_engine import file_sha256
+from sam3fn.core.aoti_stage import PACKAGE_MODEL_DIR
 
 
 AUTOTUNE = ("max", "default")
@@ -33,6 +38,35 @@ def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch
     options = aoti_options(device, autotune)
     path = torch._inductor.aoti_compile_and_package(program, package_path=str(out), inductor_configs=options)
     return Path(path)
+
+
+def unpack_aoti(package: Path, out: Path) -> dict:
+    """Write the compiled model inside `package` (its PACKAGE_MODEL_DIR: library, kernel binaries,
+    metadata, sources) into the directory `out`, replacing it; -> the manifest's `unpacked` entry:
+    {"dir": out's name, "library": the .so's name, "files": {name: sha256}}."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    written = {}
+    with zipfile.ZipFile(package) as archive:
+        for member in archive.infolist():
+            inner = PurePosixPath(member.filename)
+            if not inner.is_relative_to(PACKAGE_MODEL_DIR):  # packages nest it in a folder named after them
+                inner = PurePosixPath(*inner.parts[1:]) if len(inner.parts) > 1 else inner
+            if member.is_dir() or not inner.is_relative_to(PACKAGE_MODEL_DIR):
+                continue
+            name = inner.relative_to(PACKAGE_MODEL_DIR)
+            if ".." in name.parts:
+                raise ValueError(f"{package}: member {member.filename} points outside the package")
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            written[name.as_posix()] = file_sha256(target)
+    libraries = [name for name in written if name.endswith(".so")]
+    if len(libraries) != 1:
+        raise ValueError(f"{package}: expected one compiled library under {PACKAGE_MODEL_DIR}, found {libraries or 'none'}")
+    return {"dir": out.name, "library": libraries[0], "files": written}
 
 
 def _trt_inputs(example: tuple, dynamic: tuple, limits: dict[str, int]):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import torch
 
-from sam3fn.core.aot_engine import file_sha256, load_aoti_package  # the runtime's own checksum and loader
+from sam3fn.core.aot_engine import file_sha256  # the runtime's own checksum and loaders
+from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
 from sam3fn.core.loader import load_model
 from sam3fn.core.trt_engine import load_tensorrt_program
 
@@ -45,6 +47,19 @@ def _chain(fns: dict, dtypes: dict, pixels, ids, mask):
     return fns["decoder"](*(f[:1].to(dtype).contiguous() for f in feats), text.to(dtype), mask)
 
 
+def _load_aoti(package: Path, unpack_to: Path, dev):
+    """A compiled stage as the function will load it, -> (stage, manifest `unpacked` entry or None):
+    unpacked beside its package and loaded in place, or, where that fails, from the package itself
+    (the function then does the same, since the manifest has no unpacked form)."""
+    try:
+        unpacked = backends.unpack_aoti(package, unpack_to)
+        return load_unpacked(unpack_to / unpacked["library"], dev), unpacked
+    except (RuntimeError, ValueError) as exc:
+        _say(f"[{unpack_to.name}] the unpacked package does not load ({exc}); the function will load the package")
+        shutil.rmtree(unpack_to, ignore_errors=True)
+        return load_aoti_package(package, dev), None
+
+
 def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max") -> dict:
     """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default."""
     out.mkdir(parents=True, exist_ok=True)
@@ -68,9 +83,10 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         program = export_stage(spec, model)
         _say(f"[{spec.name}] compiling with {backend} ({precision}, {dev.type})")
         path = out / f"{spec.name}{EXT[backend]}"
+        unpacked = None
         if backend == "aoti":
             backends.compile_aoti(program, path, dev, autotune)
-            runners[spec.name] = load_aoti_package(path, dev)
+            runners[spec.name], unpacked = _load_aoti(path, out / spec.name, dev)
         else:
             backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
             runners[spec.name] = load_tensorrt_program(path, dev)
@@ -83,6 +99,8 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         stages[spec.name] = {"file": path.name, "sha256": file_sha256(path), "parity": metrics, "passed": not bad,
                              "build_seconds": round(seconds, 1),
                              "inputs": [list(t.shape) for t in spec.example], "dynamic_batch": True}
+        if unpacked:
+            stages[spec.name]["unpacked"] = unpacked
         _say(f"[{spec.name}] parity {'PASS' if not bad else 'FAIL'} in {seconds:.0f} s: "
              + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
         if bad:
@@ -99,9 +117,10 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
 def _summary(stages: dict, backend: str, precision: str, device) -> None:
     facts = device_facts(device)
     _say(f"\nengine: {backend} {precision} on {facts['name']} ({facts['type']})")
-    _say("| stage | build s | mask cosine | box max abs | score max abs | mask IoU top20 | gate |")
-    _say("|---|---|---|---|---|---|---|")
+    _say("| stage | build s | loads from | mask cosine | box max abs | score max abs | mask IoU top20 | gate |")
+    _say("|---|---|---|---|---|---|---|---|")
     for name, s in stages.items():
         p = s["parity"]
-        _say(f"| {name} | {s['build_seconds']} | {p['mask_cosine']:.6f} | {p['box_max_abs']:.2e} | "
+        source = f"{s['unpacked']['dir']}/" if s.get("unpacked") else s["file"]
+        _say(f"| {name} | {s['build_seconds']} | {source} | {p['mask_cosine']:.6f} | {p['box_max_abs']:.2e} | "
              f"{p['score_max_abs']:.2e} | {p['mask_iou_top20']:.4f} | {'pass' if s['passed'] else 'FAIL'} |")

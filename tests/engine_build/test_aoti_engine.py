@@ -18,7 +18,8 @@ import pytest
 import torch
 
 from engine_build.backends import aoti_options
-from sam3fn.core.aot_engine import EngineUnusable, check_manifest, load_aoti_package, missing_cpu_instructions
+from sam3fn.core.aot_engine import AotiEngine, EngineUnusable, check_manifest, file_sha256, missing_cpu_instructions
+from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
 from sam3fn.core.encodings import decode_rle
 from sam3fn.core.images import from_array
 from sam3fn.core.loader import load_model
@@ -44,9 +45,14 @@ def test_build_writes_packages_and_a_manifest_with_parity(engine_dir):
     assert manifest["backend"] == "aoti" and manifest["precision"] == "fp32"
     assert manifest["device"]["type"] == "cpu" and manifest["versions"]["torch"] == torch.__version__
     assert set(manifest["stages"]) == {"image", "text", "decoder"}
-    for stage in manifest["stages"].values():
+    for name, stage in manifest["stages"].items():
         assert stage["passed"] and (engine_dir / "aoti" / stage["file"]).is_file()
         assert stage["parity"]["mask_cosine"] >= 0.999 and stage["parity"]["mask_iou_top20"] >= 0.98
+        # ... and unpacked beside it, every file checksummed: what the function loads.
+        unpacked = stage["unpacked"]
+        assert unpacked["dir"] == name and unpacked["library"].endswith(".so") and unpacked["library"] in unpacked["files"]
+        for file, sha in unpacked["files"].items():
+            assert file_sha256(engine_dir / "aoti" / name / file) == sha
     assert manifest["model"]["random_weights"] is True
     assert manifest["options"]["autotune"] == "max" and manifest["build_seconds"] > 0
 
@@ -107,59 +113,115 @@ def test_the_engine_is_hashed_while_the_tokenizer_loads(engine_dir, tiny_model_d
     assert load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=engine_dir).engine.backend == "aoti"
 
 
-@pytest.mark.parametrize("tamper", ["torch-version", "device", "checksum", "older-format"])
-def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
+def _copy(engine_dir, tmp_path, keep: str = "both"):
+    """A copy of the aoti engine with both forms of each stage, or only the `packages` or `unpacked` ones."""
     copy = tmp_path / "aoti"
     shutil.copytree(engine_dir / "aoti", copy)
+    for name in ("image", "text", "decoder"):
+        if keep == "packages":
+            shutil.rmtree(copy / name)
+        elif keep == "unpacked":
+            (copy / f"{name}.pt2").unlink()
+    return copy
+
+
+@pytest.mark.parametrize("tamper", ["torch-version", "device", "unpacked-library", "package", "older-format",
+                                    "escaping-name"])
+def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
+    copy = _copy(engine_dir, tmp_path, keep="packages" if tamper == "package" else "both")
     manifest = json.loads((copy / "manifest.json").read_text())
+    text = manifest["stages"]["text"]
     if tamper == "torch-version":
         manifest["versions"]["torch"] = "0.0.1"
     elif tamper == "device":
         manifest["device"]["type"] = "cuda"
     elif tamper == "older-format":  # format 1 decoders took P copies of the image features
         manifest["format"] = 1
+    elif tamper == "unpacked-library":
+        (copy / "text" / text["unpacked"]["library"]).write_bytes(b"not the engine")
+    elif tamper == "escaping-name":
+        text["unpacked"]["files"]["../decoder.pt2"] = text["sha256"]
     else:
-        (copy / manifest["stages"]["text"]["file"]).write_bytes(b"not the engine")
+        (copy / text["file"]).write_bytes(b"not the engine")
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(EngineUnusable):
         check_manifest(copy, "aoti", torch.device("cpu"), "fp32")
 
 
-def _stage(engine_dir, name):
+@pytest.mark.parametrize("keep", ["unpacked", "packages"])
+def test_either_form_of_the_stages_serves_alone(engine_dir, tiny_model_dir, tmp_path, keep):
+    # The image ships the unpacked stages alone; an engine directory with only packages still loads.
+    copy = _copy(engine_dir, tmp_path / "engines", keep)
+    loaded = load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=copy.parent)
+    assert loaded.engine.backend == "aoti"
+    ids, mask = torch.randint(0, 100, (2, 32)), torch.ones(2, 32, dtype=torch.int64)
+    reference = AotiEngine(engine_dir / "aoti", torch.device("cpu"), torch.float32,
+                           check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "fp32"))
+    torch.testing.assert_close(loaded.engine.encode_text(ids, mask), reference.encode_text(ids, mask), rtol=0, atol=0)
+
+
+def test_the_unpacked_stages_load_without_the_package_loader(engine_dir, monkeypatch):
+    # The package loader extracts the whole package into /tmp on every load; unpacked stages never call it.
+    def extracting(*args):
+        raise AssertionError("the package loader was used")
+
+    monkeypatch.setattr(torch._C._aoti, "AOTIModelPackageLoader", extracting)
+    manifest = check_manifest(engine_dir / "aoti", "aoti", torch.device("cpu"), "fp32")
+    engine = AotiEngine(engine_dir / "aoti", torch.device("cpu"), torch.float32, manifest)
+    assert engine.encode_text(torch.randint(0, 100, (1, 32)), torch.ones(1, 32, dtype=torch.int64)).shape[0] == 1
+
+
+def test_a_stage_whose_unpacked_form_fails_to_load_is_built_from_its_package(engine_dir, tmp_path, monkeypatch):
+    import engine_build.build as build
+
+    def refused(library, device):
+        raise RuntimeError("the runner refused the library")
+
+    monkeypatch.setattr(build, "load_unpacked", refused)
+    stage, unpacked = build._load_aoti(engine_dir / "aoti" / "text.pt2", tmp_path / "text", torch.device("cpu"))
+    assert unpacked is None and not (tmp_path / "text").exists()  # so the manifest sends the function to the package
+    assert stage(torch.randint(0, 100, (2, 32)), torch.ones(2, 32, dtype=torch.int64)).shape[0] == 2
+
+
+def _stage(engine_dir, name, form="unpacked"):
     manifest = json.loads((engine_dir / "aoti" / "manifest.json").read_text())
     stage = manifest["stages"][name]
-    return load_aoti_package(engine_dir / "aoti" / stage["file"], torch.device("cpu")), stage["inputs"]
+    if form == "package":
+        return load_aoti_package(engine_dir / "aoti" / stage["file"], torch.device("cpu")), stage["inputs"]
+    library = engine_dir / "aoti" / stage["unpacked"]["dir"] / stage["unpacked"]["library"]
+    return load_unpacked(library, torch.device("cpu")), stage["inputs"]
 
 
-def test_a_loaded_stage_returns_what_its_exported_module_returned(engine_dir):
-    text, _ = _stage(engine_dir, "text")
+@pytest.mark.parametrize("form", ["unpacked", "package"])
+def test_a_loaded_stage_returns_what_its_exported_module_returned(engine_dir, form):
+    text, _ = _stage(engine_dir, "text", form)
     features = text(torch.randint(0, 100, (3, 32)), torch.ones(3, 32, dtype=torch.int64))
     assert isinstance(features, torch.Tensor) and features.shape[:2] == (3, 32)
-    image, inputs = _stage(engine_dir, "image")
+    image, inputs = _stage(engine_dir, "image", form)
     image = image(torch.randn(1, *inputs[0][1:]))
     assert isinstance(image, tuple) and len(image) == 6  # three feature maps, three position encodings
 
 
 def test_a_loaded_stage_lets_one_caller_in_at_a_time(engine_dir):
-    # Packages load single-threaded (no instance pool, no CUDA event queries: what CUDA-graph capture
+    # Stages load single-threaded (no instance pool, no CUDA event queries: what CUDA-graph capture
     # needs), which is safe only for one caller at a time, so the stage itself must queue the others.
     stage, _ = _stage(engine_dir, "text")
-    package, inside, most, guard = stage._loader, 0, 0, threading.Lock()
+    runner, inside, most, guard = stage._runner, 0, 0, threading.Lock()
 
     class Counted:
-        def boxed_run(self, tensors):
+        def run(self, tensors):
             nonlocal inside, most
             with guard:
                 inside += 1
                 most = max(most, inside)
             try:
                 time.sleep(0.02)  # long enough for every other thread to arrive while this one is inside
-                return package.boxed_run(tensors)
+                return runner.run(tensors)
             finally:
                 with guard:
                     inside -= 1
 
-    stage._loader = Counted()
+    stage._runner = Counted()
     ids = torch.randint(0, 100, (3, 32))
     mask = torch.ones(3, 32, dtype=torch.int64)
     with ThreadPoolExecutor(4) as pool:

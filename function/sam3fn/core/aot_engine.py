@@ -1,9 +1,11 @@
 """Ahead-of-time engines built by `engine_build`: checked against this host, then loaded.
 
-An engine directory holds one compiled package per stage and `manifest.json`. An engine built for
-another device type, GPU architecture, CPU instruction set, precision or library version is refused with
-the reason (the loader logs it and falls back to the next backend), as is a package whose checksum does
-not match.
+An engine directory holds `manifest.json` and one compiled file per stage: a package (AOTInductor .pt2,
+TensorRT .ep) and, for AOTInductor, that package unpacked into a directory of the stage's name, which
+is what loads when present (`aoti_stage` says why); an image may ship the unpacked form alone. An engine
+built for another device type, GPU architecture, CPU instruction set, precision or library version is
+refused with the reason (the loader logs it and falls back to the next backend), as is a file whose
+checksum does not match.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torch.utils import _pytree as pytree  # part of torch's own import: no Inductor, no Dynamo
 
+from .aoti_stage import load_aoti_package, load_unpacked, read_metadata
 from .cuda_graphs import BUCKETS, GraphedStage
 from .engine import ImageFeatures, RawOutputs
 from .errors import Sam3fnError
@@ -41,6 +43,31 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class StageFiles:
+    """What one stage loads from: `path`, a package file or (with `library`, the compiled library's name
+    in it) an unpacked package's directory; `checksums`, every file that must match the manifest first."""
+
+    path: Path
+    library: str | None
+    checksums: dict[Path, str]
+
+
+def stage_files(engine_dir: Path, entry: dict) -> StageFiles:
+    """A manifest stage entry's files: the unpacked directory where the build wrote one and it is here,
+    else the package."""
+    unpacked = entry.get("unpacked")
+    if unpacked and (engine_dir / unpacked["dir"]).is_dir():
+        base = engine_dir / unpacked["dir"]
+        names = [*unpacked["files"], unpacked["library"]]
+        if any(Path(name).is_absolute() or ".." in Path(name).parts for name in names):
+            raise EngineUnusable(f"engine in {engine_dir}: the manifest names a file outside {base}")
+        if unpacked["library"] not in unpacked["files"]:
+            raise EngineUnusable(f"engine in {engine_dir}: the manifest has no checksum for {base / unpacked['library']}")
+        return StageFiles(base, unpacked["library"], {base / name: sha for name, sha in unpacked["files"].items()})
+    return StageFiles(engine_dir / entry["file"], None, {engine_dir / entry["file"]: entry["sha256"]})
 
 
 def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:
@@ -70,25 +97,32 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
             problems.append(f"built with {library} {built_with.get(library)}, this host has {here or 'none'}")
     if problems:
         raise EngineUnusable(f"engine in {engine_dir} refused: " + "; ".join(problems))
-    files = {}
+    sources = check_stage_files(Path(engine_dir), manifest)
+    if backend == "aoti" and device.type == "cpu":
+        check_cpu_instructions(list(sources.values()))
+    return manifest
+
+
+def check_stage_files(engine_dir: Path, manifest: dict) -> dict[str, StageFiles]:
+    """Each stage's files, once every one of them is present and matches its manifest checksum."""
+    sources = {}
     for stage in STAGES:
         entry = manifest.get("stages", {}).get(stage)
         if not entry:
             raise EngineUnusable(f"engine in {engine_dir} lacks the {stage} stage")
-        file = Path(engine_dir) / entry["file"]
+        sources[stage] = stage_files(engine_dir, entry)
+    files = {file: sha for source in sources.values() for file, sha in source.checksums.items()}
+    for file in files:
         if not file.is_file():
             raise EngineUnusable(f"engine file {file} is missing")
-        files[file] = entry["sha256"]
     # Full-size packages hold gigabytes of weights and hashing runs at about 1 GB/s per core: hash the
-    # stages side by side (hashlib releases the GIL) so the check costs the largest file, not the sum.
-    with ThreadPoolExecutor(len(files)) as pool:
+    # files side by side (hashlib releases the GIL) so the check costs the largest file, not the sum.
+    with ThreadPoolExecutor(min(8, len(files))) as pool:
         digests = dict(zip(files, pool.map(file_sha256, files)))
     for file, expected in files.items():
         if digests[file] != expected:
             raise EngineUnusable(f"engine file {file}: its checksum does not match the manifest")
-    if backend == "aoti" and device.type == "cpu":
-        check_cpu_instructions(list(files))
-    return manifest
+    return sources
 
 
 # Inductor's names for the x86 instruction sets a CPU package may be compiled for (its AOTI_CPU_ISA).
@@ -111,56 +145,19 @@ def host_cpu_instructions() -> list[str]:
     return [isa for isa in X86_ISA if found[isa]]
 
 
-def check_cpu_instructions(files: list[Path]) -> None:
+def check_cpu_instructions(sources: list[StageFiles]) -> None:
     """Refuse CPU packages compiled for instructions this CPU lacks: their kernels would crash the
     process (illegal instruction) instead of falling back. Reads each package's own metadata (no probe)."""
     host = host_cpu_instructions()
-    for file in files:
-        meta = torch._C._aoti.AOTIModelPackageLoader.load_metadata_from_package(str(file), "model")
+    for source in sources:
+        meta = read_metadata(source.path, source.library)
         machine = meta.get("AOTI_MACHINE", platform.machine())
         if machine != platform.machine():
-            raise EngineUnusable(f"engine file {file} was compiled for {machine}, this host is {platform.machine()}")
+            raise EngineUnusable(f"engine file {source.path} was compiled for {machine}, this host is {platform.machine()}")
         missing = missing_cpu_instructions(meta.get("AOTI_CPU_ISA", ""), host)
         if missing:
-            raise EngineUnusable(f"engine file {file} was compiled for CPU instructions this CPU lacks "
+            raise EngineUnusable(f"engine file {source.path} was compiled for CPU instructions this CPU lacks "
                                  f"({', '.join(missing)}); rebuild it on this host")
-
-
-class PackageStage:
-    """One loaded AOTInductor package: `stage(*tensors)` -> what the exported module returned.
-
-    Calls go straight to torch's package runner (`AOTIModelPackageLoader.boxed_run`), as torch's
-    `AOTICompiledModel` does, without importing that wrapper: its module pulls in Inductor and Dynamo,
-    about 1 s of a compiled engine's cold start. The package is loaded single-threaded (see
-    `load_aoti_package`), which is safe for one caller at a time only, so callers queue on a lock; the
-    server calls from its one inference thread anyway.
-    """
-
-    def __init__(self, loader) -> None:
-        self._loader, self._lock = loader, threading.Lock()
-        self._out_spec = pytree.treespec_loads(loader.get_call_spec()[1])
-
-    def __call__(self, *tensors: torch.Tensor):
-        with self._lock:
-            flat = self._loader.boxed_run(list(tensors))
-        return pytree.tree_unflatten(flat, self._out_spec)
-
-
-def load_aoti_package(path: Path, device: torch.device) -> PackageStage:
-    """One AOTInductor package, loaded the way `torch._inductor.aoti_load_package` falls back to.
-
-    `aoti_load_package` first probes this host's CPU instruction sets only to warn about a mismatch;
-    where a C++ compiler is on PATH that compiles test programs and starts a Python process per
-    instruction set (17 s of cold start on a fresh 2-core host, against 2 ms for this). The manifest
-    check has already matched the device, compute capability, torch and, on CPUs, the instruction sets.
-
-    Loaded single-threaded (torch: "useful to avoid conflicts with CUDAGraphs"): the default runner
-    keeps a pool of model instances and, from the second call on, asks whether the last call's CUDA
-    event has finished (`cudaEventQuery`) before it starts, waiting for it if not. That query is not
-    allowed while a CUDA graph is being captured, and the wait stalls the host on the GPU every call.
-    """
-    index = device.index if device.type == "cuda" and device.index is not None else -1
-    return PackageStage(torch._C._aoti.AOTIModelPackageLoader(str(path), "model", True, 1, index))
 
 
 class CompiledEngine:
@@ -171,7 +168,7 @@ class CompiledEngine:
     def __init__(self, engine_dir: Path, device: torch.device, dtype: torch.dtype, manifest: dict,
                  cuda_graphs: bool = True) -> None:
         self.device, self.dtype, self.manifest = device, dtype, manifest
-        runners = {s: self.load_stage(Path(engine_dir) / manifest["stages"][s]["file"], device) for s in STAGES}
+        runners = {s: self.load_stage(stage_files(Path(engine_dir), manifest["stages"][s]), device) for s in STAGES}
         self._image, self._text, self._decoder = runners["image"], runners["text"], runners["decoder"]
         # The text encoder and the decoder are launch-bound at small batches: replay them from CUDA graphs.
         # The image encoder is compute-bound at 1008 px and gains nothing worth its graphs' memory.
@@ -190,7 +187,7 @@ class CompiledEngine:
         """Prompt batch sizes replayed from CUDA graphs (each captured on first use); empty without graphs."""
         return BUCKETS if self.cuda_graphs else ()
 
-    def load_stage(self, path: Path, device: torch.device):
+    def load_stage(self, source: StageFiles, device: torch.device):
         raise NotImplementedError
 
     @torch.inference_mode()
@@ -216,5 +213,7 @@ class AotiEngine(CompiledEngine):
 
     backend = "aoti"
 
-    def load_stage(self, path: Path, device: torch.device):
-        return load_aoti_package(path, device)
+    def load_stage(self, source: StageFiles, device: torch.device):
+        if source.library:
+            return load_unpacked(source.path / source.library, device)
+        return load_aoti_package(source.path, device)

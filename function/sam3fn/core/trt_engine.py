@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .aot_engine import CompiledEngine
+from .aot_engine import CompiledEngine, StageFiles
 
 
 def load_tensorrt_program(path: Path, device: torch.device):
@@ -24,5 +24,5 @@ def load_tensorrt_program(path: Path, device: torch.device):
 class TensorRTEngine(CompiledEngine):
     backend = "tensorrt"
 
-    def load_stage(self, path: Path, device: torch.device):
-        return load_tensorrt_program(path, device)
+    def load_stage(self, source: StageFiles, device: torch.device):
+        return load_tensorrt_program(source.path, device)
