@@ -12,7 +12,8 @@
 #    for a quicker build; the parity gate runs), then times the aoti engine into the same results file;
 # 4. serves through the aoti engine and times it over HTTP (bench/serve_latency.py);
 # 5. runs the GPU-only tests (CUDA-graph replay, COCO RLE built on the GPU, the CUDA aoti engine),
-#    times mask encoding on the device (bench/mask_encoding.py), and times eager in the other precisions.
+#    times mask encoding on the device (bench/mask_encoding.py), and times eager in the other precisions;
+# 6. times loading each aoti stage from its package and from its unpacked form (bench/aoti_stage_load.py).
 # Each step's log and result lands in RESULTS_DIR as soon as the step ends. GPU time is scarce, so a
 # failed engine build, latency configuration, serving run or GPU test is logged and the run goes on
 # (eager only without an engine); any other failing step stops it.
@@ -98,5 +99,11 @@ step "mask encoding (100 instances: upsample, threshold, RLE)"
 if ! $smoke; then
   step "model latency: eager in the other precisions"
   measure eager:bf16 eager:fp32
+fi
+
+if $engines; then
+  step "aoti stage load: package (extracted into /tmp) vs unpacked in place, fresh processes"
+  "$py" bench/aoti_stage_load.py --engine-dir "$work/engines/aoti" --device "$device" --runs 3 --label "$config" \
+    --out "$results" || echo "STAGE LOAD TIMING FAILED: continuing"
 fi
 step "done: $results"

@@ -27,3 +27,7 @@ def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
     [serve] = results.glob("serve-latency-*.json")
     doc = json.loads(serve.read_text())
     assert doc["info"]["backend"] == "aoti" and doc["cases"]["1_prompt"]["client_p50_ms"] > 0
+    [load] = results.glob("aoti-stage-load-cpu-tiny-*.json")
+    records = json.loads(load.read_text())["records"]
+    assert [r["stage"] for r in records] == ["image", "text", "decoder"]
+    assert all(r["package_s"] > 0 and r["unpacked_s"] > 0 for r in records)
