@@ -19,3 +19,8 @@ for backend in "$@"; do
     python -m engine_build --weights "$weights" --out /opt/sam3fn/engines --backend "$backend" \
         --precision "$precision" --device "$device"
 done
+# The function loads each AOTInductor stage from the directory engine_build unpacked its package into
+# (no extraction into /tmp at start-up); a package beside its unpacked form would only double the image.
+for package in /opt/sam3fn/engines/aoti/*.pt2; do
+    if [ -d "${package%.pt2}" ]; then rm "$package"; fi
+done
