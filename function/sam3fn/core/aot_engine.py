@@ -61,9 +61,9 @@ def stage_files(engine_dir: Path, entry: dict) -> StageFiles:
     unpacked = entry.get("unpacked")
     if unpacked and (engine_dir / unpacked["dir"]).is_dir():
         base = engine_dir / unpacked["dir"]
-        names = [*unpacked["files"], unpacked["library"]]
+        names = [unpacked["dir"], *unpacked["files"], unpacked["library"]]
         if any(Path(name).is_absolute() or ".." in Path(name).parts for name in names):
-            raise EngineUnusable(f"engine in {engine_dir}: the manifest names a file outside {base}")
+            raise EngineUnusable(f"engine in {engine_dir}: the manifest names a file outside it")
         if unpacked["library"] not in unpacked["files"]:
             raise EngineUnusable(f"engine in {engine_dir}: the manifest has no checksum for {base / unpacked['library']}")
         return StageFiles(base, unpacked["library"], {base / name: sha for name, sha in unpacked["files"].items()})
