@@ -296,6 +296,20 @@ exec chroot --userspec="$uid:0" "$root" /usr/bin/env -i "$@"
 """
 
 
+def scratch_files(session: int, volume: str = "/tmp") -> dict[str, int]:
+    """The files under `volume` as the function itself sees it (its chroot and its mount namespace, through
+    /proc/PID/root) -> {path: bytes}. The function is the process of `session` with a root of its own."""
+    for proc_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            if os.getsid(int(proc_dir.name)) != session or os.readlink(proc_dir / "root") == "/":
+                continue
+            base = proc_dir / "root" / volume.lstrip("/")
+            return {"/" + str(f.relative_to(proc_dir / "root")): f.stat().st_size for f in base.rglob("*") if f.is_file()}
+        except (OSError, ValueError):
+            continue  # gone, or not ours to read
+    raise CheckFailed("the function's process was not found to read its /tmp")
+
+
 def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
     """Read-only root, tmpfs volumes, the image's user; SeaweedFS events end to end."""
     import httpx
@@ -325,6 +339,11 @@ def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
             try:
                 cold = wait_ready(url, proc, started, log)
                 say(f"run B (read-only root) ready in {cold:.1f} s")
+                # The engines ship unpacked and load in place: torch's package loader, which extracts
+                # packages under /tmp for the process's life, must not have run.
+                scratch = scratch_files(proc.pid)
+                if any("aotinductor" in name for name in scratch):
+                    raise CheckFailed(f"an AOTInductor package was extracted into /tmp: {sorted(scratch)[:5]}")
                 seen = exercise(url)
                 s3 = sw.client()
                 if s3.list_objects_v2(Bucket="images").get("KeyCount"):
@@ -364,7 +383,7 @@ def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
     if "root filesystem is writable" in log.read_text():
         raise CheckFailed("the read-only root accepted a write")
     return {"cold_start_seconds": round(cold, 2), "event_to_result_seconds": round(event_seconds, 2),
-            "sweep_outcomes": sorted(statuses), **seen}
+            "sweep_outcomes": sorted(statuses), "tmp_bytes_when_ready": sum(scratch.values()), **seen}
 
 
 # -- 6. report -------------------------------------------------------------------------------------------
@@ -394,6 +413,8 @@ def write_report(results_dir: Path, report: dict) -> Path:
         "",
         f"Run B event flow: upload to inputs/ -> results/scene.png.json in {b['event_to_result_seconds']:.2f} s "
         f"(filer webhook with the events token); the sweep afterwards: {', '.join(b['sweep_outcomes']) or 'nothing listed'}.",
+        f"Run B's /tmp when ready: {b['tmp_bytes_when_ready'] / 1024:.0f} KiB (no AOTInductor package extracted there: "
+        "the engines ship unpacked and load in place).",
         "The model is the tiny random one (no weights in the context): these times measure the image, Python and",
         "library start-up and the warm-up pass, not SAM 3. Real weights add their load time (3.4 GB) on top.",
         "",
