@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils import _pytree as pytree
 
 from sam3fn.core.aot_engine import file_sha256  # the runtime's own checksum and loaders
 from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
@@ -47,17 +48,30 @@ def _chain(fns: dict, dtypes: dict, pixels, ids, mask):
     return fns["decoder"](*(f[:1].to(dtype).contiguous() for f in feats), text.to(dtype), mask)
 
 
-def _load_aoti(package: Path, unpack_to: Path, dev):
+def _load_aoti(package: Path, unpack_to: Path, dev, example: tuple):
     """A compiled stage as the function will load it, -> (stage, manifest `unpacked` entry or None):
-    unpacked beside its package and loaded in place, or, where that fails, from the package itself
-    (the function then does the same, since the manifest has no unpacked form)."""
+    unpacked beside its package and loaded in place, once it computes what the package computes on
+    `example`; else from the package itself (the function then does the same, since the manifest has no
+    unpacked form). A failure here must not cost the build: the package stays the reference."""
+    from_package = load_aoti_package(package, dev)
     try:
         unpacked = backends.unpack_aoti(package, unpack_to)
-        return load_unpacked(unpack_to / unpacked["library"], dev), unpacked
-    except (RuntimeError, ValueError) as exc:
-        _say(f"[{unpack_to.name}] the unpacked package does not load ({exc}); the function will load the package")
+        stage = load_unpacked(unpack_to / unpacked["library"], dev)
+        with torch.no_grad():
+            _check_same(stage(*example), from_package(*example))
+        return stage, unpacked
+    except (RuntimeError, ValueError, TypeError) as exc:  # TypeError: a torch whose runner takes other arguments
+        _say(f"[{unpack_to.name}] the unpacked package is not usable ({exc}); the function will load the package")
         shutil.rmtree(unpack_to, ignore_errors=True)
-        return load_aoti_package(package, dev), None
+        return from_package, None
+
+
+def _check_same(got, want) -> None:
+    """The same compiled kernels on the same inputs: equal up to run-to-run reduction order."""
+    got, want = pytree.tree_leaves(got), pytree.tree_leaves(want)
+    if len(got) != len(want) or any(a.shape != b.shape or not torch.allclose(a.float(), b.float(), rtol=1e-3, atol=1e-3)
+                                     for a, b in zip(got, want)):
+        raise ValueError("its outputs differ from the package's")
 
 
 def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max") -> dict:
@@ -86,7 +100,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         unpacked = None
         if backend == "aoti":
             backends.compile_aoti(program, path, dev, autotune)
-            runners[spec.name], unpacked = _load_aoti(path, out / spec.name, dev)
+            runners[spec.name], unpacked = _load_aoti(path, out / spec.name, dev, spec.example)
         else:
             backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
             runners[spec.name] = load_tensorrt_program(path, dev)

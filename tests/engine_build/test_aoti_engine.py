@@ -171,16 +171,21 @@ def test_the_unpacked_stages_load_without_the_package_loader(engine_dir, monkeyp
     assert engine.encode_text(torch.randint(0, 100, (1, 32)), torch.ones(1, 32, dtype=torch.int64)).shape[0] == 1
 
 
-def test_a_stage_whose_unpacked_form_fails_to_load_is_built_from_its_package(engine_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("failure", ["refused", "different-outputs"])
+def test_a_stage_whose_unpacked_form_is_not_usable_is_built_from_its_package(engine_dir, tmp_path, monkeypatch, failure):
     import engine_build.build as build
 
-    def refused(library, device):
-        raise RuntimeError("the runner refused the library")
+    def unusable(library, device):
+        if failure == "refused":
+            raise RuntimeError("the runner refused the library")
+        return lambda ids, mask: torch.zeros(ids.shape[0], 32, 64)
 
-    monkeypatch.setattr(build, "load_unpacked", refused)
-    stage, unpacked = build._load_aoti(engine_dir / "aoti" / "text.pt2", tmp_path / "text", torch.device("cpu"))
+    monkeypatch.setattr(build, "load_unpacked", unusable)
+    example = (torch.randint(0, 100, (2, 32)), torch.ones(2, 32, dtype=torch.int64))
+    stage, unpacked = build._load_aoti(engine_dir / "aoti" / "text.pt2", tmp_path / "text", torch.device("cpu"), example)
     assert unpacked is None and not (tmp_path / "text").exists()  # so the manifest sends the function to the package
-    assert stage(torch.randint(0, 100, (2, 32)), torch.ones(2, 32, dtype=torch.int64)).shape[0] == 2
+    features = stage(*example)
+    assert features.shape[0] == 2 and features.abs().sum() > 0
 
 
 def _stage(engine_dir, name, form="unpacked"):
