@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from engine_build.backends import unpack_aoti
-from sam3fn.core.aot_engine import STAGES, file_sha256
+from sam3fn.core.aot_engine import STAGES, file_sha256, stage_files
 
 LOAD = """
 import json, sys, time
@@ -54,12 +54,12 @@ def stage_paths(engine_dir: Path, scratch: Path) -> dict[str, tuple[Path, Path]]
     paths = {}
     for name in STAGES:
         entry = manifest["stages"][name]
-        unpacked = entry.get("unpacked")
-        if unpacked and (engine_dir / unpacked["dir"]).is_dir():
-            base = engine_dir / unpacked["dir"]
+        source = stage_files(engine_dir, entry)  # the unpacked form the function would load, if any
+        if source.library:
+            library = source.path / source.library
         else:
-            unpacked, base = unpack_aoti(engine_dir / entry["file"], scratch / name), scratch / name
-        paths[name] = (engine_dir / entry["file"], base / unpacked["library"])
+            library = scratch / name / unpack_aoti(engine_dir / entry["file"], scratch / name)["library"]
+        paths[name] = (engine_dir / entry["file"], library)
     return paths
 
 
