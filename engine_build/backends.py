@@ -12,13 +12,13 @@ half precision.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import torch
 
-from sam3fn.core.aot_engine import file_sha256
 from sam3fn.core.aoti_stage import PACKAGE_MODEL_DIR
 
 
@@ -60,13 +60,22 @@ def unpack_aoti(package: Path, out: Path) -> dict:
                 raise ValueError(f"{package}: member {member.filename} points outside the package")
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            written[name.as_posix()] = file_sha256(target)
+            written[name.as_posix()] = _copy_hashed(archive, member, target)
     libraries = [name for name in written if name.endswith(".so")]
     if len(libraries) != 1:
         raise ValueError(f"{package}: expected one compiled library under {PACKAGE_MODEL_DIR}, found {libraries or 'none'}")
     return {"dir": out.name, "library": libraries[0], "files": written}
+
+
+def _copy_hashed(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> str:
+    """Write one member to `target` -> its sha256, hashed as it is written (a full-size image stage is
+    over a gigabyte: reading it back to hash it would cost a second pass)."""
+    digest = hashlib.sha256()
+    with archive.open(member) as src, open(target, "wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            digest.update(block)
+            dst.write(block)
+    return digest.hexdigest()
 
 
 def _trt_inputs(example: tuple, dynamic: tuple, limits: dict[str, int]):
