@@ -126,7 +126,7 @@ def _copy(engine_dir, tmp_path, keep: str = "both"):
 
 
 @pytest.mark.parametrize("tamper", ["torch-version", "device", "unpacked-library", "package", "older-format",
-                                    "escaping-name"])
+                                    "escaping-name", "unpacked-metadata"])
 def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
     copy = _copy(engine_dir, tmp_path, keep="packages" if tamper == "package" else "both")
     manifest = json.loads((copy / "manifest.json").read_text())
@@ -141,6 +141,10 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
         (copy / "text" / text["unpacked"]["library"]).write_bytes(b"not the engine")
     elif tamper == "escaping-name":
         text["unpacked"]["files"]["../decoder.pt2"] = text["sha256"]
+    elif tamper == "unpacked-metadata":  # gone from disk and manifest alike: the checksums cannot notice
+        name = Path(text["unpacked"]["library"]).stem + "_metadata.json"
+        (copy / "text" / name).unlink()
+        del text["unpacked"]["files"][name]
     else:
         (copy / text["file"]).write_bytes(b"not the engine")
     (copy / "manifest.json").write_text(json.dumps(manifest))

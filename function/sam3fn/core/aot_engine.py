@@ -150,7 +150,10 @@ def check_cpu_instructions(sources: list[StageFiles]) -> None:
     process (illegal instruction) instead of falling back. Reads each package's own metadata (no probe)."""
     host = host_cpu_instructions()
     for source in sources:
-        meta = read_metadata(source.path, source.library)
+        try:
+            meta = read_metadata(source.path, source.library)
+        except (OSError, ValueError, RuntimeError) as exc:  # a package's reader raises RuntimeError, a JSON file the rest
+            raise EngineUnusable(f"engine file {source.path}: its build metadata cannot be read ({exc})") from exc
         machine = meta.get("AOTI_MACHINE", platform.machine())
         if machine != platform.machine():
             raise EngineUnusable(f"engine file {source.path} was compiled for {machine}, this host is {platform.machine()}")
