@@ -120,22 +120,34 @@ class EventProcessor:
         info = self.store.head(source)
         if info is None:
             return Outcome(event.bucket, event.key, "skipped", "the object no longer exists")
-        result_ref, overlay_ref = self.result_refs(event)
-        done = self.results.head(result_ref)
-        if done is not None and done.metadata.get("source-etag") == info.etag:
-            return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
-        token = (event.bucket, event.key, info.etag)
-        with self._lock:
-            if token in self._in_flight:
-                return Outcome(event.bucket, event.key, "duplicate", "being processed by another delivery")
-            self._in_flight.add(token)
+        if busy := self._claim(event, info.etag):
+            return busy
         try:
-            data, info = self.store.get(source, self.max_bytes)
+            data, got = self.store.get(source, self.max_bytes)
         except Exception:
-            self.release(token)
+            self.release((event.bucket, event.key, info.etag))
             raise
-        texts = parse_prompt_metadata(info.metadata.get("prompts") or event.metadata.get("prompts")) or self.default_prompts
-        return Job(event, source, info.etag, data, texts, result_ref, overlay_ref)
+        if got.etag != info.etag:
+            # Overwritten between HEAD and GET: the job is for the version read, so that is the one to claim,
+            # or a delivery for the new version could run alongside this one.
+            self.release((event.bucket, event.key, info.etag))
+            if busy := self._claim(event, got.etag):
+                return busy
+        texts = parse_prompt_metadata(got.metadata.get("prompts") or event.metadata.get("prompts")) or self.default_prompts
+        result_ref, overlay_ref = self.result_refs(event)
+        return Job(event, source, got.etag, data, texts, result_ref, overlay_ref)
+
+    def _claim(self, event: ObjectEvent, etag: str) -> Outcome | None:
+        """Take one version of an object into the in-flight set; the Outcome says why not (done or taken)."""
+        result_ref, _ = self.result_refs(event)
+        done = self.results.head(result_ref)
+        if done is not None and done.metadata.get("source-etag") == etag:
+            return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
+        with self._lock:
+            if (event.bucket, event.key, etag) in self._in_flight:
+                return Outcome(event.bucket, event.key, "duplicate", "being processed by another delivery")
+            self._in_flight.add((event.bucket, event.key, etag))
+        return None
 
     def infer(self, job: Job):
         """Inference (run on the worker). Returns (image, result) or the InputError to record."""

@@ -75,6 +75,44 @@ def test_overwritten_object_with_a_new_etag_is_processed_again(events_client, se
     assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "processed"
 
 
+def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(events_client, seaweed):
+    """A real overwrite lands between the processor's HEAD and GET: the job is for the bytes it read, and a
+    second delivery for that new version must see it in flight (not process it a second time)."""
+    from sam3fn.events import CREATED, ObjectEvent
+    from sam3fn.storage import ObjectStore
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('racing')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=3)))
+    processor = events_client.app.state.runtime.processor
+
+    class OverwrittenAfterHead(ObjectStore):
+        overwrites = 1
+
+        def head(self, ref):
+            info = super().head(ref)
+            if self.overwrites:
+                self.overwrites -= 1
+                s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=4)))
+            return info
+
+    store = processor.store
+    processor.store = OverwrittenAfterHead(store.endpoint, sorted(store.allowed), client=store.client)
+    try:
+        event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+        job = processor.prepare(event)
+        new_etag = s3.head_object(Bucket="images", Key=key)["ETag"].strip('"')
+        assert job.etag == new_etag
+        second = processor.prepare(event)
+        assert second.status == "duplicate" and "being processed" in second.reason
+        outcome = processor.finish(job, processor.infer(job))
+        assert outcome.status == "processed"
+        assert processor.prepare(event).status == "duplicate"  # done, and nothing left claimed in flight
+        assert not processor._in_flight
+    finally:
+        processor.store = store
+
+
 def test_own_outputs_and_keys_outside_the_input_prefix_are_skipped(events_client):
     r = events_client.post("/v1/events", json=s3_record("images", "results/x.png.json"))
     assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "skipped"
