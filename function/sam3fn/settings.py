@@ -51,6 +51,7 @@ class Settings(msgspec.Struct, kw_only=True):
     input_prefix: str = "inputs/"  # bucket events only for keys under this prefix
     output_prefix: str = "results/"  # results are written here; events for it are ignored
     default_prompts: list[str] = msgspec.field(default_factory=lambda: ["object"])  # for event images with no x-amz-meta-prompts
+    event_claim_ttl_s: float = 300.0  # how long a replica's claim on an event object holds; 0 = no claims
     max_body_bytes: int = 20_000_000
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_prompts: int = 16

@@ -31,6 +31,12 @@ class BucketNotAllowed(StorageError):
     code = "bucket_not_allowed"
 
 
+class PreconditionFailed(StorageError):
+    """A conditional write lost: the object exists (If-None-Match) or changed (If-Match)."""
+
+    code = "precondition_failed"
+
+
 class StorageUnavailable(StorageError):
     """Transient: timeouts, connection failures, throttling and 5xx from the store."""
 
@@ -73,8 +79,12 @@ def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
             return ObjectNotFound(f"{ref} does not exist")
+        if code == "PreconditionFailed" or status == 412:
+            return PreconditionFailed(f"{ref} changed under a conditional write")
         if code in ("AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
             return AccessDenied(f"access to {ref} was denied by the store")
+        if code == "NotImplemented":  # 501, yet permanent: a feature (a header) this store does not have
+            return StorageError(f"the store does not support this request on {ref}", code="store_unsupported")
         if code in _TRANSIENT_CODES or status >= 500:
             return StorageUnavailable(f"the store failed on {ref} ({code or status}); retry later")
         return StorageError(f"the store refused {ref}: {code}")
@@ -145,11 +155,25 @@ class ObjectStore:
             raise _translate(exc, ObjectRef(bucket, prefix)) from None
         return keys[:limit]
 
-    def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
+    def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None, *,
+            if_none_match: bool = False, if_match: str | None = None) -> str:
+        """Write an object; returns its ETag. `if_none_match` writes only if no object is there, `if_match`
+        only if the object there has that ETag (S3 conditional writes): the loser gets PreconditionFailed."""
+        self.check_bucket(ref.bucket)
+        conditions = {"IfNoneMatch": "*"} if if_none_match else {}
+        if if_match is not None:
+            conditions["IfMatch"] = f'"{if_match}"'
+        try:
+            r = self.client.put_object(Bucket=ref.bucket, Key=ref.key, Body=body, ContentType=content_type,
+                                       Metadata=metadata or {}, **conditions)
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, ref) from None
+        return r.get("ETag", "").strip('"')
+
+    def delete(self, ref: ObjectRef) -> None:
         self.check_bucket(ref.bucket)
         try:
-            self.client.put_object(Bucket=ref.bucket, Key=ref.key, Body=body, ContentType=content_type,
-                                   Metadata=metadata or {})
+            self.client.delete_object(Bucket=ref.bucket, Key=ref.key)
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, ref) from None
 

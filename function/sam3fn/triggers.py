@@ -3,8 +3,9 @@
 For a created image under the input prefix: read it, segment it with the prompts from its metadata
 (`x-amz-meta-prompts`) or the defaults, then write the overlay PNG and, last, the result JSON. The JSON
 records the source ETag, so a repeated delivery finds it and does no work; the JSON is written last, so a
-crash half way leaves no result and the redelivery does the work. Keys under the output prefix are never
-processed (no trigger loops). Work is split in three so that only `infer` holds the inference worker.
+crash half way leaves no result and the redelivery does the work. Copies of one delivery in flight at once
+are done once: within a process by an in-flight set, across replicas by a claim object in the bucket
+(`claims.py`). Keys under the output prefix are never processed (no trigger loops). Work is split in three so that only `infer` holds the inference worker.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from .claims import ClaimStore, Lease
 from .core.errors import ImageError, InputError
 from .core.overlay import overlay_png
 from .core.segmenter import Prompt, SegmentOptions
@@ -88,18 +90,23 @@ def parse_prompt_metadata(value: str | None) -> list[str]:
 
 class EventProcessor:
     def __init__(self, pipeline: Pipeline, store: ObjectStore, results: ObjectStore | LocalStore, *, input_prefix: str,
-                 output_prefix: str, default_prompts: list[str], max_bytes: int, identity: dict) -> None:
+                 output_prefix: str, default_prompts: list[str], max_bytes: int, identity: dict,
+                 claims: ClaimStore | None = None) -> None:
         if output_prefix.startswith(input_prefix) or input_prefix.startswith(output_prefix):
             raise ValueError(f"input prefix {input_prefix!r} and output prefix {output_prefix!r} must not overlap")
         self.pipeline, self.store, self.results = pipeline, store, results
         self.input_prefix, self.output_prefix = input_prefix, output_prefix
         self.default_prompts, self.max_bytes, self.identity = default_prompts, max_bytes, identity
-        self._in_flight: set[tuple[str, str, str]] = set()
+        self.claims = claims  # cross-replica claims; None: this process's in-flight set is the only guard
+        self._in_flight: dict[tuple[str, str, str], Lease | None] = {}
         self._lock = threading.Lock()
 
     def result_refs(self, event: ObjectEvent) -> tuple[ObjectRef, ObjectRef]:
         stem = self.output_prefix + event.key[len(self.input_prefix):]
         return ObjectRef(event.bucket, stem + ".json"), ObjectRef(event.bucket, stem + ".overlay.png")
+
+    def claim_ref(self, event: ObjectEvent) -> ObjectRef:
+        return ObjectRef(event.bucket, self.output_prefix + event.key[len(self.input_prefix):] + ".claim")
 
     def skip_reason(self, event: ObjectEvent) -> str | None:
         if event.key.startswith(self.output_prefix):
@@ -138,16 +145,37 @@ class EventProcessor:
         return Job(event, source, got.etag, data, texts, result_ref, overlay_ref)
 
     def _claim(self, event: ObjectEvent, etag: str) -> Outcome | None:
-        """Take one version of an object into the in-flight set; the Outcome says why not (done or taken)."""
+        """Take one version of an object for this delivery; the Outcome says why not (done, or taken here
+        or by another replica). Released by `release(token)`."""
         result_ref, _ = self.result_refs(event)
-        done = self.results.head(result_ref)
-        if done is not None and done.metadata.get("source-etag") == etag:
+        if self._done(result_ref, etag):
             return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
+        token = (event.bucket, event.key, etag)
         with self._lock:
-            if (event.bucket, event.key, etag) in self._in_flight:
+            if token in self._in_flight:
                 return Outcome(event.bucket, event.key, "duplicate", "being processed by another delivery")
-            self._in_flight.add((event.bucket, event.key, etag))
+            self._in_flight[token] = None
+        if self.claims is None:
+            return None
+        try:
+            lease = self.claims.acquire(self.claim_ref(event), etag)
+            if lease is None:
+                self.release(token)
+                return Outcome(event.bucket, event.key, "duplicate", "being processed by another replica")
+            with self._lock:
+                self._in_flight[token] = lease
+            # Another replica may have written the result and let go of its claim after our first look.
+            if self._done(result_ref, etag):
+                self.release(token)
+                return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
+        except BaseException:
+            self.release(token)
+            raise
         return None
+
+    def _done(self, result_ref: ObjectRef, etag: str) -> bool:
+        done = self.results.head(result_ref)
+        return done is not None and done.metadata.get("source-etag") == etag
 
     def infer(self, job: Job):
         """Inference (run on the worker). Returns (image, result) or the InputError to record."""
@@ -186,6 +214,9 @@ class EventProcessor:
         keys = self.store.list_keys(bucket, self.input_prefix, limit)
         return [ObjectEvent(bucket=bucket, key=k, kind=CREATED, dialect="sweep") for k in keys]
 
-    def release(self, token) -> None:
+    def release(self, token: tuple[str, str, str]) -> None:
+        """Let go of a delivery's claim (storage call when claims are shared: run it in a thread)."""
         with self._lock:
-            self._in_flight.discard(token)
+            lease = self._in_flight.pop(token, None)
+        if lease is not None and self.claims is not None:
+            self.claims.release(lease)

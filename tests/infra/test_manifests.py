@@ -305,9 +305,11 @@ def test_event_suffixes_are_image_formats_the_function_decodes():
 def test_function_policy_allows_what_the_function_does_on_the_bucket_and_no_more():
     statements = _aws("function-policy.json")["Statement"]
     actions = {s["Action"] if isinstance(s["Action"], str) else tuple(s["Action"]) for s in statements}
-    assert actions == {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}
+    assert actions == {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
     put = next(s for s in statements if s["Action"] == "s3:PutObject")
     assert put["Resource"] == f"arn:aws:s3:::images/{setting_defaults().output_prefix}*", "writes only results"
+    delete = next(s for s in statements if s["Action"] == "s3:DeleteObject")
+    assert delete["Resource"] == f"arn:aws:s3:::images/{setting_defaults().output_prefix}*.claim", "deletes only claims"
 
 
 # -- MinIO and SeaweedFS webhooks --------------------------------------------------------------------------

@@ -113,6 +113,31 @@ def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(
         processor.store = store
 
 
+def test_two_replicas_given_the_same_event_at_once_segment_it_once(events_client, seaweed):
+    """Each pod's in-flight set is its own; the claim object in the bucket is what the second pod sees."""
+    from sam3fn.claims import ClaimStore
+    from sam3fn.events import CREATED, ObjectEvent
+    from sam3fn.triggers import EventProcessor, Job
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('two pods')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=5)))
+    here = events_client.app.state.runtime.processor
+    other_pod = EventProcessor(here.pipeline, here.store, here.results, input_prefix=here.input_prefix,
+                               output_prefix=here.output_prefix, default_prompts=["dog"], max_bytes=here.max_bytes,
+                               identity=here.identity, claims=ClaimStore(here.store, 300, "other-pod"))
+    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    job = here.prepare(event)
+    assert isinstance(job, Job)
+    refused = other_pod.prepare(event)
+    assert refused.status == "duplicate" and "another replica" in refused.reason
+    assert here.finish(job, here.infer(job)).status == "processed"
+    after = other_pod.prepare(event)
+    assert after.status == "duplicate" and after.reason == "already processed"
+    listed = s3.list_objects_v2(Bucket="images", Prefix="results/" + key[len("inputs/"):])["Contents"]
+    assert sorted(o["Key"][len("results/"):] for o in listed) == [key[7:] + ".json", key[7:] + ".overlay.png"]
+
+
 def test_own_outputs_and_keys_outside_the_input_prefix_are_skipped(events_client):
     r = events_client.post("/v1/events", json=s3_record("images", "results/x.png.json"))
     assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "skipped"

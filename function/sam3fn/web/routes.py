@@ -231,7 +231,7 @@ async def _process(rt: Runtime, job: Job):
         # Events wait for the worker instead of being refused: SeaweedFS, for one, never redelivers.
         inferred = await rt.worker.submit(rt.processor.infer, job, wait=True)
     except BaseException:
-        rt.processor.release(job.token)
+        await asyncio.to_thread(rt.processor.release, job.token)  # may delete the claim object: off the loop
         raise
     return await asyncio.to_thread(rt.processor.finish, job, inferred)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import platform
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -81,6 +83,7 @@ class Runtime:
             return demo
 
     def _build(self) -> None:
+        from ..claims import ClaimStore
         from ..core.loader import load_model
         from ..core.segmenter import Segmenter
         from ..pipeline import Pipeline
@@ -100,9 +103,13 @@ class Runtime:
         self.store = ObjectStore(s.s3_endpoint, s.allowed_buckets)
         use_s3 = s.results_store == "s3" or (s.results_store == "auto" and s.s3_endpoint)
         results = self.store if use_s3 else LocalStore(s.results_dir)
+        # Claims live in the results bucket, shared by every replica; a local results directory has one reader.
+        claims = (ClaimStore(self.store, s.event_claim_ttl_s, owner=f"{socket.gethostname()}:{os.getpid()}")
+                  if use_s3 and s.event_claim_ttl_s > 0 else None)
         self.processor = EventProcessor(
             self.pipeline, self.store, results, input_prefix=s.input_prefix, output_prefix=s.output_prefix,
             default_prompts=s.default_prompts, max_bytes=s.max_body_bytes, identity={"engine": self.identity()},
+            claims=claims,
         )
 
     def _translator(self):

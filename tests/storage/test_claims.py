@@ -1,0 +1,123 @@
+"""Cross-replica claims against a real S3 server (SeaweedFS honours If-None-Match and If-Match): one
+winner per object version, stale leases taken over by exactly one replica, never someone else's released."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+from botocore.stub import Stubber
+
+from sam3fn.claims import ClaimStore
+from sam3fn.storage import ObjectRef, ObjectStore, PreconditionFailed
+from support.seaweed import SeaweedFS
+
+BUCKET = "claims"
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory):
+    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=[BUCKET]) as server:
+        yield server
+
+
+@pytest.fixture
+def store(seaweed):
+    return ObjectStore(seaweed.endpoint, [BUCKET], client=seaweed.client())
+
+
+@pytest.fixture
+def ref():
+    return ObjectRef(BUCKET, f"results/{time.monotonic_ns()}.png.claim")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_conditional_put_refuses_the_second_create_and_a_stale_etag(store, ref):
+    etag = store.put(ref, b"a", "text/plain", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put(ref, b"b", "text/plain", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put(ref, b"c", "text/plain", if_match="0" * 32)
+    assert store.put(ref, b"d", "text/plain", if_match=etag) != etag
+
+
+def test_second_claim_on_the_same_version_is_refused_until_released(store, ref):
+    a, b = ClaimStore(store, 60, "pod-a"), ClaimStore(store, 60, "pod-b")
+    lease = a.acquire(ref, "v1")
+    assert lease is not None
+    assert b.acquire(ref, "v1") is None
+    a.release(lease)
+    assert store.head(ref) is None
+    assert b.acquire(ref, "v1") is not None
+
+
+def test_claim_left_by_a_dead_holder_is_taken_over_after_its_ttl(store, ref):
+    clock = Clock()
+    dead, live = ClaimStore(store, 60, "dead", clock), ClaimStore(store, 60, "live", clock)
+    assert dead.acquire(ref, "v1") is not None
+    clock.now += 59
+    assert live.acquire(ref, "v1") is None
+    clock.now += 2
+    assert live.acquire(ref, "v1") is not None
+    body, _ = store.get(ref, 4096)
+    assert json.loads(body)["owner"] == "live"
+
+
+def test_claim_for_an_older_version_of_the_object_is_taken_over(store, ref):
+    assert ClaimStore(store, 60, "a").acquire(ref, "old-etag") is not None
+    assert ClaimStore(store, 60, "b").acquire(ref, "new-etag") is not None
+
+
+def test_of_two_replicas_taking_over_a_stale_claim_only_one_wins(store, seaweed, ref):
+    clock = Clock()
+    ClaimStore(store, 60, "dead", clock).acquire(ref, "v1")
+    clock.now += 61
+    rival = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=seaweed.client()), 60, "rival", clock)
+    won_by_rival = []
+
+    class RivalTakesOverAfterOurRead(ObjectStore):
+        def get(self, ref, max_bytes):
+            found = super().get(ref, max_bytes)  # we have read the stale claim and its ETag ...
+            if not won_by_rival:
+                won_by_rival.append(rival.acquire(ref, "v1"))  # ... and the rival replaces it first
+            return found
+
+    slow = ClaimStore(RivalTakesOverAfterOurRead(seaweed.endpoint, [BUCKET], client=seaweed.client()), 60, "slow", clock)
+    assert slow.acquire(ref, "v1") is None
+    assert won_by_rival[0] is not None
+    assert json.loads(store.get(ref, 4096)[0])["owner"] == "rival"
+
+
+def test_release_after_the_lease_ran_out_leaves_the_new_holders_claim(store, ref):
+    clock = Clock()
+    slow, next_holder = ClaimStore(store, 60, "slow", clock), ClaimStore(store, 60, "next", clock)
+    lease = slow.acquire(ref, "v1")
+    clock.now += 61
+    assert next_holder.acquire(ref, "v1") is not None
+    slow.release(lease)
+    assert json.loads(store.get(ref, 4096)[0])["owner"] == "next"
+
+
+def test_unreadable_claim_is_taken_over_instead_of_blocking_the_object(store, ref):
+    store.put(ref, b"not a claim", "application/json")
+    assert ClaimStore(store, 60, "a").acquire(ref, "v1") is not None
+
+
+def test_store_without_conditional_writes_turns_claims_off_instead_of_refusing_events(seaweed, ref, caplog):
+    client = seaweed.client()
+    claims = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=client), 60, "a")
+    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="sam3fn.claims"):
+        stub.add_client_error("put_object", service_error_code="NotImplemented", http_status_code=501,
+                              service_message="A header you provided implies functionality that is not implemented")
+        assert claims.acquire(ref, "v1") is not None
+    assert not claims.enabled and "cross-replica claims are off" in caplog.text
+    assert claims.acquire(ref, "v1") is not None  # no store call at all now (the stub has no more answers)
