@@ -23,6 +23,10 @@ class ObjectNotFound(StorageError):
     code = "object_not_found"
 
 
+class ObjectTooLarge(StorageError):
+    code = "object_too_large"
+
+
 class AccessDenied(StorageError):
     code = "access_denied"
 
@@ -134,7 +138,7 @@ class ObjectStore:
             size = r.get("ContentLength", 0)
             if size > max_bytes:
                 r["Body"].close()
-                raise StorageError(f"{ref} is {size:,} bytes, over the limit of {max_bytes:,}", code="object_too_large")
+                raise ObjectTooLarge(f"{ref} is {size:,} bytes, over the limit of {max_bytes:,}")
             body = r["Body"].read()
         except StorageError:
             raise

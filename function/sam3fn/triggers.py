@@ -23,7 +23,7 @@ from .core.overlay import overlay_png
 from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
-from .storage import LocalStore, ObjectRef, ObjectStore
+from .storage import LocalStore, ObjectRef, ObjectStore, ObjectTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class Job:
     texts: list[str]
     result_ref: ObjectRef
     overlay_ref: ObjectRef
+    error: ObjectTooLarge | None = None  # known before inference: record it, do not infer
 
     @property
     def token(self) -> tuple[str, str, str]:
@@ -129,8 +130,11 @@ class EventProcessor:
             return Outcome(event.bucket, event.key, "skipped", "the object no longer exists")
         if busy := self._claim(event, info.etag):
             return busy
+        result_ref, overlay_ref = self.result_refs(event)
         try:
             data, got = self.store.get(source, self.max_bytes)
+        except ObjectTooLarge as exc:  # permanent: its error result ends the redeliveries
+            return Job(event, source, info.etag, b"", [], result_ref, overlay_ref, error=exc)
         except Exception:
             self.release((event.bucket, event.key, info.etag))
             raise
@@ -141,7 +145,6 @@ class EventProcessor:
             if busy := self._claim(event, got.etag):
                 return busy
         texts = parse_prompt_metadata(got.metadata.get("prompts") or event.metadata.get("prompts")) or self.default_prompts
-        result_ref, overlay_ref = self.result_refs(event)
         return Job(event, source, got.etag, data, texts, result_ref, overlay_ref)
 
     def _claim(self, event: ObjectEvent, etag: str) -> Outcome | None:
@@ -179,6 +182,8 @@ class EventProcessor:
 
     def infer(self, job: Job):
         """Inference (run on the worker). Returns (image, result) or the InputError to record."""
+        if job.error is not None:
+            return job.error
         try:
             prompts: list[Prompt] = self.pipeline.prompts(job.texts)
             return self.pipeline.segment_bytes(job.data, prompts, SegmentOptions())

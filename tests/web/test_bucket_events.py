@@ -7,6 +7,7 @@ import json
 import time
 
 import httpx
+import numpy as np
 from urllib.parse import quote
 import pytest
 
@@ -155,6 +156,26 @@ def test_non_image_object_gets_an_error_result_and_a_2xx(events_client, seaweed)
     doc = json.loads(s3.get_object(Bucket="images", Key="results/" + key[7:] + ".json")["Body"].read())
     assert doc["error"]["code"] == "invalid_image"
     assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "duplicate"
+
+
+def test_object_over_the_size_limit_gets_an_error_result_and_does_not_block_the_rest(make_client, s3_env):
+    """An oversized upload is a property of the object, not a passing failure: answering 413 would make the
+    producer redeliver it forever (or drop it) and abort the other records of the delivery and every sweep."""
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"],
+                         max_body_bytes=300_000)
+    s3 = s3_env.client()
+    big, small = f"inputs/{unique('huge')}.png", f"inputs/{unique('fine')}.png"
+    noise = np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8)
+    s3.put_object(Bucket="images", Key=big, Body=encode(noise))
+    s3.put_object(Bucket="images", Key=small, Body=encode(scene_pixels()))
+    both = {"Records": s3_record("images", big)["Records"] + s3_record("images", small)["Records"]}
+    r = client.post("/v1/events", json=both)
+    assert r.status_code == 200, r.text
+    assert [o["status"] for o in r.json()["outcomes"]] == ["error_recorded", "processed"], r.text
+    doc = json.loads(s3.get_object(Bucket="images", Key="results/" + big[7:] + ".json")["Body"].read())
+    assert doc["error"]["code"] == "object_too_large" and "300,000" in doc["error"]["message"]
+    again = client.post("/v1/events", json=both).json()["outcomes"]
+    assert [o["status"] for o in again] == ["duplicate", "duplicate"]
 
 
 def test_bucket_not_allowed_is_403_and_nothing_is_written(events_client, seaweed):
