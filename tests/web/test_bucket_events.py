@@ -25,7 +25,7 @@ def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory):
-    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=["images", "private"]) as store:
+    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=["images", "private", "swept"]) as store:
         yield store
 
 
@@ -210,6 +210,27 @@ def test_sweep_processes_objects_whose_events_were_lost_and_only_those(events_cl
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
     denied = events_client.post("/v1/events/sweep", params={"bucket": "private"})
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "bucket_not_allowed"
+
+
+def test_sweep_goes_past_an_object_the_store_will_not_serve(make_client, s3_env):
+    """An SSE-C object cannot be read without its customer key (SeaweedFS answers 400, as S3 does): the
+    sweep reports it as failed and still processes the objects after it, instead of stopping there on
+    every run."""
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["swept"], default_prompts=["dog"])
+    s3 = s3_env.client()
+    locked, fine = f"inputs/a-{unique('locked')}.png", f"inputs/b-{unique('fine')}.png"
+    s3.put_object(Bucket="swept", Key=locked, Body=encode(scene_pixels()), SSECustomerAlgorithm="AES256",
+                  SSECustomerKey=b"k" * 32)
+    s3.put_object(Bucket="swept", Key=fine, Body=encode(scene_pixels(seed=6)))
+    r = client.post("/v1/events/sweep", params={"bucket": "swept"})
+    assert r.status_code == 200, r.text
+    outcomes = {o["key"]: o for o in r.json()["outcomes"]}
+    assert outcomes[locked]["status"] == "failed" and outcomes[locked]["reason"] == "storage_error"
+    assert outcomes[fine]["status"] == "processed"
+    again = {o["key"]: o["status"] for o in client.post("/v1/events/sweep", params={"bucket": "swept"}).json()["outcomes"]}
+    assert again == {locked: "failed", fine: "duplicate"}  # never recorded as done: retried on every sweep
+    direct = client.post("/v1/events", json=s3_record("swept", locked))
+    assert direct.status_code >= 400 and direct.json()["error"]["code"] == "storage_error"  # a producer retries
 
 
 def test_segment_reads_an_s3_image(events_client, seaweed):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 
 import msgspec
 from typing import Annotated
@@ -15,17 +16,19 @@ from litestar.datastructures import UploadFile
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..core.encodings import decode_rle, mask_to_png, merge_rles
-from ..core.errors import InputError
+from ..core.errors import InputError, Sam3fnError
 from ..core.overlay import overlay_png
 from ..core.segmenter import SegmentOptions
 from ..events import parse_events
-from ..triggers import Job
+from ..triggers import Job, Outcome
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
 from .openapi import SegmentOperation
 from .runtime import Runtime
 from .schemas import (EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse, SegmentRequest,
                       SegmentResponse)
+
+log = logging.getLogger("sam3fn.web")
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -205,20 +208,30 @@ async def sweep(
     """Process every object under the input prefix that has no result yet (a backstop for lost events).
 
     Call it periodically (a CronJob or Knative PingSource): already processed objects are duplicates and
-    cost one HEAD each. `limit` bounds the keys listed per call.
+    cost one HEAD each; an object that fails (one the store will not serve, say) is reported as `failed`
+    with its error code and tried again by the next sweep. `limit` bounds the keys listed per call.
     """
     rt = runtime_of(request)
     rt.require_ready()
     found = await asyncio.to_thread(rt.processor.sweep_events, bucket, limit)
-    return await _handle(request, rt, found)
+    return await _handle(request, rt, found, keep_going=True)
 
 
-async def _handle(request: Request, rt: Runtime, found) -> EventsResponse:
+async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False) -> EventsResponse:
+    """Each event in turn. A delivery stops at the first failure, so its producer redelivers it; a sweep
+    (`keep_going`) reports that object as failed and goes on, or one unreadable object would stop every
+    sweep at the same key, and the next sweep retries it."""
     outcomes = []
     for event in found:
-        prepared = await asyncio.to_thread(rt.processor.prepare, event)
-        if isinstance(prepared, Job):
-            prepared = await _process(rt, prepared)
+        try:
+            prepared = await asyncio.to_thread(rt.processor.prepare, event)
+            if isinstance(prepared, Job):
+                prepared = await _process(rt, prepared)
+        except Sam3fnError as exc:
+            if not keep_going:
+                raise
+            log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, exc.code, exc)
+            prepared = Outcome(event.bucket, event.key, "failed", exc.code)
         outcomes.append(EventOutcome(bucket=prepared.bucket, key=prepared.key, status=prepared.status,
                                      reason=prepared.reason, result_key=prepared.result_key))
         rt.metrics.events.labels(prepared.status).inc()
