@@ -8,6 +8,7 @@ roles); only the endpoint comes from sam3fn's settings. Errors are sorted into w
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -61,6 +62,12 @@ class ObjectInfo:
     etag: str
     size: int
     metadata: dict[str, str] = field(default_factory=dict)  # user metadata, x-amz-meta- prefix removed
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    key: str
+    modified: float  # last modified, seconds since the epoch (S3 lists it to the second)
 
 
 def parse_s3_url(url: str) -> ObjectRef:
@@ -146,18 +153,15 @@ class ObjectStore:
             raise _translate(exc, ref) from None
         return body, ObjectInfo(etag=r.get("ETag", "").strip('"'), size=len(body), metadata=r.get("Metadata", {}))
 
-    def list_keys(self, bucket: str, prefix: str, limit: int) -> list[str]:
-        """Up to `limit` keys under `prefix`, in key order (paginated)."""
+    def list_objects(self, bucket: str, prefix: str) -> Iterator[ListedObject]:
+        """Every object under `prefix`, in key order (ListObjectsV2, 1000 keys per call)."""
         self.check_bucket(bucket)
-        keys: list[str] = []
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                keys.extend(item["Key"] for item in page.get("Contents", []))
-                if len(keys) >= limit:
-                    break
+                for item in page.get("Contents", []):
+                    yield ListedObject(item["Key"], item["LastModified"].timestamp())
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, ObjectRef(bucket, prefix)) from None
-        return keys[:limit]
 
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None, *,
             if_none_match: bool = False, if_match: str | None = None) -> str:
@@ -201,6 +205,14 @@ class LocalStore:
         meta = path.with_name(path.name + ".meta.json")
         metadata = json.loads(meta.read_text()) if meta.is_file() else {}
         return ObjectInfo(etag="", size=path.stat().st_size, metadata=metadata)
+
+    def list_objects(self, bucket: str, prefix: str) -> Iterator[ListedObject]:
+        """Every result under `prefix` (metadata sidecars included; they match no result key)."""
+        top = self.root / bucket
+        for path in sorted(top.rglob("*")) if top.is_dir() else []:
+            key = path.relative_to(top).as_posix()
+            if path.is_file() and key.startswith(prefix) and not key.endswith(".tmp"):
+                yield ListedObject(key, path.stat().st_mtime)
 
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)

@@ -102,12 +102,16 @@ class EventProcessor:
         self._in_flight: dict[tuple[str, str, str], Lease | None] = {}
         self._lock = threading.Lock()
 
+    def _stem(self, key: str) -> str:
+        """Where an input's outputs go: its key moved from the input prefix to the output prefix."""
+        return self.output_prefix + key[len(self.input_prefix):]
+
     def result_refs(self, event: ObjectEvent) -> tuple[ObjectRef, ObjectRef]:
-        stem = self.output_prefix + event.key[len(self.input_prefix):]
+        stem = self._stem(event.key)
         return ObjectRef(event.bucket, stem + ".json"), ObjectRef(event.bucket, stem + ".overlay.png")
 
     def claim_ref(self, event: ObjectEvent) -> ObjectRef:
-        return ObjectRef(event.bucket, self.output_prefix + event.key[len(self.input_prefix):] + ".claim")
+        return ObjectRef(event.bucket, self._stem(event.key) + ".claim")
 
     def skip_reason(self, event: ObjectEvent) -> str | None:
         if event.key.startswith(self.output_prefix):
@@ -209,15 +213,27 @@ class EventProcessor:
         finally:
             self.release(job.token)
 
-    def sweep_events(self, bucket: str, limit: int) -> list[ObjectEvent]:
-        """Synthetic 'created' events for every object under the input prefix (storage read, in a thread).
+    def sweep_events(self, bucket: str, limit: int) -> tuple[list[ObjectEvent], int]:
+        """Synthetic 'created' events for the inputs with no up-to-date result, at most `limit`, and how many
+        more there are (storage listing, in a thread).
 
         Producers differ in redelivery (SeaweedFS's webhook never retries a failed delivery), so a periodic
-        sweep is the backstop that makes sure no object stays unprocessed; objects already processed come
-        out of `prepare` as duplicates, doing no work.
+        sweep is the backstop that makes sure no object stays unprocessed. It lists the input and output
+        prefixes whole (one LIST per 1000 keys) and skips inputs whose result is newer, so a large bucket
+        costs no HEAD per finished object and every key is reached, not only the first `limit`. A result
+        from the same second as its input is not proof (listings are to the second): that input goes on,
+        and `prepare` finds it a duplicate by its ETag.
         """
-        keys = self.store.list_keys(bucket, self.input_prefix, limit)
-        return [ObjectEvent(bucket=bucket, key=k, kind=CREATED, dialect="sweep") for k in keys]
+        finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)}
+        events, more = [], 0
+        for obj in self.store.list_objects(bucket, self.input_prefix):
+            if obj.key.endswith("/") or finished.get(self._stem(obj.key) + ".json", float("-inf")) > obj.modified:
+                continue
+            if len(events) < limit:
+                events.append(ObjectEvent(bucket=bucket, key=obj.key, kind=CREATED, dialect="sweep"))
+            else:
+                more += 1
+        return events, more
 
     def release(self, token: tuple[str, str, str]) -> None:
         """Let go of a delivery's claim (storage call when claims are shared: run it in a thread)."""

@@ -35,3 +35,15 @@ def test_bad_s3_urls_are_refused(url):
 def test_s3_url_keeps_the_whole_key():
     ref = parse_s3_url("s3://images/inputs/a/b c.jpg")
     assert (ref.bucket, ref.key) == ("images", "inputs/a/b c.jpg")
+
+
+def test_list_objects_gives_the_results_under_a_prefix_with_their_times(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put(ObjectRef("b", "results/a.png.json"), b"{}", "application/json", {"source-etag": "e"})
+    store.put(ObjectRef("b", "results/sub/c.png.json"), b"{}", "application/json")
+    store.put(ObjectRef("b", "other/d.png.json"), b"{}", "application/json")
+    (tmp_path / "b" / "results" / "e.png.json.tmp").write_bytes(b"half")
+    listed = list(store.list_objects("b", "results/"))
+    assert [o.key for o in listed] == ["results/a.png.json", "results/a.png.json.meta.json", "results/sub/c.png.json"]
+    assert all(o.modified > 0 for o in listed)
+    assert list(store.list_objects("nobucket", "results/")) == []

@@ -26,7 +26,7 @@ from .imagesource import from_base64, from_local_path, from_s3
 from .openapi import SegmentOperation
 from .runtime import Runtime
 from .schemas import (EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse, SegmentRequest,
-                      SegmentResponse)
+                      SegmentResponse, SweepResponse)
 
 log = logging.getLogger("sam3fn.web")
 
@@ -196,28 +196,31 @@ async def events(request: Request) -> EventsResponse:
     for event in found:
         if rt.processor.skip_reason(event) is None:
             rt.store.check_bucket(event.bucket)
-    return await _handle(request, rt, found)
+    outcomes = await _handle(request, rt, found)
+    return EventsResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes)
 
 
 @post("/v1/events/sweep", guards=[events_token_guard], status_code=200, tags=["events"])
 async def sweep(
     request: Request,
     bucket: Annotated[str, QueryParameter(description="the bucket to sweep")],
-    limit: Annotated[int, QueryParameter(description="keys listed per call", ge=1, le=10_000)] = 1000,
-) -> EventsResponse:
-    """Process every object under the input prefix that has no result yet (a backstop for lost events).
+    limit: Annotated[int, QueryParameter(description="objects handled per call", ge=1, le=10_000)] = 1000,
+) -> SweepResponse:
+    """Process every object under the input prefix that has no up-to-date result (a backstop for lost events).
 
-    Call it periodically (a CronJob or Knative PingSource): already processed objects are duplicates and
-    cost one HEAD each; an object that fails (one the store will not serve, say) is reported as `failed`
-    with its error code and tried again by the next sweep. `limit` bounds the keys listed per call.
+    Call it periodically (a CronJob or Knative PingSource). It lists the input and output prefixes (one
+    LIST per 1000 keys) and handles the inputs whose result is missing or older, at most `limit` of them;
+    `remaining` counts the rest, left for the next call. An object that fails (one the store will not
+    serve, say) is reported as `failed` with its error code and tried again by the next sweep.
     """
     rt = runtime_of(request)
     rt.require_ready()
-    found = await asyncio.to_thread(rt.processor.sweep_events, bucket, limit)
-    return await _handle(request, rt, found, keep_going=True)
+    found, remaining = await asyncio.to_thread(rt.processor.sweep_events, bucket, limit)
+    outcomes = await _handle(request, rt, found, keep_going=True)
+    return SweepResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes, remaining=remaining)
 
 
-async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False) -> EventsResponse:
+async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False) -> list[EventOutcome]:
     """Each event in turn. A delivery stops at the first failure, so its producer redelivers it; a sweep
     (`keep_going`) reports that object as failed and goes on, or one unreadable object would stop every
     sweep at the same key, and the next sweep retries it."""
@@ -236,7 +239,7 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
                                      reason=prepared.reason, result_key=prepared.result_key))
         rt.metrics.events.labels(prepared.status).inc()
     request.scope["state"]["outcomes"] = [f"{o.status}:{o.key}" for o in outcomes]
-    return EventsResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes)
+    return outcomes
 
 
 async def _process(rt: Runtime, job: Job):

@@ -84,6 +84,10 @@ class EventsResponse(msgspec.Struct):
     outcomes: list[EventOutcome]
 
 
+class SweepResponse(EventsResponse):
+    remaining: int = 0  # inputs still without a result, beyond this call's `limit`: left for the next sweep
+
+
 class ErrorDetail(msgspec.Struct):
     code: str
     message: str
