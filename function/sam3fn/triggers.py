@@ -219,15 +219,16 @@ class EventProcessor:
 
         Producers differ in redelivery (SeaweedFS's webhook never retries a failed delivery), so a periodic
         sweep is the backstop that makes sure no object stays unprocessed. It lists the input and output
-        prefixes whole (one LIST per 1000 keys) and skips inputs whose result is newer, so a large bucket
-        costs no HEAD per finished object and every key is reached, not only the first `limit`. A result
-        from the same second as its input is not proof (listings are to the second): that input goes on,
-        and `prepare` finds it a duplicate by its ETag.
+        prefixes whole (one LIST per 1000 keys) and skips inputs whose result is not older, so a large bucket
+        costs no HEAD per finished object and every key is reached, not only the first `limit`. Listings are
+        to the second and most results are written in their input's second, so a tie counts as done; what
+        that misses is an overwrite landing in the very second the previous version's result was written
+        *and* losing its own event.
         """
         finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)}
         events, more = [], 0
         for obj in self.store.list_objects(bucket, self.input_prefix):
-            if obj.key.endswith("/") or finished.get(self._stem(obj.key) + ".json", float("-inf")) > obj.modified:
+            if obj.key.endswith("/") or finished.get(self._stem(obj.key) + ".json", float("-inf")) >= obj.modified:
                 continue
             if len(events) < limit:
                 events.append(ObjectEvent(bucket=bucket, key=obj.key, kind=CREATED, dialect="sweep"))
