@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +28,6 @@ _ATTEMPTS = 3  # a claim can vanish (released) or change between our read and ou
 class Lease:
     ref: ObjectRef
     source_etag: str
-    nonce: str
     expires_at: float  # wall-clock seconds: the only clock replicas share
 
 
@@ -48,7 +46,7 @@ class ClaimStore:
         Raises StorageUnavailable when the store fails transiently (the event is then redelivered).
         """
         for _ in range(_ATTEMPTS):
-            lease = Lease(ref, source_etag, uuid.uuid4().hex, self.clock() + self.ttl_s)
+            lease = Lease(ref, source_etag, self.clock() + self.ttl_s)
             if not self.enabled or self._write(lease, if_none_match=True):
                 return lease
             held = self._read(ref)
@@ -75,7 +73,7 @@ class ClaimStore:
                         lease.expires_at - self.clock())
 
     def _write(self, lease: Lease, *, if_none_match: bool = False, if_match: str | None = None) -> bool:
-        body = json.dumps({"source_etag": lease.source_etag, "owner": self.owner, "nonce": lease.nonce,
+        body = json.dumps({"source_etag": lease.source_etag, "owner": self.owner,
                            "expires_at": lease.expires_at}).encode()
         try:
             self.store.put(lease.ref, body, "application/json", if_none_match=if_none_match, if_match=if_match)

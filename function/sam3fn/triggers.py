@@ -5,7 +5,8 @@ For a created image under the input prefix: read it, segment it with the prompts
 records the source ETag, so a repeated delivery finds it and does no work; the JSON is written last, so a
 crash half way leaves no result and the redelivery does the work. Copies of one delivery in flight at once
 are done once: within a process by an in-flight set, across replicas by a claim object in the bucket
-(`claims.py`). Keys under the output prefix are never processed (no trigger loops). Work is split in three so that only `infer` holds the inference worker.
+(`claims.py`). Keys under the output prefix are never processed (no trigger loops). Work is split in
+three so that only `infer` holds the inference worker.
 """
 
 from __future__ import annotations
@@ -225,7 +226,8 @@ class EventProcessor:
         that misses is an overwrite landing in the very second the previous version's result was written
         *and* losing its own event.
         """
-        finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)}
+        finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)
+                    if o.key.endswith(".json")}  # overlays and claims say nothing about being done
         events, more = [], 0
         for obj in self.store.list_objects(bucket, self.input_prefix):
             if obj.key.endswith("/") or finished.get(self._stem(obj.key) + ".json", float("-inf")) >= obj.modified:

@@ -245,7 +245,7 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
 async def _process(rt: Runtime, job: Job):
     try:
         # Events wait for the worker instead of being refused: SeaweedFS, for one, never redelivers.
-        inferred = job.error or await rt.worker.submit(rt.processor.infer, job, wait=True)
+        inferred = await rt.worker.submit(rt.processor.infer, job, wait=True)
     except BaseException:
         await asyncio.to_thread(rt.processor.release, job.token)  # may delete the claim object: off the loop
         raise
