@@ -412,7 +412,7 @@ def write_report(results_dir: Path, report: dict) -> Path:
         f"| B | read-only root, tmpfs volumes, uid {report['image']['user']}, SeaweedFS events | {b['cold_start_seconds']:.2f} s | {b['segment_seconds']:.2f} s | {b['backend']} ({b['device']}) |",
         "",
         f"Run B event flow: upload to inputs/ -> results/scene.png.json in {b['event_to_result_seconds']:.2f} s "
-        f"(filer webhook with the events token); the sweep afterwards: {', '.join(b['sweep_outcomes']) or 'nothing listed'}.",
+        f"(filer webhook with the events token); the sweep afterwards: {', '.join(b['sweep_outcomes']) or 'nothing left to do'}.",
         f"Run B's /tmp when ready: {b['tmp_bytes_when_ready'] / 1024:.0f} KiB (no AOTInductor package extracted there: "
         "the engines ship unpacked and load in place).",
         "The model is the tiny random one (no weights in the context): these times measure the image, Python and",
