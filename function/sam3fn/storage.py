@@ -8,10 +8,10 @@ roles); only the endpoint comes from sam3fn's settings. Errors are sorted into w
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 from .core.errors import Sam3fnError
 
@@ -70,12 +70,29 @@ class ListedObject:
     modified: float  # last modified, seconds since the epoch (S3 lists it to the second)
 
 
+# The bucket names botocore sends (its VALID_BUCKET; access-point ARNs cannot appear in an s3:// URL). It
+# refuses any other name before a request leaves, so a typo must be caught here as the caller's mistake.
+_BUCKET_NAME = re.compile(r"^[a-zA-Z0-9._-]{1,255}$")
+
+
+def valid_bucket_name(name: str) -> bool:
+    return bool(_BUCKET_NAME.match(name))
+
+
+def is_s3_url(text: str) -> bool:
+    return text[:5].lower() == "s3://"  # URL schemes are case-insensitive
+
+
 def parse_s3_url(url: str) -> ObjectRef:
-    parsed = urlparse(url)
-    key = parsed.path.lstrip("/")
-    if parsed.scheme != "s3" or not parsed.netloc or not key:
+    """`s3://bucket/key` as written: '?' and '#' are ordinary characters in S3 keys (the AWS CLI reads
+    s3://b/photo#1.jpg as the key 'photo#1.jpg'), so no URL parser may cut the key at them."""
+    bucket, _, key = url[5:].partition("/") if is_s3_url(url) else ("", "", "")
+    key = key.lstrip("/")
+    if not bucket or not key:
         raise StorageError(f"{url!r} is not an s3://bucket/key URL", code="invalid_s3_url")
-    return ObjectRef(parsed.netloc, key)
+    if not valid_bucket_name(bucket):
+        raise StorageError(f"{bucket!r} in {url!r} is not a valid bucket name", code="invalid_s3_url")
+    return ObjectRef(bucket, key)
 
 
 _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "ServiceUnavailable",
@@ -83,7 +100,7 @@ _TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTim
 
 
 def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ParamValidationError
 
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
@@ -99,6 +116,11 @@ def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
         if code in _TRANSIENT_CODES or status >= 500:
             return StorageUnavailable(f"the store failed on {ref} ({code or status}); retry later")
         return StorageError(f"the store refused {ref}: {code}")
+    if isinstance(exc, ParamValidationError):  # refused before sending (a bucket name botocore rejects): permanent
+        return StorageError(f"the request for {ref} is not valid: {exc}", code="invalid_request")
+    if isinstance(exc, NoCredentialsError):  # the server's configuration; an event is worth redelivering once fixed
+        return StorageUnavailable(f"this server has no S3 credentials for {ref} (AWS_ACCESS_KEY_ID and "
+                                  "AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role)")
     if isinstance(exc, BotoCoreError):
         return StorageUnavailable(f"the store could not be reached for {ref} ({type(exc).__name__}); retry later")
     raise exc

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sam3fn.storage import LocalStore, ObjectRef, StorageError, parse_s3_url
+import boto3
+
+from sam3fn.storage import LocalStore, ObjectRef, ObjectStore, StorageError, StorageUnavailable, parse_s3_url
 
 
 def test_put_then_head_returns_size_and_metadata(tmp_path):
@@ -25,16 +27,46 @@ def test_keys_cannot_escape_the_root(tmp_path, key):
     assert not (tmp_path / "etc").exists() and not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("url", ["s3://bucket", "http://bucket/key", "s3:///key", "bucket/key"])
+@pytest.mark.parametrize("url", ["s3://bucket", "http://bucket/key", "s3:///key", "bucket/key",
+                                 "s3://My_Photos!/a.png", "s3://images:9000/a.png", "s3://bücket/k"])
 def test_bad_s3_urls_are_refused(url):
     with pytest.raises(StorageError) as info:
         parse_s3_url(url)
     assert info.value.code == "invalid_s3_url"
 
 
-def test_s3_url_keeps_the_whole_key():
-    ref = parse_s3_url("s3://images/inputs/a/b c.jpg")
-    assert (ref.bucket, ref.key) == ("images", "inputs/a/b c.jpg")
+@pytest.mark.parametrize(("url", "key"), [("s3://images/inputs/a/b c.jpg", "inputs/a/b c.jpg"),
+                                          ("s3://images/inputs/photo #1.png", "inputs/photo #1.png"),
+                                          ("S3://images/what?.png", "what?.png")])
+def test_s3_url_keeps_the_whole_key_as_written(url, key):
+    ref = parse_s3_url(url)
+    assert (ref.bucket, ref.key) == ("images", key)
+
+
+def test_bucket_name_botocore_refuses_is_the_callers_mistake_not_an_outage():
+    # botocore validates the name before sending: without this sorting it was a BotoCoreError, i.e. "retry later"
+    store = ObjectStore("http://127.0.0.1:9", client=_client())
+    with pytest.raises(StorageError) as info:
+        store.get(ObjectRef("bad!name", "k.png"), 1000)
+    assert info.value.code == "invalid_request" and not isinstance(info.value, StorageUnavailable)
+
+
+def test_missing_credentials_say_so_instead_of_blaming_the_store(monkeypatch):
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    store = ObjectStore("http://127.0.0.1:9", client=boto3.session.Session().client(
+        "s3", endpoint_url="http://127.0.0.1:9", region_name="us-east-1"))
+    with pytest.raises(StorageUnavailable) as info:
+        store.get(ObjectRef("images", "k.png"), 1000)
+    assert "no S3 credentials" in info.value.message
+
+
+def _client():
+    return boto3.session.Session().client("s3", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",
+                                          aws_access_key_id="any", aws_secret_access_key="any")
 
 
 def test_list_objects_gives_the_results_under_a_prefix_with_their_times(tmp_path):

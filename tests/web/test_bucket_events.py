@@ -260,6 +260,18 @@ def test_segment_reads_an_s3_image(events_client, seaweed):
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.parametrize("name", ["photo #1.png", "what?.png"])
+def test_s3_url_key_may_hold_hash_and_question_mark(events_client, seaweed, name):
+    # Both are plain characters in S3 keys (the AWS CLI reads s3://b/photo #1.png so); a URL parser used to
+    # cut the key there and read (or miss) another object.
+    key = f"inputs/{unique('odd')}-{name}"
+    seaweed.client().put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    r = events_client.post("/v1/segment", json={"image": {"s3": f"s3://images/{key}"}, "prompts": ["dog"]})
+    assert r.status_code == 200, r.text
+    r = events_client.post("/api/predict", json={"prompt": "dog", "image_path": f"S3://images/{key}"})
+    assert r.status_code == 200, r.text
+
+
 @pytest.mark.parametrize("url,status,code", [
     ("s3://images/inputs/does-not-exist.png", 404, "object_not_found"),
     ("s3://private/inputs/x.png", 403, "bucket_not_allowed"),

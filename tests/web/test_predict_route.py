@@ -58,3 +58,30 @@ def test_local_paths_are_refused_when_no_image_root_is_configured(make_client):
     client = make_client(image_root=None)
     r = client.post("/api/predict", json={"prompt": "dog", "image_path": "/etc/hostname"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "path_not_allowed"
+
+
+@pytest.mark.parametrize("body", [b"", b"{not json", b'{"prompt": "\xb9\xb7", "image_path": "a.png"}'],
+                         ids=["empty", "malformed", "not-utf8"])
+def test_predict_refuses_a_body_that_is_not_json_as_segment_does(client, body):
+    r = client.post("/api/predict", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == {"code": "invalid_json", "message": "the request body is not valid JSON",
+                                 "request_id": r.headers["x-request-id"]}
+
+
+def test_predict_body_errors_name_the_field_without_litestar_internals(client):
+    r = client.post("/api/predict", json={"image_path": "a.png"})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "the request body is not valid: Object missing required field `prompt`"
+
+
+def test_nul_in_an_image_path_is_refused_for_what_it_is(client):
+    r = client.post("/api/predict", json={"prompt": "dog", "image_path": "a.png\x00.txt"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "path_not_allowed"
+    assert "NUL" in r.json()["error"]["message"]
+
+
+def test_s3_image_path_with_an_invalid_bucket_name_is_a_400_not_a_retryable_503(client):
+    r = client.post("/api/predict", json={"prompt": "dog", "image_path": "s3://Bad_Bucket!/a.png"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_s3_url"
+    assert "retry-after" not in r.headers

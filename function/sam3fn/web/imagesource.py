@@ -10,7 +10,6 @@ from pathlib import Path
 from ..core.errors import InputError
 from ..storage import ObjectStore, parse_s3_url
 
-
 def from_base64(text: str, max_bytes: int) -> bytes:
     if len(text) > max_bytes * 4 // 3 + 4:
         raise InputError("the base64 image is larger than this server accepts", code="image_too_large")
@@ -31,7 +30,9 @@ def from_local_path(path: str, root: Path | None, max_bytes: int) -> bytes:
     """Read a file only if it really lies inside `root`: no '..', no symlink leading out."""
     if root is None:
         raise InputError("local image paths are disabled on this server (set SAM3FN_IMAGE_ROOT)", code="path_not_allowed")
-    if "\x00" in path or ".." in Path(path).parts:
+    if "\x00" in path:
+        raise InputError("the image path may not contain a NUL character", code="path_not_allowed")
+    if ".." in Path(path).parts:
         raise InputError("the image path may not contain '..'", code="path_not_allowed")
     root = root.resolve()
     candidate = Path(path) if os.path.isabs(path) else root / path

@@ -20,15 +20,29 @@ from ..core.errors import InputError, Sam3fnError
 from ..core.overlay import overlay_png
 from ..core.segmenter import SegmentOptions
 from ..events import parse_events
+from ..storage import is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
 from .openapi import SegmentOperation
 from .runtime import Runtime
-from .schemas import (EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse, SegmentRequest,
-                      SegmentResponse, SweepResponse)
+from .schemas import (ErrorBody, EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse,
+                      SegmentRequest, SegmentResponse, SweepResponse)
 
 log = logging.getLogger("sam3fn.web")
+
+
+_ERROR_MEANINGS = {400: "invalid input (see `error.code`)", 401: "missing or wrong bearer token",
+                   403: "path, bucket or object not allowed", 404: "image or object not found",
+                   413: "body or image too large", 422: "a Chinese prompt could not be translated",
+                   503: "loading, overloaded or storage unavailable (Retry-After)"}
+
+
+def _errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """Each error status a route answers, with the body it really has ({"error": {code, message,
+    request_id}}); left alone, the document shows Litestar's {status_code, detail, extra} for 400."""
+    return {s: ResponseSpec(data_container=ErrorBody, generate_examples=False, description=_ERROR_MEANINGS[s])
+            for s in statuses}
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -59,7 +73,7 @@ def readyz(request: Request) -> Response[Health]:
     return Response(Health(status="failed" if rt.error else "loading"), status_code=503, headers={"Retry-After": "5"})
 
 
-@get("/v1/info", sync_to_thread=False, tags=["health"])
+@get("/v1/info", sync_to_thread=False, tags=["health"], responses=_errors(503))
 def info(request: Request) -> Info:
     """Model, backend, precision, device and versions; the notice says when random weights are served."""
     rt = runtime_of(request)
@@ -87,9 +101,16 @@ def metrics(request: Request) -> Response[bytes]:
 async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, SegmentRequest]:
     """Decode JSON or multipart into (image bytes, request) without touching the model."""
     s = rt.settings
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form()
+    # Media types are case-insensitive; Litestar's parse (which request.form() uses too) lowercases them.
+    if request.content_type[0] == "multipart/form-data":
+        try:
+            form = await request.form()
+        except UnicodeDecodeError:
+            # Litestar decodes every part without a filename as UTF-8 text: a prompt from a GBK console,
+            # or an image part sent with filename="", would otherwise end in a 500.
+            raise InputError("a multipart text field is not UTF-8: send prompts and options as UTF-8 (or give the "
+                             "part a charset), and the image as a file part with a filename",
+                             code="invalid_request") from None
         upload = form.get("image")
         if not isinstance(upload, UploadFile):
             raise InputError("multipart field 'image' must be a file", code="invalid_request")
@@ -110,7 +131,7 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
         req = msgspec.json.decode(body, type=SegmentRequest)
     except msgspec.ValidationError as exc:
         raise InputError(f"the request body is not valid: {exc}", code="invalid_request") from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):  # msgspec raises the latter for a string that is not UTF-8
         raise InputError("the request body is not valid JSON", code="invalid_json") from None
     if (req.image.base64 is None) == (req.image.s3 is None):
         raise InputError("give exactly one of image.base64 or image.s3", code="invalid_request")
@@ -134,7 +155,8 @@ def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
     return result, overlay, pngs
 
 
-@post("/v1/segment", guards=[api_key_guard], status_code=200, operation_class=SegmentOperation, tags=["segment"])
+@post("/v1/segment", guards=[api_key_guard], status_code=200, operation_class=SegmentOperation, tags=["segment"],
+      responses=_errors(400, 401, 403, 404, 413, 422, 503))
 async def segment(request: Request) -> SegmentResponse:
     """Segment one image with one or more prompts (English or Chinese); masks as COCO RLE, boxes pixel xyxy."""
     rt = runtime_of(request)
@@ -158,7 +180,18 @@ def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
     return result, merge_rles(rles, result.image.height, result.image.width)
 
 
-@post("/api/predict", guards=[api_key_guard], status_code=200, tags=["segment"])
+async def _require_json(request: Request) -> None:
+    """Before Litestar parses /api/predict's body: refuse what is not JSON the way /v1/segment does
+    (`invalid_json`). Litestar's own parse answers a different code for broken JSON, a riddle for an empty
+    body, and a 500 for a string that is not UTF-8 (msgspec raises UnicodeDecodeError, which it lets by)."""
+    try:
+        msgspec.json.decode(await request.body())  # the body is cached: Litestar's parse reads it again for free
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise InputError("the request body is not valid JSON", code="invalid_json") from None
+
+
+@post("/api/predict", guards=[api_key_guard], before_request=_require_json, status_code=200, tags=["segment"],
+      responses=_errors(400, 401, 403, 404, 413, 422, 503))
 async def predict(request: Request, data: Annotated[PredictRequest, Body()]) -> PredictResponse:
     """The request existing SAM 3 deployments take: `{prompt, image_path, threshold, refine_edges}`.
 
@@ -168,7 +201,7 @@ async def predict(request: Request, data: Annotated[PredictRequest, Body()]) -> 
     rt = runtime_of(request)
     rt.require_ready()
     s = rt.settings
-    if data.image_path.startswith("s3://"):
+    if is_s3_url(data.image_path):
         image = await asyncio.to_thread(from_s3, data.image_path, rt.store, s.max_body_bytes)
     else:
         image = await asyncio.to_thread(from_local_path, data.image_path, s.image_root, s.max_body_bytes)
@@ -183,7 +216,8 @@ async def predict(request: Request, data: Annotated[PredictRequest, Body()]) -> 
 
 
 # -- object-storage events -------------------------------------------------------------------------
-@post("/v1/events", guards=[events_token_guard], status_code=200, tags=["events"])
+@post("/v1/events", guards=[events_token_guard], status_code=200, tags=["events"],
+      responses=_errors(400, 401, 403, 503))
 async def events(request: Request) -> EventsResponse:
     """Object-storage triggers: AWS S3, MinIO, CloudEvents (binary/structured) and SeaweedFS payloads.
 
@@ -200,7 +234,8 @@ async def events(request: Request) -> EventsResponse:
     return EventsResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes)
 
 
-@post("/v1/events/sweep", guards=[events_token_guard], status_code=200, tags=["events"])
+@post("/v1/events/sweep", guards=[events_token_guard], status_code=200, tags=["events"],
+      responses=_errors(400, 401, 403, 503))
 async def sweep(
     request: Request,
     bucket: Annotated[str, QueryParameter(description="the bucket to sweep")],
@@ -215,6 +250,8 @@ async def sweep(
     """
     rt = runtime_of(request)
     rt.require_ready()
+    if not valid_bucket_name(bucket):  # botocore would refuse it before sending; name the mistake here
+        raise InputError(f"{bucket!r} is not a valid bucket name", code="invalid_bucket")
     found, remaining = await asyncio.to_thread(rt.processor.sweep_events, bucket, limit)
     outcomes = await _handle(request, rt, found, keep_going=True)
     return SweepResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes, remaining=remaining)
