@@ -103,6 +103,13 @@ BAD = {
     "candidate-floor-out-of-range": (dict(json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"],
                                                 "candidate_floor": -0.1}), 400, "invalid_option"),
     "bad-s3-url": (dict(json={"image": {"s3": "http://x/y"}, "prompts": ["dog"]}), 400, "invalid_s3_url"),
+    # botocore refuses these names before sending anything; that used to come back as 503 "retry later"
+    "s3-url-with-invalid-bucket-name": (dict(json={"image": {"s3": "s3://My_Photos!/a.png"}, "prompts": ["dog"]}),
+                                        400, "invalid_s3_url"),
+    "s3-url-with-a-port": (dict(json={"image": {"s3": "s3://images:9000/a.png"}, "prompts": ["dog"]}), 400,
+                           "invalid_s3_url"),
+    "body-not-utf8": (dict(content=b'{"image": {"base64": "AA=="}, "prompts": ["\xb9\xb7"]}',  # GBK for 狗
+                           headers={"content-type": "application/json"}), 400, "invalid_json"),
 }
 
 
@@ -127,3 +134,31 @@ def test_image_over_the_pixel_limit_is_refused(make_client):
     client = make_client(max_pixels=10_000)
     r = client.post("/v1/segment", json={"image": {"base64": b64(encode(scene_pixels()))}, "prompts": ["dog"]})
     assert r.status_code == 413 and r.json()["error"]["code"] == "image_too_large"
+
+
+def _multipart(parts: list[tuple[str, str | None, bytes]], content_type: str = "multipart/form-data") -> dict:
+    """A multipart body written by hand: test clients encode text fields as UTF-8 and cannot send others."""
+    body = b""
+    for name, filename, value in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        body += b"--xyz\r\nContent-Disposition: " + disposition.encode() + b"\r\n\r\n" + value + b"\r\n"
+    return dict(content=body + b"--xyz--\r\n", headers={"content-type": f"{content_type}; boundary=xyz"})
+
+
+@pytest.mark.parametrize("parts", [
+    [("image", "a.png", "GBK"), ("prompts", None, "狗".encode("gbk"))],  # curl -F prompts=狗 from a GBK console
+    [("image", "", "PNG"), ("prompts", None, b"dog")],  # an image part with an empty filename is a text field
+], ids=["gbk-prompt", "image-with-empty-filename"])
+def test_multipart_field_that_is_not_utf8_text_is_a_coded_400_not_a_500(client, parts):
+    png = encode(scene_pixels())
+    parts = [(n, f, png if v in ("GBK", "PNG") else v) for n, f, v in parts]
+    r = client.post("/v1/segment", **_multipart(parts))
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["code"] == "invalid_request" and "UTF-8" in r.json()["error"]["message"]
+
+
+def test_multipart_media_type_is_case_insensitive(client):
+    r = client.post("/v1/segment", **_multipart([("image", "a.png", encode(scene_pixels())), ("prompts", None, b"dog")],
+                                                content_type="Multipart/Form-Data"))
+    assert r.status_code == 200, r.text
+    assert [x["prompt"] for x in r.json()["results"]] == ["dog"]

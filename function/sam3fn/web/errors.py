@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from ..core.errors import Sam3fnError
+from .observability import request_id_for
 from .schemas import ErrorBody, ErrorDetail
 
 log = logging.getLogger("sam3fn.web")
@@ -33,13 +34,21 @@ def request_id_of(request: Request) -> str:
     return request.scope.get("state", {}).get("request_id", "")
 
 
-def error_response(request: Request, code: str, message: str, status: int | None = None) -> Response:
+def error_response(request: Request, code: str, message: str, status: int | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
     status = status or status_for(code)
-    headers = {"Retry-After": RETRY_AFTER[code]} if code in RETRY_AFTER else {}
+    headers = dict(headers or {})
+    if code in RETRY_AFTER:
+        headers["Retry-After"] = RETRY_AFTER[code]
     if code == "unauthorized":
         headers["WWW-Authenticate"] = "Bearer"
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=request_id_of(request)))
-    request.scope.setdefault("state", {})["error_code"] = code
+    state = request.scope.setdefault("state", {})
+    if not state.get("request_id"):
+        # Litestar's router answers 405 (and 404 where no route matches) before any middleware runs, so the
+        # one that assigns request ids never saw this request: give the error an id all the same.
+        state["request_id"] = headers["X-Request-Id"] = request_id_for(request.scope)
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=state["request_id"]))
+    state["error_code"] = code
     return Response(content=body, status_code=status, headers=headers)
 
 
@@ -52,15 +61,37 @@ _HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 40
 
 
 def on_http_error(request: Request, exc: HTTPException) -> Response:
+    path = request.scope.get("path", "")
+    if (exc.status_code == 405 and path.startswith(("/v1/", "/api/"))
+            and path not in request.app.route_handler_method_map):
+        # The page's static files are mounted at "/", so a mistyped API path (POST /v1/segmnet) reaches them
+        # and they refuse the method; the caller's mistake is the path.
+        return error_response(request, "not_found", f"no API route at {path}; the routes are listed at /schema")
     code = _HTTP_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error")
     message = exc.detail or "bad request"
     if isinstance(exc, ValidationException):
         code = "invalid_request"
-        extra = "; ".join(f"{e.get('key', '')}: {e.get('message', '')}" for e in (exc.extra or []) if isinstance(e, dict))
-        message = f"the request body is not valid: {extra or exc.detail}"
+        message = _validation_message(exc)
     if exc.status_code == 413:
         message = "the request body is larger than this server accepts (SAM3FN_MAX_BODY_BYTES)"
-    return error_response(request, code, message, exc.status_code)
+    return error_response(request, code, message, exc.status_code, headers=exc.headers)  # a 405's Allow, say
+
+
+def _validation_message(exc: ValidationException) -> str:
+    """Name where each problem is: a bad query parameter is not a bad body (the sweep takes no body)."""
+    problems = [e for e in (exc.extra or []) if isinstance(e, dict)]
+    if not problems:
+        return f"the request is not valid: {exc.detail}"
+    parts, all_body = [], True
+    for e in problems:
+        source = str(getattr(e.get("source"), "value", e.get("source") or "body"))
+        key, text = e.get("key", ""), e.get("message", "")
+        if source == "body":
+            parts.append(text if key in ("", "data") else f"{key}: {text}")  # "data" is the whole body
+        else:
+            all_body = False
+            parts.append(f"{source} parameter {key!r}: {text}")
+    return f"the request {'body ' if all_body else ''}is not valid: {'; '.join(parts)}"
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response:

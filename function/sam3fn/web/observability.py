@@ -73,6 +73,12 @@ class Metrics:
                 self.stages.labels(stage.removesuffix("_ms")).observe(value / 1000.0)
 
 
+def request_id_for(scope) -> str:
+    """The caller's X-Request-Id when it is safe to log, else a fresh one."""
+    offered = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+    return offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
+
+
 class RequestContextMiddleware:
     """Pure ASGI: assigns the request id, times the request, counts it and logs one JSON line."""
 
@@ -83,9 +89,7 @@ class RequestContextMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        offered = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
+        request_id = request_id_for(scope)
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         start, status = time.perf_counter(), 500
