@@ -138,11 +138,20 @@ def test_random_weights_are_labelled_in_every_result(loaded_model):
     assert any("random weights" in w for w in result.warnings)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+@pytest.mark.parametrize("text", ["", "   ", "\n\t", "\u200b", "\ufeff \u200d"])
 def test_empty_prompt_is_refused(loaded_model, text):
     with pytest.raises(PromptError) as info:
         Segmenter(loaded_model).run(from_array(scene_pixels()), prompts("dog", text), SegmentOptions())
     assert info.value.code == "empty_prompt"
+
+
+def test_invisible_characters_pasted_with_a_prompt_do_not_change_what_the_model_gets(loaded_model):
+    segmenter = Segmenter(loaded_model)
+    image = from_array(scene_pixels())
+    plain = segmenter.run(image, prompts("red car"), SegmentOptions(threshold=0.0))
+    pasted = segmenter.run(image, prompts("\ufeffred\u200b car\u200e"), SegmentOptions(threshold=0.0))
+    assert [i.score for i in pasted.results[0].instances] == [i.score for i in plain.results[0].instances]
+    assert pasted.timings.text_cached == 1  # the same tokens, so the same cache entry
 
 
 def test_overlong_prompt_is_truncated_and_says_so(loaded_model):

@@ -79,6 +79,14 @@ class ImageState:
 
 
 _SPACES = re.compile(r"\s+")
+# Unicode format characters (zero-width space and joiners, BOM, direction marks) ride along when prompts are
+# pasted from web pages and chat apps; they are invisible, so "dog\u200b" must be "dog" and "\u200b" blank.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def model_text(text: str) -> str:
+    """The prompt the tokenizer gets: invisible characters dropped, whitespace runs made one space."""
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
 def check_prompt_texts(texts: list[str]) -> None:
@@ -86,7 +94,7 @@ def check_prompt_texts(texts: list[str]) -> None:
     if not texts:
         raise PromptError("at least one prompt is needed", code="empty_prompt")
     for text in texts:
-        if not text or not text.strip():
+        if not model_text(text):
             raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
 
 
@@ -156,7 +164,7 @@ class Segmenter:
         """Decode every prompt against one image in a single batched pass and build the result."""
         start = time.perf_counter()
         check_prompt_texts([p.model for p in prompts])
-        texts = [_SPACES.sub(" ", p.model.strip()) for p in prompts]
+        texts = [model_text(p.model) for p in prompts]
         watch = Stopwatch(self.model.device)
         with watch.stage("text_encode_ms"):
             text, text_mask, truncated, hits = self.text_features(texts)
