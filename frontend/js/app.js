@@ -26,10 +26,15 @@ const state = {
   timer: null,
   lastTimings: null, // [timings, roundTrip] on show, redrawn when the language changes
   notice: null, // [randomWeights, serverText] on show, likewise
+  problem: null, // the error on show: [ApiError] or [key, values], redrawn when the language changes
+  resultSummary: null, // {n, file} while an opened result is shown, likewise
+  epoch: 0, // bumped when the image or the shown result changes: a run answered after that is dropped
 };
+const SEPARATORS = /[\n,，、;；]/;
 
 // -- status and errors ----------------------------------------------------------------------------
 function showError(err) {
+  state.problem = [err];
   const code = err instanceof ApiError ? err.code : "unknown";
   $("error-text").textContent = has(`err_${code}`) ? t(`err_${code}`) : t("err_unknown");
   const detail = err instanceof ApiError && err.message ? [err.message] : [];
@@ -39,13 +44,33 @@ function showError(err) {
 }
 
 function showProblem(key, values) {
+  state.problem = [key, values];
   $("error-text").textContent = t(key, values);
   $("error-detail").textContent = "";
   $("error").hidden = false;
 }
 
 function clearError() {
+  state.problem = null;
   $("error").hidden = true;
+}
+
+/** A recorded error in words: the error a result JSON holds instead of instances. */
+function showRecordedError(err) {
+  showError(err);
+  state.problem = [err, true];
+  $("error-text").textContent = `${t("resultFailed")} ${$("error-text").textContent}`;
+}
+
+function renderProblem() {
+  if (!state.problem) return;
+  const [first, second] = state.problem;
+  if (first instanceof ApiError) {
+    if (second === true) showRecordedError(first);
+    else showError(first);
+  } else {
+    showProblem(first, second);
+  }
 }
 
 /** The banner: random weights in the interface's language (the server's English notice, which says how
@@ -89,6 +114,7 @@ function renderStatus() {
 function loadImage(file) {
   if (!file) return;
   clearError();
+  state.epoch += 1;
   state.file = file;
   $("file-name").textContent = file.name || "";
   if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
@@ -96,6 +122,7 @@ function loadImage(file) {
   const img = $("photo");
   img.onload = () => {
     state.natural = { width: img.naturalWidth, height: img.naturalHeight };
+    $("stage").style.setProperty("--aspect", String(img.naturalWidth / img.naturalHeight));
     setFrame(state.natural.width, state.natural.height);
     $("stage").hidden = false;
   };
@@ -123,6 +150,7 @@ function resetResults() {
   state.lastTimings = null;
   state.items = [];
   state.source = null;
+  state.resultSummary = null;
   state.highlight = null;
   for (const p of state.prompts) p.model = null;
   buildLegend();
@@ -136,7 +164,7 @@ function resetResults() {
 
 // -- prompts --------------------------------------------------------------------------------------
 function addPrompts(text) {
-  const parts = String(text).split(/[\n,，、;；]/).map((s) => s.trim()).filter(Boolean);
+  const parts = String(text).split(SEPARATORS).map((s) => s.trim()).filter(Boolean);
   for (const p of parts) {
     if (!state.prompts.some((x) => x.text === p)) state.prompts.push({ text: p, model: null, translation: "none" });
   }
@@ -178,6 +206,7 @@ function renderChips() {
 
 // -- running --------------------------------------------------------------------------------------
 async function run() {
+  if ($("run").disabled) return; // Ctrl+Enter while a run is under way: that run's answer is coming
   clearError();
   const pending = $("prompt-input").value;
   if (pending.trim()) {
@@ -191,6 +220,7 @@ async function run() {
   button.setAttribute("aria-busy", "true");
   const started = performance.now();
   const sent = [...state.prompts];
+  const epoch = state.epoch;
   setProgress({ phase: "upload", fraction: 0 });
   try {
     const body = await segment({
@@ -198,8 +228,9 @@ async function run() {
       maskThreshold: slider("mask-threshold"), candidateFloor: CANDIDATE_FLOOR, apiKey: $("api-key").value.trim(),
     }, setProgress);
     const roundTrip = performance.now() - started;
-    await showResponse(body, roundTrip, sent);
+    if (epoch === state.epoch) await showResponse(body, roundTrip, sent); // else: for an image no longer shown
   } catch (err) {
+    if (epoch !== state.epoch) return; // likewise
     showError(err instanceof ApiError ? err : new ApiError("unknown", String(err && err.message)));
   } finally {
     setProgress(null);
@@ -308,6 +339,8 @@ function render() {
   if (state.response && state.source === "candidates") {
     $("summary").textContent = t("done", {
       n: shown().length, p: state.response.results.length, ms: Math.round(state.response.timings.total_ms) });
+  } else if (state.resultSummary && state.source === "result") {
+    $("summary").textContent = t("resultLoaded", state.resultSummary);
   }
 }
 
@@ -489,8 +522,13 @@ async function openResult(file) {
   let doc;
   try {
     doc = JSON.parse(await file.text());
-    if (!Array.isArray(doc.results) || !doc.image) throw new Error("shape");
   } catch {
+    return showProblem("badResult");
+  }
+  const failed = doc && !Array.isArray(doc.results) && doc.error && typeof doc.error.code === "string";
+  if (failed) return showRecordedError(new ApiError(doc.error.code, String(doc.error.message || "")));
+  const size = (v) => Number.isInteger(v) && v > 0;
+  if (!doc || !Array.isArray(doc.results) || !doc.image || !size(doc.image.width) || !size(doc.image.height)) {
     return showProblem("badResult");
   }
   const { width, height } = doc.image;
@@ -516,14 +554,16 @@ async function openResult(file) {
   } catch {
     return showProblem("badResult");
   }
+  state.epoch += 1;
   state.response = null;
   state.imageInfo = { width, height };
   state.source = "result";
+  state.resultSummary = { n: items.length, file: file.name };
   state.items = items;
   buildLegend();
   $("threshold").value = String(Math.max(0.05, Math.min(0.95, doc.threshold ?? 0.5)));
   $("mask-threshold").disabled = true; // stored masks are already cut
-  $("summary").textContent = t("resultLoaded", { n: items.length, file: file.name });
+  $("run").textContent = t("run");
   renderTimings(doc.timings || null, NaN);
   render();
 }
@@ -588,6 +628,7 @@ function switchLanguage(lang) {
   renderStatus();
   if (state.lastTimings) renderTimings(...state.lastTimings);
   if (state.response) $("run").textContent = t("rerun");
+  if (!$("error").hidden) renderProblem();
   buildLegend();
   render();
 }
@@ -598,7 +639,11 @@ function firstImage(files) {
 }
 
 function wire() {
-  $("file").addEventListener("change", (ev) => loadImage(ev.target.files[0]));
+  // each input is emptied once read: choosing the same file again must fire `change` again
+  $("file").addEventListener("change", (ev) => {
+    loadImage(ev.target.files[0]);
+    ev.target.value = "";
+  });
   $("add-prompt").addEventListener("click", () => {
     addPrompts($("prompt-input").value);
     $("prompt-input").value = "";
@@ -613,6 +658,24 @@ function wire() {
       removePrompt(state.prompts.length - 1);
     }
   });
+  // a separator typed (or committed by an IME: ， 、) turns what precedes it into chips at once
+  const takeFinished = (field) => {
+    const value = field.value;
+    let end = -1;
+    for (let i = value.length - 1; i >= 0; i -= 1) {
+      if (SEPARATORS.test(value[i])) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) return;
+    addPrompts(value.slice(0, end));
+    field.value = value.slice(end + 1).trimStart();
+  };
+  $("prompt-input").addEventListener("input", (ev) => {
+    if (!ev.isComposing) takeFinished(ev.target);
+  });
+  $("prompt-input").addEventListener("compositionend", (ev) => takeFinished(ev.target));
   $("run").addEventListener("click", run);
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
@@ -635,15 +698,23 @@ function wire() {
   $("dl-overlay").addEventListener("click", downloadOverlay);
   $("dl-masks").addEventListener("click", () => downloadJson("masks"));
   $("dl-coco").addEventListener("click", () => downloadJson("coco"));
-  $("result-file").addEventListener("change", (ev) => ev.target.files[0] && openResult(ev.target.files[0]));
+  $("result-file").addEventListener("change", (ev) => {
+    const file = ev.target.files[0];
+    ev.target.value = "";
+    if (file) openResult(file);
+  });
   $("lang").addEventListener("click", () => switchLanguage(language() === "zh" ? "en" : "zh"));
   $("api-key").addEventListener("change", pollServer);
   $("settings-form").addEventListener("submit", (ev) => { ev.preventDefault(); pollServer(); });
   document.addEventListener("paste", (ev) => {
-    const file = firstImage(ev.clipboardData && ev.clipboardData.files);
+    const files = [...((ev.clipboardData && ev.clipboardData.files) || [])];
+    const file = firstImage(files);
     if (file) {
       ev.preventDefault();
       loadImage(file);
+    } else if (files.length) {
+      ev.preventDefault();
+      showProblem("notAnImage", { name: files[0].name });
     }
   });
   document.addEventListener("dragover", (ev) => {
@@ -661,6 +732,7 @@ function wire() {
     if (image) loadImage(image);
     const json = files.find((f) => f.name.endsWith(".json"));
     if (json) openResult(json);
+    if (!image && !json && files.length) showProblem("notAnImage", { name: files[0].name });
   });
 }
 

@@ -4,6 +4,9 @@ keyboard only, labelled controls with readable contrast, and a phone-width scree
 from __future__ import annotations
 
 import base64
+import json
+
+import httpx
 
 from support.images import encode, scene_pixels
 from support.page import run_prompts, screenshot
@@ -174,3 +177,165 @@ def test_phone_width_page_fits_without_sideways_scrolling(open_page, scene_file)
     stage = page.locator("#stage").bounding_box()
     assert stage["width"] <= 375 and stage["width"] > 300
     screenshot(page, "page-phone")
+
+
+def _pick(page, selector: str, path) -> None:
+    """Choose a file through the browser's own file chooser, as a person does."""
+    with page.expect_file_chooser() as chooser:
+        page.click(selector)
+    chooser.value.set_files(str(path))
+
+
+def test_a_comma_typed_in_the_field_adds_a_chip_at_once(open_page):
+    page = open_page()
+    page.focus("#prompt-input")
+    page.keyboard.type("dog,")
+    page.keyboard.insert_text("猫，")  # what an IME commits: the word and a Chinese comma
+    page.keyboard.insert_text("红色汽车、")
+    page.keyboard.type("tree")
+    chips = [t.split("\n")[0].replace("×", "").strip() for t in page.locator("#chips li").all_inner_texts()]
+    assert chips == ["dog", "猫", "红色汽车"]
+    assert page.input_value("#prompt-input") == "tree"  # the unfinished word stays being typed
+
+
+def test_choosing_the_same_file_again_loads_it_again(open_page, scene_file, page_server, tmp_path):
+    """After another image came in by drop, picking the first one again (or re-opening the same result JSON
+    for it) must work; an <input type=file> that still holds the old choice fires no change."""
+    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog"]})
+    result = tmp_path / "scene.png.json"
+    result.write_text(r.text)
+    page = open_page()
+    _pick(page, "label[for=file]", scene_file)
+    page.wait_for_selector("#stage:not([hidden])")
+    _pick(page, "#result-file", result)
+    page.wait_for_function("document.querySelectorAll('#legend li[data-index]').length > 0")
+    page.evaluate(_transfer_script("drop"), base64.b64encode(encode(scene_pixels(40, 60, seed=1))).decode())
+    page.wait_for_function("document.getElementById('file-name').textContent === 'drop.png'")
+    _pick(page, "label[for=file]", scene_file)
+    page.wait_for_function("document.getElementById('file-name').textContent === 'scene.png'")
+    page.wait_for_function("document.getElementById('photo').naturalWidth === 160")
+    _pick(page, "#result-file", result)
+    page.wait_for_function("document.querySelectorAll('#legend li[data-index]').length > 0")
+    assert not page.errors
+
+
+def test_a_long_prompt_without_spaces_wraps_inside_its_chip(open_page):
+    page = open_page(width=390, height=844)
+    page.fill("#prompt-input", "a_prompt_pasted_from_a_file_name_" + "x" * 80)
+    page.press("#prompt-input", "Enter")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    chip = page.locator("#chips li").bounding_box()
+    remove = page.locator("#chips li button").bounding_box()
+    panel = page.locator(".controls").bounding_box()
+    assert remove["x"] + remove["width"] <= chip["x"] + chip["width"] <= panel["x"] + panel["width"]
+
+
+def test_messages_on_screen_follow_a_language_switch(open_page, scene_file, page_server, tmp_path):
+    page = open_page()
+    page.click("#run")
+    assert page.inner_text("#error-text") == "Add an image first."
+    page.click("#lang")
+    assert page.inner_text("#error-text") == "请先添加图片。"
+    page.set_input_files("#file", str(scene_file))  # a server error: its advice changes language too
+    page.fill("#prompt-input", "量子纠缠的哲学意义")
+    page.click("#run")
+    page.wait_for_function("document.getElementById('error-text').textContent.includes('无法离线翻译')")
+    page.click("#lang")
+    assert "could not be translated offline" in page.inner_text("#error-text")
+    assert "request id" in page.inner_text("#error-detail")
+    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog"]})
+    result = tmp_path / "scene.png.json"
+    result.write_text(r.text)
+    page.set_input_files("#result-file", str(result))
+    page.wait_for_function("document.getElementById('summary').textContent.startsWith('Showing')")
+    page.click("#lang")
+    assert page.inner_text("#summary").startswith("显示 scene.png.json 中的")
+
+
+def test_dropping_a_file_that_is_not_an_image_says_so(open_page):
+    page = open_page(locale="zh-CN")
+    page.evaluate("""() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['meeting notes'], 'notes.txt', {type: 'text/plain'}));
+        document.getElementById('dropzone').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "notes.txt" in page.inner_text("#error-text") and "图片" in page.inner_text("#error-text")
+
+
+def test_a_recorded_error_result_is_explained_not_called_foreign(open_page, scene_file, tmp_path):
+    """The function writes {"source", "model", ..., "error": {code, message}} for an object it cannot process."""
+    result = tmp_path / "notes.jpg.json"
+    result.write_text(json.dumps({
+        "source": {"bucket": "images", "key": "inputs/notes.jpg", "etag": "abc"}, "model": "sam3",
+        "error": {"code": "invalid_image", "message": "cannot identify image file"}}))
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_selector("#stage:not([hidden])")
+    page.set_input_files("#result-file", str(result))
+    page.wait_for_selector("#error:not([hidden])")
+    text = page.inner_text("#error-text")
+    assert "not a sam3fn result" not in text and "could not read" in text
+    assert "cannot identify image file" in page.inner_text("#error-detail")
+    broken = tmp_path / "broken.json"  # a result without the image's size: refused, nothing thrown
+    broken.write_text(json.dumps({"results": [], "image": {}}))
+    page.set_input_files("#result-file", str(broken))
+    page.wait_for_function("document.getElementById('error-text').textContent.includes('not a sam3fn result')")
+    assert not page.errors
+
+
+DELAY_UPLOADS = """() => {
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function (body) { setTimeout(() => send.call(this, body), 1500); };
+}"""
+
+
+def test_a_run_answered_after_the_image_changed_is_not_drawn_over_the_new_one(open_page, scene_file, tmp_path):
+    other = tmp_path / "other.png"
+    other.write_bytes(encode(scene_pixels(40, 60, seed=1)))
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_selector("#stage:not([hidden])")
+    page.fill("#prompt-input", "dog")
+    page.evaluate(DELAY_UPLOADS)  # a slow upload, as on a real network
+    with page.expect_response(lambda r: r.url.endswith("/v1/segment")):
+        page.click("#run")
+        page.set_input_files("#file", str(other))  # the annotator moves on while it runs
+    page.wait_for_function("!document.getElementById('run').disabled")
+    page.wait_for_timeout(300)
+    assert page.locator("#legend li[data-index]").count() == 0 and page.inner_text("#summary") == ""
+    assert page.evaluate("[overlay.width, overlay.height]") == [60, 40]
+    assert page.locator("#dl-masks").is_disabled()
+
+
+def test_ctrl_enter_while_running_sends_one_request(open_page, scene_file):
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_selector("#stage:not([hidden])")
+    page.fill("#prompt-input", "dog")
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/v1/segment") else None)
+    page.evaluate(DELAY_UPLOADS)
+    for _ in range(3):
+        page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.getElementById('summary').textContent.length > 0")
+    page.wait_for_timeout(2000)
+    assert len(requests) == 1
+
+
+def test_a_portrait_photo_fits_the_window_with_its_overlay(open_page, tmp_path):
+    """Phone photos are mostly portrait: the whole image, masks and all, must be seen without scrolling."""
+    photo = tmp_path / "portrait.png"
+    photo.write_bytes(encode(scene_pixels(640, 360, seed=6)))
+    page = open_page(width=1280, height=800)
+    run_prompts(page, photo, ["dog"])
+    image = page.locator("#photo").bounding_box()
+    overlay = page.locator("#overlay").bounding_box()
+    assert image["height"] <= 800 and image["width"] >= 0.5 * image["height"]  # the shape kept, not squeezed
+    assert all(abs(image[k] - overlay[k]) < 1 for k in ("x", "y", "width", "height"))
+    wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert wide <= 0
