@@ -84,6 +84,8 @@ function setNotice(random, serverText) {
 }
 
 let serverInfo = null;
+let statusKey = "statusLoading"; // what the status line says while the server is not ready, in any language
+
 async function pollServer() {
   try {
     const { status, body } = await getJson("/v1/info", $("api-key").value.trim());
@@ -94,20 +96,21 @@ async function pollServer() {
       return;
     }
     serverInfo = null;
-    $("status").textContent = status === 401 ? t("err_unauthorized") : t("statusLoading");
+    statusKey = status === 401 ? "err_unauthorized" : "statusLoading";
+    renderStatus();
     if (status !== 401) setTimeout(pollServer, 2000);
   } catch {
     serverInfo = null;
-    $("status").textContent = t("statusDown");
+    statusKey = "statusDown";
+    renderStatus();
     setTimeout(pollServer, 5000);
   }
 }
 
 function renderStatus() {
-  if (serverInfo) {
-    $("status").textContent = t("statusReady", {
-      backend: serverInfo.backend, device: serverInfo.device, precision: serverInfo.precision });
-  }
+  $("status").textContent = serverInfo
+    ? t("statusReady", { backend: serverInfo.backend, device: serverInfo.device, precision: serverInfo.precision })
+    : t(statusKey);
 }
 
 // -- image ----------------------------------------------------------------------------------------

@@ -339,3 +339,19 @@ def test_a_portrait_photo_fits_the_window_with_its_overlay(open_page, tmp_path):
     assert all(abs(image[k] - overlay[k]) < 1 for k in ("x", "y", "width", "height"))
     wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert wide <= 0
+
+
+def test_status_line_follows_a_language_switch_when_the_server_wants_a_key(browser, page_server):
+    # After a 401 the page stops polling, so the status line must be redrawn by the switch itself. The 401 is
+    # the real server's answer to a wrong key, replayed for /v1/info (the shared test server has no key set).
+    refused = {"error": {"code": "unauthorized", "message": "a valid bearer token is required", "request_id": "r1"}}
+    context = browser.new_context(locale="en-US")
+    try:
+        context.route("**/v1/info", lambda route: route.fulfill(status=401, json=refused))
+        page = context.new_page()
+        page.goto(page_server.url + "/")
+        page.wait_for_function("document.getElementById('status').textContent.includes('API key')")
+        page.click("#lang")
+        assert "API 密钥" in page.inner_text("#status")
+    finally:
+        context.close()
