@@ -4,8 +4,8 @@ An engine directory holds `manifest.json` and one compiled file per stage: a pac
 TensorRT .ep) and, for AOTInductor, that package unpacked into a directory of the stage's name, which
 is what loads when present (`aoti_stage` says why); an image may ship the unpacked form alone. An engine
 built for another device type, GPU architecture, CPU instruction set, precision or library version is
-refused with the reason (the loader logs it and falls back to the next backend), as is a file whose
-checksum does not match.
+refused with the reason (the loader logs it and falls back to the next backend), as is a manifest that
+does not parse or lacks a field, and a file that cannot be read or whose checksum does not match.
 """
 
 from __future__ import annotations
@@ -70,12 +70,59 @@ def stage_files(engine_dir: Path, entry: dict) -> StageFiles:
     return StageFiles(engine_dir / entry["file"], None, {engine_dir / entry["file"]: entry["sha256"]})
 
 
-def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:
-    """The manifest, if the engine fits this host; else EngineUnusable naming the mismatch."""
+def read_manifest(engine_dir: Path) -> dict:
+    """`engine_dir`'s manifest.json, once it parses and has every field the checks and loaders read;
+    else EngineUnusable naming what is wrong (a half-written or hand-edited manifest must cost the
+    engine, not the function's start)."""
     path = Path(engine_dir) / "manifest.json"
     if not path.is_file():
         raise EngineUnusable(f"no manifest.json in {engine_dir}")
-    manifest = json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8
+        raise EngineUnusable(f"{path} cannot be read ({exc}); rebuild the engine") from exc
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise EngineUnusable(f"{path} is malformed: {problem}; rebuild the engine")
+    return manifest
+
+
+def _is_str_map(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _manifest_problem(manifest) -> str | None:
+    """What makes `manifest` unusable by check_manifest, stage_files and CompiledEngine, or None."""
+    if not isinstance(manifest, dict):
+        return "not a JSON object"
+    for key in ("device", "versions"):
+        if not isinstance(manifest.get(key, {}), dict):
+            return f"'{key}' is not an object"
+    stages = manifest.get("stages")
+    if not isinstance(stages, dict):
+        return "no 'stages' object"
+    for name in STAGES:
+        entry = stages.get(name)
+        if not isinstance(entry, dict):
+            return f"the {name} stage is missing"
+        for key in ("file", "sha256"):
+            if not isinstance(entry.get(key), str):
+                return f"the {name} stage has no '{key}'"
+        unpacked = entry.get("unpacked")
+        if unpacked is not None and not (isinstance(unpacked, dict) and isinstance(unpacked.get("dir"), str)
+                                         and isinstance(unpacked.get("library"), str)
+                                         and _is_str_map(unpacked.get("files"))):
+            return f"the {name} stage's 'unpacked' entry needs 'dir', 'library' and 'files'"
+    inputs = stages["image"].get("inputs")
+    if not (isinstance(inputs, list) and inputs and isinstance(inputs[0], list) and inputs[0]
+            and isinstance(inputs[0][-1], int)):
+        return "the image stage has no 'inputs' shapes"
+    return None
+
+
+def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:
+    """The manifest, if the engine fits this host; else EngineUnusable naming the mismatch."""
+    manifest = read_manifest(engine_dir)
     built = manifest.get("device", {})
     problems = []
     if manifest.get("format") != ENGINE_FORMAT:
@@ -118,11 +165,19 @@ def check_stage_files(engine_dir: Path, manifest: dict) -> dict[str, StageFiles]
     # Full-size packages hold gigabytes of weights and hashing runs at about 1 GB/s per core: hash the
     # files side by side (hashlib releases the GIL) so the check costs the largest file, not the sum.
     with ThreadPoolExecutor(min(8, len(files))) as pool:
-        digests = dict(zip(files, pool.map(file_sha256, files)))
+        digests = dict(zip(files, pool.map(_readable_sha256, files)))
     for file, expected in files.items():
         if digests[file] != expected:
             raise EngineUnusable(f"engine file {file}: its checksum does not match the manifest")
     return sources
+
+
+def _readable_sha256(file: Path) -> str:
+    """`file`'s checksum; a file this process cannot read (its permissions, an I/O error) costs the engine."""
+    try:
+        return file_sha256(file)
+    except OSError as exc:
+        raise EngineUnusable(f"engine file {file} cannot be read ({exc})") from exc
 
 
 # Inductor's names for the x86 instruction sets a CPU package may be compiled for (its AOTI_CPU_ISA).
