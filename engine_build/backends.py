@@ -4,10 +4,10 @@ aoti: `torch._inductor.aoti_compile_and_package` (max-autotune on GPUs unless as
 autotuning only costs build time) -> a .pt2, then unpacked into a directory beside it (`unpack_aoti`),
 which the function loads in place (`sam3fn.core.aoti_stage` says why).
 tensorrt: `torch_tensorrt.dynamo.compile` on the ExportedProgram with min/opt/max shapes from the
-dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program")`, loaded back by
+dynamic dims -> `torch_tensorrt.save(..., output_format="exported_program", dynamic_shapes=...)`, loaded back by
 `sam3fn.core.trt_engine.load_tensorrt_program`. Softmax and layer-norm accumulate in fp32 (TensorRT's
 fp16 fused attention broke accuracy elsewhere), hence `use_fp32_acc=True` with explicit typing for
-half precision.
+half precision (the exported program carries the half-precision dtypes; `enabled_precisions` stays unset).
 """
 
 from __future__ import annotations
@@ -97,12 +97,17 @@ def _trt_inputs(example: tuple, dynamic: tuple, limits: dict[str, int]):
 def compile_tensorrt(program, example: tuple, dynamic: tuple, limits: dict[str, int], precision: str, out: Path) -> Path:
     import torch_tensorrt
 
-    half = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
+    # The program was exported from the model in `precision`, so its own dtypes say where half precision
+    # runs and explicit typing keeps them. `enabled_precisions` stays at its float32 default: torch-tensorrt
+    # refuses explicit typing with a half precision in it (and has since deprecated the setting).
+    half = precision in ("fp16", "bf16")
     trt_module = torch_tensorrt.dynamo.compile(
         program, inputs=_trt_inputs(example, dynamic, limits),
-        enabled_precisions={half} if half else {torch.float32},
-        use_explicit_typing=half is not None, use_fp32_acc=half is not None,
+        use_explicit_typing=half, use_fp32_acc=half,
         min_block_size=1, optimization_level=5, cache_built_engines=False, reuse_cached_engines=False,
     )
-    torch_tensorrt.save(trt_module, str(out), output_format="exported_program", inputs=list(example))
+    # Saved with the stage's dynamic dims: without them `save` re-exports the module on the example
+    # inputs alone, which fixes every batch at the example's size (2).
+    torch_tensorrt.save(trt_module, str(out), output_format="exported_program", arg_inputs=list(example),
+                        dynamic_shapes=dynamic)
     return out

@@ -1,4 +1,5 @@
-"""engine_build's unpacking of AOTInductor packages, on hand-made zips laid out as packages are."""
+"""engine_build's backends: unpacking AOTInductor packages (on hand-made zips laid out as packages are), and the
+torch-tensorrt calls (against a stand-in that records them: TensorRT is not installable here)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,73 @@ def test_a_package_without_exactly_one_library_is_refused(tmp_path, libraries):
     members = {f"text/data/aotinductor/model/{name}": b"x" for name in [*libraries, "a_metadata.json"]}
     with pytest.raises(ValueError, match="expected one compiled library"):
         unpack_aoti(_package(tmp_path / "text.pt2", members), tmp_path / "text")
+
+
+class _FakeTorchTensorRT:
+    """torch_tensorrt as engine_build calls it, recording the calls; `dynamo.compile` enforces the rule
+    torch-tensorrt itself does: explicit typing admits only float32 in `enabled_precisions`."""
+
+    def __init__(self) -> None:
+        import types
+
+        self.compiled, self.saved = [], []
+        self.dynamo = types.SimpleNamespace(compile=self._compile)
+
+    @staticmethod
+    def Input(**kwargs):
+        return kwargs
+
+    def _compile(self, program, **kwargs):
+        import torch
+
+        precisions = kwargs.get("enabled_precisions", {torch.float32})
+        if kwargs.get("use_explicit_typing") and set(precisions) != {torch.float32}:
+            raise AssertionError("When use_explicit_typing is enabled, only torch.float32 is allowed in the "
+                                 f"enabled_precisions but found {precisions}")
+        self.compiled.append(kwargs)
+        return "trt module"
+
+    def save(self, module, path, **kwargs):
+        self.saved.append((module, path, kwargs))
+
+
+def _text_stage():
+    import torch
+    from torch.export import Dim
+
+    prompts = Dim("prompts", min=1, max=16)
+    example = (torch.zeros(2, 32, dtype=torch.long), torch.ones(2, 32, dtype=torch.long))
+    return example, ({0: prompts}, {0: prompts})
+
+
+@pytest.mark.parametrize("precision", ["fp16", "bf16", "fp32"])
+def test_tensorrt_builds_take_half_precision_from_the_program_not_enabled_precisions(tmp_path, monkeypatch, precision):
+    import sys
+
+    from engine_build.backends import compile_tensorrt
+
+    fake = _FakeTorchTensorRT()
+    monkeypatch.setitem(sys.modules, "torch_tensorrt", fake)
+    example, dynamic = _text_stage()
+    compile_tensorrt("program", example, dynamic, {"prompts": 16}, precision, tmp_path / "text.ep")
+    (settings,) = fake.compiled
+    half = precision != "fp32"
+    assert settings["use_explicit_typing"] is half and settings["use_fp32_acc"] is half
+    assert settings["inputs"][0]["min_shape"] == (1, 32) and settings["inputs"][0]["max_shape"] == (16, 32)
+
+
+def test_tensorrt_stages_are_saved_with_their_dynamic_batch(tmp_path, monkeypatch):
+    # Without dynamic_shapes, torch_tensorrt.save re-exports on the example inputs alone and the saved
+    # stage only takes the example's batch (2): the image at batch 1, or 3 prompts, would be refused.
+    import sys
+
+    from engine_build.backends import compile_tensorrt
+
+    fake = _FakeTorchTensorRT()
+    monkeypatch.setitem(sys.modules, "torch_tensorrt", fake)
+    example, dynamic = _text_stage()
+    compile_tensorrt("program", example, dynamic, {"prompts": 16}, "fp16", tmp_path / "text.ep")
+    (module, path, kwargs), = fake.saved
+    assert module == "trt module" and path == str(tmp_path / "text.ep")
+    assert kwargs["output_format"] == "exported_program" and kwargs["dynamic_shapes"] == dynamic
+    assert kwargs["dynamic_shapes"][0][0] is kwargs["dynamic_shapes"][1][0]  # ids and mask share one batch dim
