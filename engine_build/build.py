@@ -12,6 +12,7 @@ from torch.utils import _pytree as pytree
 from sam3fn.core.aot_engine import file_sha256  # the runtime's own checksum and loaders
 from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
 from sam3fn.core.loader import load_model
+from sam3fn.core.model_dir import weights_fingerprint
 from sam3fn.core.trt_engine import load_tensorrt_program
 
 from . import backends
@@ -120,7 +121,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         if bad:
             raise ParityFailure(f"stage {spec.name} failed the parity gate: {'; '.join(bad)}")
     model_facts = {"dir": str(weights), "name": target.model_dir.name, "random_weights": target.model_dir.random_weights,
-                   "image_size": size}
+                   "image_size": size, "weights": weights_fingerprint(weights)}
     options = {"autotune": autotune, "inductor": backends.aoti_options(dev, autotune)} if backend == "aoti" else {}
     write_manifest(out, backend=backend, precision=precision, device=dev, model=model_facts, stages=stages,
                    options=options)

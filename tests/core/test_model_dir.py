@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from sam3fn.core.errors import ModelDirError
-from sam3fn.core.model_dir import RANDOM_WEIGHTS_MARKER, check_model_dir
+from sam3fn.core.model_dir import RANDOM_WEIGHTS_MARKER, check_model_dir, weights_fingerprint
 from sam3fn.core.tiny_model import random_weights_marker
 
 
@@ -61,3 +61,14 @@ def test_a_different_model_is_refused(tiny_model_dir, tmp_path):
     (copy / "config.json").write_text('{"model_type": "bert"}')
     with pytest.raises(ModelDirError, match="not SAM 3"):
         check_model_dir(copy)
+
+
+def test_weights_fingerprint_follows_the_bytes_not_the_place(tiny_model_dir, tmp_path):
+    # The image build compiles engines from the weights and copies both into the runtime stage: a copy must
+    # match, while another checkpoint of the same architecture must not.
+
+    from sam3fn.core.tiny_model import write_tiny_model
+
+    copy = shutil.copytree(tiny_model_dir, tmp_path / "copy")
+    assert weights_fingerprint(copy) == weights_fingerprint(tiny_model_dir)
+    assert weights_fingerprint(write_tiny_model(tmp_path / "seed1", seed=1)) != weights_fingerprint(tiny_model_dir)

@@ -90,6 +90,52 @@ def test_an_engine_for_another_precision_is_refused_and_the_loader_falls_back(en
     assert any("aoti not used" in r.getMessage() and "bf16" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.parametrize("other", ["another-seed", "one-tensor-changed", "real-weights-mounted"])
+def test_an_engine_compiled_from_other_weights_is_refused_and_the_loader_falls_back(engine_dir, tiny_model_dir,
+                                                                                    tmp_path, caplog, other):
+    # The weights are compiled into the engine: served beside other weights it would answer with its own
+    # model under their name (the CPU image's tiny engines with real weights mounted later, say).
+    from safetensors.torch import load_file, save_file
+
+    from sam3fn.core.model_dir import RANDOM_WEIGHTS_MARKER
+    from sam3fn.core.tiny_model import write_tiny_model
+
+    if other == "another-seed":
+        model = write_tiny_model(tmp_path / "model", seed=1)
+    else:
+        model = Path(shutil.copytree(tiny_model_dir, tmp_path / "model"))
+        if other == "one-tensor-changed":
+            tensors = load_file(model / "model.safetensors")
+            name = sorted(tensors)[len(tensors) // 2]
+            tensors[name] = tensors[name] + 0.01
+            save_file(tensors, model / "model.safetensors", metadata={"format": "pt"})
+        else:  # same bytes, but no longer labelled random: what a real checkpoint in its place would look like
+            (model / RANDOM_WEIGHTS_MARKER).unlink()
+    with caplog.at_level(logging.WARNING, logger="sam3fn.core.loader"):
+        loaded = load_model(model, "cpu", "fp32", backend="auto", engine_dir=engine_dir)
+    assert loaded.engine.backend == "eager"
+    assert any("aoti not used" in r.getMessage() and "compiled from other weights" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_a_backend_asked_for_without_an_engine_directory_says_why_eager_runs(tiny_model_dir, caplog):
+    with caplog.at_level(logging.WARNING, logger="sam3fn.core.loader"):
+        loaded = load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=None)
+    assert loaded.engine.backend == "eager"
+    assert any("aoti not used" in r.getMessage() and "SAM3FN_ENGINE_DIR" in r.getMessage() for r in caplog.records)
+
+
+def test_auto_tries_only_the_backends_that_were_built_and_says_when_none_was(engine_dir, tiny_model_dir, tmp_path,
+                                                                             caplog):
+    with caplog.at_level(logging.WARNING, logger="sam3fn.core.loader"):
+        assert load_model(tiny_model_dir, "cpu", "fp32", backend="auto", engine_dir=engine_dir).engine.backend == "aoti"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # no tensorrt/ is no news
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sam3fn.core.loader"):  # pointed at aoti/ itself, say
+        load_model(tiny_model_dir, "cpu", "fp32", backend="auto", engine_dir=engine_dir / "aoti")
+    assert any("no engines in" in r.getMessage() for r in caplog.records)
+
+
 def test_the_engine_is_hashed_while_the_tokenizer_loads(engine_dir, tiny_model_dir, monkeypatch):
     # Each side waits until the other has begun: done one after the other, in either order, one times out.
     import sam3fn.core.aot_engine as aot_engine

@@ -16,13 +16,14 @@ import torch
 
 from sam3fn.core.aot_engine import ENGINE_FORMAT, EngineUnusable, check_manifest, file_sha256
 from sam3fn.core.loader import load_model
+from sam3fn.core.model_dir import weights_fingerprint
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _engine(tmp_path: Path) -> Path:
+def _engine(tmp_path: Path, weights: Path | None = None) -> Path:
     """An aoti engine directory this host accepts as far as check_manifest looks: every stage unpacked,
-    with a stand-in library and the build metadata of this machine."""
+    with a stand-in library and the build metadata of this machine (compiled from `weights`, if given)."""
     engine = tmp_path / "engines" / "aoti"
     stages = {}
     for name in ("image", "text", "decoder"):
@@ -36,7 +37,8 @@ def _engine(tmp_path: Path) -> Path:
                                      "files": {f: file_sha256(engine / name / f) for f in ("m.so", "m_metadata.json")}}}
     manifest = {"format": ENGINE_FORMAT, "backend": "aoti", "precision": "fp32",
                 "device": {"type": "cpu", "name": "x", "capability": None, "cuda": None},
-                "versions": {"torch": torch.__version__}, "model": {}, "options": {}, "stages": stages}
+                "versions": {"torch": torch.__version__},
+                "model": {"weights": weights_fingerprint(weights)} if weights else {}, "options": {}, "stages": stages}
     (engine / "manifest.json").write_text(json.dumps(manifest))
     return engine
 
@@ -121,7 +123,7 @@ def test_an_engine_file_that_cannot_be_read_is_refused_and_the_loader_falls_back
     # e.g. stages copied in with permissions the function's user lacks (tests run as root: simulated).
     import sam3fn.core.aot_engine as aot_engine
 
-    engine = _engine(tmp_path)
+    engine = _engine(tmp_path, weights=tiny_model_dir)
     hash_file = aot_engine.file_sha256
 
     def unreadable(path):

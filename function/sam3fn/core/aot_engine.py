@@ -120,8 +120,10 @@ def _manifest_problem(manifest) -> str | None:
     return None
 
 
-def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str) -> dict:
-    """The manifest, if the engine fits this host; else EngineUnusable naming the mismatch."""
+def check_manifest(engine_dir: Path, backend: str, device: torch.device, precision: str,
+                   weights: str | None = None) -> dict:
+    """The manifest, if the engine fits this host (and, given `weights`, a model_dir.weights_fingerprint,
+    was compiled from those weights); else EngineUnusable naming the mismatch."""
     manifest = read_manifest(engine_dir)
     built = manifest.get("device", {})
     problems = []
@@ -137,6 +139,12 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
         major, minor = torch.cuda.get_device_capability(device)
         if built.get("capability") != f"{major}.{minor}":
             problems.append(f"built for compute capability {built.get('capability')}, this GPU is {major}.{minor}")
+    model = manifest.get("model") if isinstance(manifest.get("model"), dict) else {}
+    if weights is not None and model.get("weights") != weights:
+        # The weights are compiled into the engine: serving it with other weights configured would answer with
+        # the engine's model under the configured one's name (tiny random engines beside real weights, say).
+        problems.append(f"compiled from other weights ({model.get('name', '?')} in {model.get('dir', '?')}) than "
+                        "the model directory's; rebuild it from these weights")
     built_with = manifest.get("versions", {})
     for library in PINNED_LIBRARIES.get(backend, ("torch",)):
         here = installed_version(library)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from .errors import ModelDirError
-from .model_dir import ModelDir, check_model_dir, read_processor_settings
+from .model_dir import ModelDir, check_model_dir, read_processor_settings, weights_fingerprint
 from .preprocess import PreprocessSpec
 
 log = logging.getLogger(__name__)
@@ -50,18 +50,31 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 BACKENDS = ("auto", "tensorrt", "aoti", "eager")
 
 
-def _check_engines(backend: str, engine_dir: Path | None, dev: torch.device, prec: str) -> list[tuple]:
+def _check_engines(backend: str, engine_dir: Path | None, dev: torch.device, prec: str,
+                   model_dir: Path) -> list[tuple]:
     """Each candidate backend in the order tried, with its engine directory and its checked manifest, or
     the EngineUnusable that says why it cannot be used. Reads and hashes the packages: see load_model."""
-    if engine_dir is None or backend == "eager":
+    if backend == "eager":
+        return []
+    if engine_dir is None:
+        if backend != "auto":  # asked for by name: say why it is not what runs
+            log.warning("backend %s not used, falling back: no engine directory is set (SAM3FN_ENGINE_DIR)", backend)
         return []
     from .aot_engine import EngineUnusable, check_manifest
 
+    candidates = ("tensorrt", "aoti") if backend == "auto" else (backend,)
+    if backend == "auto":  # auto tries what was built (an image ships one backend), or says there is none
+        built = tuple(c for c in candidates if (Path(engine_dir) / c).exists())
+        if not built:
+            log.warning("no engines in %s (it has no tensorrt/ or aoti/ directory): the eager backend will run",
+                        engine_dir)
+        candidates = built
+    weights = weights_fingerprint(model_dir)
     checked = []
-    for candidate in (("tensorrt", "aoti") if backend == "auto" else (backend,)):
+    for candidate in candidates:
         path = Path(engine_dir) / candidate
         try:
-            checked.append((candidate, path, check_manifest(path, candidate, dev, prec)))
+            checked.append((candidate, path, check_manifest(path, candidate, dev, prec, weights=weights)))
         except (EngineUnusable, RuntimeError) as exc:  # RuntimeError: e.g. CUDA refusing the capability query
             checked.append((candidate, path, exc))
     return checked
@@ -131,7 +144,7 @@ def load_model(model_dir: Path | str, device: str = "auto", precision: str = "au
         # Checking an engine hashes its packages, gigabytes at full size, with the GIL released; loading
         # the tokenizer imports transformers, about 1 s holding it. Side by side they cost the longer one.
         with ThreadPoolExecutor(1, thread_name_prefix="engine-check") as pool:
-            engines = pool.submit(_check_engines, backend, engine_dir, dev, prec)
+            engines = pool.submit(_check_engines, backend, engine_dir, dev, prec, checked.path)
             tokenizer = load_tokenizer(checked.path)
             engine = _aot_engine(engines.result(), dev, prec, cuda_graphs)
         if engine is None:  # the weights are baked into compiled engines; load them only for eager

@@ -7,6 +7,7 @@ sam3fn at the directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,34 @@ def _random_model_name(marker: Path) -> str:
     except (OSError, ValueError, AttributeError):
         architecture = None
     return "sam3-random-full-size" if architecture == FULL_SIZE else "sam3-tiny-random"
+
+
+# The identity check samples the weights instead of hashing them: the real SAM 3's 3.4 GB would add seconds
+# to every cold start, while 64 blocks spread over each file (4 MiB read) tell apart another checkpoint,
+# another random seed or the tiny model in milliseconds. A fine-tune that changed only tensors between the
+# samples would pass; rebuilding engines when the weights change stays the rule.
+_SAMPLES, _SAMPLE_BYTES = 64, 64 << 10
+
+
+def weights_fingerprint(path: Path | str) -> str:
+    """A sha256 over config.json, the random-weights marker and a sample of every weights file (name, size,
+    safetensors header and 64 evenly spread blocks): what engine_build records and the loader compares, so
+    an engine compiled from other weights is refused instead of served under this directory's name."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    for name in ("config.json", RANDOM_WEIGHTS_MARKER):
+        file = path / name
+        digest.update(name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"-") + b"\0")
+    for file in sorted(path.glob("*.safetensors")):
+        size = file.stat().st_size
+        digest.update(f"{file.name}\0{size}\0".encode())
+        with open(file, "rb") as f:
+            header_len = int.from_bytes(f.read(8), "little")
+            digest.update(f.read(min(header_len, 1 << 24)))  # tensor names, dtypes, shapes and offsets
+            for i in range(_SAMPLES):
+                f.seek(i * max(size - _SAMPLE_BYTES, 0) // (_SAMPLES - 1))
+                digest.update(f.read(_SAMPLE_BYTES))
+    return digest.hexdigest()
 
 
 def read_processor_settings(path: Path) -> dict:
