@@ -66,7 +66,6 @@ def test_a_different_model_is_refused(tiny_model_dir, tmp_path):
 def test_weights_fingerprint_follows_the_bytes_not_the_place(tiny_model_dir, tmp_path):
     # The image build compiles engines from the weights and copies both into the runtime stage: a copy must
     # match, while another checkpoint of the same architecture must not.
-
     from sam3fn.core.tiny_model import write_tiny_model
 
     copy = shutil.copytree(tiny_model_dir, tmp_path / "copy")
