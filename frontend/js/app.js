@@ -3,7 +3,7 @@
 import { ApiError, getJson, segment } from "./api.js";
 import { cocoDocument, encodeInstances, masksDocument } from "./exports.js";
 import { apply, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
-import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, workSize } from "./masks.js";
+import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, paintLayer, workSize } from "./masks.js";
 import { decodeRle } from "./rle.js";
 
 const CANDIDATE_FLOOR = 0.05; // the lowest detection threshold the slider offers
@@ -301,6 +301,7 @@ async function showResponse(body, roundTrip, sent) {
         index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: c.score, box: c.box,
         color: colorFor(items.length), hidden: false,
         layer: () => (layer ??= new ProbLayer(probs, h, w, state.frame.width, state.frame.height)),
+        layerAt: (fw, fh) => new ProbLayer(probs, h, w, fw, fh), // for the full-resolution overlay
         full: (cut) => fullMask(probs, h, w, width, height, cut),
       });
     }
@@ -550,6 +551,7 @@ async function openResult(file) {
           index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: inst.score,
           box: inst.box, color: colorFor(items.length), hidden: false,
           layer: () => (layer ??= new BitLayer(full, h, w, state.frame.width, state.frame.height)),
+          layerAt: (fw, fh) => new BitLayer(full, h, w, fw, fh),
           full: () => ({ mask: full, area: inst.area }),
         });
       }
@@ -601,7 +603,19 @@ function downloadOverlay() {
   canvas.height = height;
   const ctx = canvas.getContext("2d");
   ctx.drawImage($("photo"), 0, 0, width, height);
-  ctx.drawImage($("overlay"), 0, 0, width, height);
+  // The masks are painted again at the photo's own resolution: the on-screen frame is at most WORK_MAX
+  // wide, and stretching it up gave a large photo soft, blocky edges that disagreed with the masks JSON.
+  const masks = new ImageData(width, height);
+  const words = new Uint32Array(masks.data.buffer);
+  const cut = slider("mask-threshold");
+  for (const it of drawn().sort((a, b) => b.score - a.score)) { // topmost first, as on screen
+    paintLayer(words, width, { layer: it.layerAt(width, height), t: cut, color: it.color, alpha: 0.45 });
+  }
+  const layer = document.createElement("canvas"); // putImageData would replace the photo, not blend over it
+  layer.width = width;
+  layer.height = height;
+  layer.getContext("2d").putImageData(masks, 0, 0);
+  ctx.drawImage(layer, 0, 0);
   canvas.toBlob((blob) => save(blob, `${baseName()}.overlay.png`), "image/png");
 }
 

@@ -123,6 +123,12 @@ export class ProbLayer {
  * neighbour; thresholds do not move it. */
 export class BitLayer {
   constructor(full, fullH, fullW, width, height) {
+    if (fullH === height && fullW === width) { // at the mask's own size: the mask is the layer, no copy
+      this.box = { x0: 0, y0: 0, w: width, h: height };
+      this.values = full;
+      this.pixels = full.reduce((n, v) => n + (v ? 1 : 0), 0);
+      return;
+    }
     const values = new Uint8Array(width * height);
     let area = 0;
     for (let y = 0; y < height; y += 1) {
@@ -164,26 +170,31 @@ export function covers(layer, x, y, t) {
 export function paint(rgba, width, height, layers) {
   const words = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
   words.fill(0);
-  for (const { layer, t, color, alpha } of layers) {
-    const fill = pack(color, Math.round(alpha * 255));
-    const edge = pack(color, 255);
-    const { values } = layer;
-    const { x0, y0, w, h } = layer.box;
-    const cut = layer.cut(t);
-    for (let ly = 0; ly < h; ly += 1) {
-      const row = ly * w;
-      const base = (y0 + ly) * width + x0;
-      const border = ly === 0 || ly === h - 1;
-      for (let lx = 0; lx < w; lx += 1) {
-        const i = row + lx;
-        if (values[i] <= cut || words[base + lx] !== 0) continue;
-        const isEdge = border || lx === 0 || lx === w - 1 || values[i - 1] <= cut || values[i + 1] <= cut
-          || values[i - w] <= cut || values[i + w] <= cut;
-        words[base + lx] = isEdge ? edge : fill;
-      }
+  for (const spec of layers) paintLayer(words, width, spec);
+  return rgba;
+}
+
+/** One layer into packed RGBA `words` (a frame `width` wide), leaving pixels a layer above already took:
+ * layers painted one by one, topmost first, give what `paint` gives with them all, while only one needs
+ * to exist at a time (at a photo's full resolution, all of them at once would not fit in memory). */
+export function paintLayer(words, width, { layer, t, color, alpha }) {
+  const fill = pack(color, Math.round(alpha * 255));
+  const edge = pack(color, 255);
+  const { values } = layer;
+  const { x0, y0, w, h } = layer.box;
+  const cut = layer.cut(t);
+  for (let ly = 0; ly < h; ly += 1) {
+    const row = ly * w;
+    const base = (y0 + ly) * width + x0;
+    const border = ly === 0 || ly === h - 1;
+    for (let lx = 0; lx < w; lx += 1) {
+      const i = row + lx;
+      if (values[i] <= cut || words[base + lx] !== 0) continue;
+      const isEdge = border || lx === 0 || lx === w - 1 || values[i - 1] <= cut || values[i + 1] <= cut
+        || values[i - w] <= cut || values[i + w] <= cut;
+      words[base + lx] = isEdge ? edge : fill;
     }
   }
-  return rgba;
 }
 
 /** [r, g, b] and alpha 0..255 as one little-endian RGBA word. */

@@ -224,3 +224,25 @@ def test_a_result_json_from_the_bucket_opens_over_its_image(open_page, scene_fil
     page.set_input_files("#file", str(other))
     page.wait_for_function(f"document.querySelectorAll('{ROWS}').length === 0")
     assert page.locator("#mask-threshold").is_enabled()
+
+
+def test_overlay_download_of_a_large_photo_has_the_masks_own_edges(open_page, scene_file, tmp_path):
+    # The page draws in a frame of at most 1024 px; the download must not be that frame stretched up (soft,
+    # blocky edges) but the masks at the photo's resolution, pixel for pixel where the masks JSON has them.
+    big = tmp_path / "big.png"
+    Image.open(scene_file).convert("RGB").resize((2400, 1800), Image.NEAREST).save(big)
+    page = open_page()
+    body = run_prompts(page, big, ["dog"])
+    isolate(page, pick_instance(body))
+    files = {}
+    for button in ("#dl-overlay", "#dl-masks"):
+        with page.expect_download() as info:
+            page.click(button)
+        files[button] = tmp_path / info.value.suggested_filename
+        info.value.save_as(files[button])
+    overlay = np.asarray(Image.open(files["#dl-overlay"]).convert("RGB")).astype(int)
+    original = np.asarray(Image.open(big).convert("RGB")).astype(int)
+    assert overlay.shape == original.shape == (1800, 2400, 3)
+    changed = np.abs(overlay - original).sum(axis=2) > 0
+    (saved,) = json.loads(files["#dl-masks"].read_text())["instances"]
+    assert iou(changed, rle_mask(saved["mask"])) > 0.999

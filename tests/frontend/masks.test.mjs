@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, sampleGrid, supportBox, workSize }
+import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, paintLayer, sampleGrid, supportBox, workSize }
   from "../../frontend/js/masks.js";
 import { NEEDS, bytes, fixtures, floats } from "./fixtures.mjs";
 
@@ -81,6 +81,23 @@ test("where masks overlap, the first (topmost) layer shows", () => {
   const rgba = paint(new Uint8ClampedArray(3 * 3 * 4), 3, 3, [
     { layer: all, t: 0.5, color: [0, 0, 255], alpha: 0.5 }, { layer: all, t: 0.5, color: [255, 0, 0], alpha: 0.5 }]);
   assert.deepEqual([...rgba.slice(16, 20)], [0, 0, 255, 128]); // the centre pixel
+});
+
+test("layers painted one at a time, topmost first, give what painting them together gives", () => {
+  const a = new BitLayer(Uint8Array.from([1, 1, 0, 1, 1, 0, 0, 0, 0]), 3, 3, 3, 3);
+  const b = new BitLayer(Uint8Array.from([0, 0, 0, 0, 1, 1, 0, 1, 1]), 3, 3, 3, 3);
+  const specs = [{ layer: a, t: 0.5, color: [0, 0, 255], alpha: 0.45 }, { layer: b, t: 0.5, color: [255, 0, 0], alpha: 0.45 }];
+  const together = paint(new Uint8ClampedArray(36), 3, 3, specs);
+  const oneByOne = new Uint8ClampedArray(36);
+  for (const spec of specs) paintLayer(new Uint32Array(oneByOne.buffer), 3, spec);
+  assert.deepEqual([...oneByOne], [...together]);
+});
+
+test("a layer at its mask's own size is the mask, with its area", () => {
+  const full = Uint8Array.from([1, 0, 1, 1]);
+  const layer = new BitLayer(full, 2, 2, 2, 2);
+  assert.equal(layer.values, full);
+  assert.equal(layer.area(), 3);
 });
 
 test("instance colours are distinct", () => {
