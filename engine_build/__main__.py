@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         build(args.weights, args.out / args.backend, args.backend, args.precision, args.device, args.autotune)
-    except (ParityFailure, Sam3fnError, ImportError) as exc:
+    except (ParityFailure, Sam3fnError, ImportError, OSError) as exc:  # OSError: an --out it cannot write
         print(f"engine build failed: {exc}", file=sys.stderr)
         return 1
     return 0

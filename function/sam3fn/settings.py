@@ -8,6 +8,7 @@ as Knative and Cloud Run set it. S3 credentials are *not* here: boto3 reads them
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -82,9 +83,19 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         raw[field] = _parse_list(value) if "list[" in str(kind) else value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
         raise SettingsError(_name_the_key(str(exc))) from None
+    for field in ("api_key", "events_token"):
+        token = getattr(settings, field)
+        # An Authorization header carries ASCII: a token with other characters (or spaces) could never be
+        # sent back, so every request would be refused. Say so at start instead.
+        if token is not None and not _TOKEN.fullmatch(token):
+            raise SettingsError(f"{env_name(field)}: a bearer token must be printable ASCII without spaces")
+    return settings
+
+
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 def _decode_path(kind, value):

@@ -138,3 +138,12 @@ def test_an_engine_file_that_cannot_be_read_is_refused_and_the_loader_falls_back
         loaded = load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=engine.parent)
     assert loaded.engine.backend == "eager"
     assert any("aoti not used" in r.getMessage() and "Permission denied" in r.getMessage() for r in caplog.records)
+
+
+def test_an_out_directory_that_cannot_be_written_is_a_one_line_failure(tiny_model_dir, tmp_path, capsys):
+    from engine_build.__main__ import main
+
+    (tmp_path / "a-file").write_text("")
+    code = main(["--weights", str(tiny_model_dir), "--out", str(tmp_path / "a-file" / "engines"),
+                 "--backend", "aoti", "--precision", "fp32", "--device", "cpu"])
+    assert code == 1 and capsys.readouterr().err.startswith("engine build failed: [Errno 20] Not a directory")
