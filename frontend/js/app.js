@@ -26,51 +26,56 @@ const state = {
   timer: null,
   lastTimings: null, // [timings, roundTrip] on show, redrawn when the language changes
   notice: null, // [randomWeights, serverText] on show, likewise
-  problem: null, // the error on show: [ApiError] or [key, values], redrawn when the language changes
+  problem: null, // draws the error on show, kept to redraw it when the language changes
   resultSummary: null, // {n, file} while an opened result is shown, likewise
   epoch: 0, // bumped when the image or the shown result changes: a run answered after that is dropped
 };
 const SEPARATORS = /[\n,，、;；]/;
 
 // -- status and errors ----------------------------------------------------------------------------
-function showError(err) {
-  state.problem = [err];
-  const code = err instanceof ApiError ? err.code : "unknown";
-  $("error-text").textContent = has(`err_${code}`) ? t(`err_${code}`) : t("err_unknown");
-  const detail = err instanceof ApiError && err.message ? [err.message] : [];
-  if (err instanceof ApiError && err.requestId) detail.push(`${t("requestId")}: ${err.requestId}`);
-  $("error-detail").textContent = detail.join(" · ");
+/** Show a problem drawn by `draw` (text in the current language), and keep `draw` to redraw it in another. */
+function showDrawn(draw) {
+  state.problem = draw;
+  draw();
   $("error").hidden = false;
 }
 
+function errorText(err) {
+  const code = err instanceof ApiError ? err.code : "unknown";
+  return has(`err_${code}`) ? t(`err_${code}`) : t("err_unknown");
+}
+
+function errorDetail(err) {
+  const detail = err instanceof ApiError && err.message ? [err.message] : [];
+  if (err instanceof ApiError && err.requestId) detail.push(`${t("requestId")}: ${err.requestId}`);
+  return detail.join(" · ");
+}
+
+function showError(err) {
+  showDrawn(() => {
+    $("error-text").textContent = errorText(err);
+    $("error-detail").textContent = errorDetail(err);
+  });
+}
+
+/** A recorded error in words: the error a result JSON holds instead of instances. */
+function showRecordedError(err) {
+  showDrawn(() => {
+    $("error-text").textContent = `${t("resultFailed")} ${errorText(err)}`;
+    $("error-detail").textContent = errorDetail(err);
+  });
+}
+
 function showProblem(key, values) {
-  state.problem = [key, values];
-  $("error-text").textContent = t(key, values);
-  $("error-detail").textContent = "";
-  $("error").hidden = false;
+  showDrawn(() => {
+    $("error-text").textContent = t(key, values);
+    $("error-detail").textContent = "";
+  });
 }
 
 function clearError() {
   state.problem = null;
   $("error").hidden = true;
-}
-
-/** A recorded error in words: the error a result JSON holds instead of instances. */
-function showRecordedError(err) {
-  showError(err);
-  state.problem = [err, true];
-  $("error-text").textContent = `${t("resultFailed")} ${$("error-text").textContent}`;
-}
-
-function renderProblem() {
-  if (!state.problem) return;
-  const [first, second] = state.problem;
-  if (first instanceof ApiError) {
-    if (second === true) showRecordedError(first);
-    else showError(first);
-  } else {
-    showProblem(first, second);
-  }
 }
 
 /** The banner: random weights in the interface's language (the server's English notice, which says how
@@ -645,7 +650,7 @@ function switchLanguage(lang) {
   renderStatus();
   if (state.lastTimings) renderTimings(...state.lastTimings);
   if (state.response) $("run").textContent = t("rerun");
-  if (!$("error").hidden) renderProblem();
+  if (state.problem && !$("error").hidden) state.problem();
   buildLegend();
   render();
 }
@@ -677,17 +682,10 @@ function wire() {
   });
   // a separator typed (or committed by an IME: ， 、) turns what precedes it into chips at once
   const takeFinished = (field) => {
-    const value = field.value;
-    let end = -1;
-    for (let i = value.length - 1; i >= 0; i -= 1) {
-      if (SEPARATORS.test(value[i])) {
-        end = i;
-        break;
-      }
-    }
-    if (end < 0) return;
-    addPrompts(value.slice(0, end));
-    field.value = value.slice(end + 1).trimStart();
+    const parts = field.value.split(SEPARATORS);
+    if (parts.length < 2) return;
+    field.value = parts.pop().trimStart(); // the word still being typed
+    addPrompts(parts.join("\n"));
   };
   $("prompt-input").addEventListener("input", (ev) => {
     if (!ev.isComposing) takeFinished(ev.target);

@@ -95,7 +95,7 @@ def _manifest_problem(manifest) -> str | None:
     """What makes `manifest` unusable by check_manifest, stage_files and CompiledEngine, or None."""
     if not isinstance(manifest, dict):
         return "not a JSON object"
-    for key in ("device", "versions"):
+    for key in ("device", "versions", "model"):
         if not isinstance(manifest.get(key, {}), dict):
             return f"'{key}' is not an object"
     stages = manifest.get("stages")
@@ -139,7 +139,7 @@ def check_manifest(engine_dir: Path, backend: str, device: torch.device, precisi
         major, minor = torch.cuda.get_device_capability(device)
         if built.get("capability") != f"{major}.{minor}":
             problems.append(f"built for compute capability {built.get('capability')}, this GPU is {major}.{minor}")
-    model = manifest.get("model") if isinstance(manifest.get("model"), dict) else {}
+    model = manifest.get("model", {})
     if weights is not None and model.get("weights") != weights:
         # The weights are compiled into the engine: serving it with other weights configured would answer with
         # the engine's model under the configured one's name (tiny random engines beside real weights, say).

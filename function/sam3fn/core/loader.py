@@ -68,6 +68,7 @@ def _check_engines(backend: str, engine_dir: Path | None, dev: torch.device, pre
         if not built:
             log.warning("no engines in %s (it has no tensorrt/ or aoti/ directory): the eager backend will run",
                         engine_dir)
+            return []
         candidates = built
     weights = weights_fingerprint(model_dir)
     checked = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..core.errors import InputError
 from ..storage import ObjectStore, parse_s3_url
 
+
 def from_base64(text: str, max_bytes: int) -> bytes:
     if len(text) > max_bytes * 4 // 3 + 4:
         raise InputError("the base64 image is larger than this server accepts", code="image_too_large")

@@ -7,7 +7,7 @@ import base64
 import logging
 
 import msgspec
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -98,6 +98,17 @@ def metrics(request: Request) -> Response[bytes]:
 
 
 # -- segmentation ----------------------------------------------------------------------------------
+def _decode_json(body: bytes, type=Any):
+    """`body` as JSON of `type`: broken JSON, or a string in it that is not UTF-8 (msgspec raises
+    UnicodeDecodeError for that), is `invalid_json`; JSON of another shape is `invalid_request`."""
+    try:
+        return msgspec.json.decode(body, type=type)
+    except msgspec.ValidationError as exc:  # a DecodeError too: caught first
+        raise InputError(f"the request body is not valid: {exc}", code="invalid_request") from None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise InputError("the request body is not valid JSON", code="invalid_json") from None
+
+
 async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, SegmentRequest]:
     """Decode JSON or multipart into (image bytes, request) without touching the model."""
     s = rt.settings
@@ -126,13 +137,7 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
         except msgspec.ValidationError as exc:
             raise InputError(f"the form is not valid: {exc}", code="invalid_request") from None
         return data, req
-    body = await request.body()
-    try:
-        req = msgspec.json.decode(body, type=SegmentRequest)
-    except msgspec.ValidationError as exc:
-        raise InputError(f"the request body is not valid: {exc}", code="invalid_request") from None
-    except (msgspec.DecodeError, UnicodeDecodeError):  # msgspec raises the latter for a string that is not UTF-8
-        raise InputError("the request body is not valid JSON", code="invalid_json") from None
+    req = _decode_json(await request.body(), SegmentRequest)
     if (req.image.base64 is None) == (req.image.s3 is None):
         raise InputError("give exactly one of image.base64 or image.s3", code="invalid_request")
     if req.image.base64 is not None:
@@ -184,10 +189,7 @@ async def _require_json(request: Request) -> None:
     """Before Litestar parses /api/predict's body: refuse what is not JSON the way /v1/segment does
     (`invalid_json`). Litestar's own parse answers a different code for broken JSON, a riddle for an empty
     body, and a 500 for a string that is not UTF-8 (msgspec raises UnicodeDecodeError, which it lets by)."""
-    try:
-        msgspec.json.decode(await request.body())  # the body is cached: Litestar's parse reads it again for free
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        raise InputError("the request body is not valid JSON", code="invalid_json") from None
+    _decode_json(await request.body())  # the body is cached: Litestar's parse reads it again for free
 
 
 @post("/api/predict", guards=[api_key_guard], before_request=_require_json, status_code=200, tags=["segment"],
