@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -36,6 +37,40 @@ def test_same_pixels_give_the_same_cache_key_and_different_pixels_do_not():
     a, b = decode_image(encode(pixels)), decode_image(encode(pixels, compress_level=9))
     assert a.sha256 == b.sha256
     assert decode_image(encode(scene_pixels(30, 40, seed=1))).sha256 != a.sha256
+
+
+
+def _grey_ramp(height: int = 32, width: int = 64) -> np.ndarray:
+    """0..1 left to right: the grey level a person sees in each column."""
+    return np.broadcast_to(np.linspace(0.0, 1.0, width), (height, width)).copy()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda f: encode((f * 65535).round().astype(np.uint16)),  # 16-bit grey PNG (opens as I;16)
+        lambda f: encode((f * 65535).round().astype(np.uint16), "TIFF"),  # 16-bit grey TIFF
+        lambda f: encode(f.astype(np.float32), "TIFF"),  # float TIFF, 0..1
+        lambda f: encode((f * 65535).round().astype(np.int32), "TIFF"),  # 32-bit int holding 16-bit data
+        lambda f: encode((f * 255).round().astype(np.int32), "TIFF"),  # 32-bit int holding 8-bit data
+        lambda f: encode((f * 4000 - 1000).astype(np.float32), "TIFF"),  # float in its own units
+    ],
+    ids=["png-16", "tiff-16", "tiff-float-unit", "tiff-int32-16bit", "tiff-int32-8bit", "tiff-float-any-range"],
+)
+def test_high_bit_depth_grey_keeps_its_grey_levels(make):
+    # PIL's plain conversion clips these at 255: the model saw a white (or black) field, the page the photo.
+    ramp = _grey_ramp()
+    pixels = decode_image(make(ramp)).pixels
+    assert pixels.shape == (*ramp.shape, 3)
+    assert (pixels[..., 0] == pixels[..., 2]).all()
+    assert np.abs(pixels[..., 1].astype(float) - ramp * 255).max() <= 1.0
+
+
+def test_float_image_with_nan_decodes_with_nan_as_its_darkest_level():
+    ramp = _grey_ramp().astype(np.float32) * 10
+    ramp[0, 5] = np.nan
+    pixels = decode_image(encode(ramp, "TIFF")).pixels
+    assert pixels[0, 5, 0] == 0 and pixels[..., 0].max() == 255
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
                 )
             img.load()
             upright = ImageOps.exif_transpose(img)
-            rgb = upright.convert("RGB")
+            rgb = _eight_bit(upright).convert("RGB")
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -70,3 +70,28 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
     return from_array(np.array(rgb, dtype=np.uint8))  # a writable copy torch can wrap
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """Scale a 16-bit, 32-bit or float single-channel image to 8 bits; other modes pass through.
+
+    PIL's own conversion clips these modes at 255 instead of scaling them, so a 16-bit grey PNG or TIFF
+    (scanners, microscopes, depth and medical exports) reached the model almost all white and a float
+    TIFF all black. 16-bit data is scaled by its full range, as a browser shows a 16-bit PNG; 32-bit
+    integers already within 0..255 or 0..65535 are read as 8- or 16-bit; floats within 0..1 as
+    fractions; anything else is stretched from its minimum to its maximum (NaN as the minimum).
+    """
+    if img.mode not in ("I", "F") and not img.mode.startswith("I;16"):
+        return img
+    values = np.asarray(img, dtype=np.float32)
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if img.mode.startswith("I;16") or (img.mode == "I" and low >= 0 and 255 < high <= 65535):
+        low, high = 0.0, 65535.0
+    elif img.mode == "I" and low >= 0 and high <= 255:
+        low, high = 0.0, 255.0
+    elif img.mode == "F" and low >= 0 and high <= 1:
+        low, high = 0.0, 1.0
+    span = high - low if high > low else 1.0
+    scaled = np.nan_to_num((values - low) / span, nan=0.0, posinf=1.0, neginf=0.0)
+    return Image.fromarray(np.rint(np.clip(scaled, 0.0, 1.0) * 255).astype(np.uint8))
