@@ -31,6 +31,29 @@ export async function getJson(path, apiKey) {
   return { status: response.status, body };
 }
 
+/** The ApiError of a failed call: the server's {"error": {code, message, request_id}} when the body has one. */
+function errorOf(status, body, requestIdHeader) {
+  const err = body && body.error;
+  return new ApiError(err ? err.code : "unknown", err ? err.message : `HTTP ${status}`, status,
+    err ? err.request_id : requestIdHeader || "");
+}
+
+/** POST the image file as it is; resolves the server's PNG of it (upright, 8-bit, full size: the pixels
+ * the model sees) as a Blob, for a format the browser cannot show. Rejects with ApiError. */
+export async function preview(file, apiKey) {
+  let response;
+  try {
+    response = await fetch("/v1/preview", { method: "POST", body: file, headers: authHeaders(apiKey) });
+  } catch {
+    throw new ApiError("network", "the server cannot be reached");
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw errorOf(response.status, body, response.headers.get("x-request-id"));
+  }
+  return response.blob();
+}
+
 /** POST the image and prompts as multipart. onProgress({phase: "upload", fraction} | {phase: "infer"}).
  * Resolves the response JSON; rejects with ApiError. */
 export function segment({ file, prompts, threshold, maskThreshold, candidateFloor, apiKey }, onProgress) {
@@ -61,9 +84,7 @@ export function segment({ file, prompts, threshold, maskThreshold, candidateFloo
         resolve(body);
         return;
       }
-      const err = body && body.error;
-      reject(new ApiError(err ? err.code : "unknown", err ? err.message : `HTTP ${xhr.status}`, xhr.status,
-        err ? err.request_id : xhr.getResponseHeader("x-request-id") || ""));
+      reject(errorOf(xhr.status, body, xhr.getResponseHeader("x-request-id")));
     };
     xhr.send(form);
   });

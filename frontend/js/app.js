@@ -1,6 +1,6 @@
 // The page: image in, prompts in, one inference, then everything else (thresholds, layers, popover,
 // downloads) happens here without the server. Data flows one way: response -> items -> masks -> canvas.
-import { ApiError, getJson, segment } from "./api.js";
+import { ApiError, getJson, preview, segment } from "./api.js";
 import { cocoDocument, encodeInstances, masksDocument } from "./exports.js";
 import { apply, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
 import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, paintLayer, workSize } from "./masks.js";
@@ -14,6 +14,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   file: null, // the image File
   imageUrl: null,
+  converted: false, // the photo shown is the server's PNG of a file the browser cannot show
   natural: null, // {width, height} of the image as the browser shows it (EXIF applied)
   frame: null, // {width, height} of the drawing frame (the image, at most WORK_MAX on the long side)
   prompts: [], // [{text, model, translation}]
@@ -124,9 +125,8 @@ function loadImage(file) {
   clearError();
   state.epoch += 1;
   state.file = file;
-  $("file-name").textContent = file.name || "";
-  if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
-  state.imageUrl = URL.createObjectURL(file);
+  state.converted = false;
+  renderFileName();
   const img = $("photo");
   img.onload = () => {
     state.natural = { width: img.naturalWidth, height: img.naturalHeight };
@@ -134,13 +134,42 @@ function loadImage(file) {
     setFrame(state.natural.width, state.natural.height);
     $("stage").hidden = false;
   };
-  img.onerror = () => {
+  img.onerror = () => showServerPreview(file, state.epoch);
+  img.alt = file.name || "";
+  showPicture(file);
+  resetResults();
+}
+
+function showPicture(blob) {
+  if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
+  state.imageUrl = URL.createObjectURL(blob);
+  $("photo").src = state.imageUrl;
+}
+
+/** The browser cannot show this file (TIFF, say): show the server's PNG of it instead. It has the
+ * pixels and size the model sees, so masks and downloads line up; the original is still what is sent. */
+async function showServerPreview(file, epoch) {
+  const img = $("photo");
+  img.onerror = () => { // the server's PNG will not show either
     $("stage").hidden = true;
     showProblem("imageUnreadable");
   };
-  img.alt = file.name || "";
-  img.src = state.imageUrl;
-  resetResults();
+  try {
+    const png = await preview(file, $("api-key").value.trim());
+    if (epoch !== state.epoch) return; // another image was chosen meanwhile
+    state.converted = true;
+    renderFileName();
+    showPicture(png);
+  } catch (err) {
+    if (epoch !== state.epoch) return;
+    $("stage").hidden = true;
+    showError(err instanceof ApiError ? err : new ApiError("unknown", String(err && err.message)));
+  }
+}
+
+function renderFileName() {
+  const name = state.file ? state.file.name || "" : "";
+  $("file-name").textContent = state.converted ? `${name} · ${t("convertedByServer")}` : name;
 }
 
 function setFrame(width, height) {
@@ -648,6 +677,7 @@ function switchLanguage(lang) {
   if (state.notice) setNotice(...state.notice);
   renderChips();
   renderStatus();
+  renderFileName();
   if (state.lastTimings) renderTimings(...state.lastTimings);
   if (state.response) $("run").textContent = t("rerun");
   if (state.problem && !$("error").hidden) state.problem();

@@ -70,8 +70,8 @@ def test_server_errors_are_shown_in_plain_words(open_page, tmp_path):
     fake = tmp_path / "notes.png"
     fake.write_text("these are my notes, not a picture")
     page.set_input_files("#file", str(fake))
-    page.wait_for_selector("#error:not([hidden])")
-    assert "cannot display" in page.inner_text("#error-text")
+    page.wait_for_selector("#error:not([hidden])")  # the browser cannot show it: the server's verdict is asked
+    assert "could not read" in page.inner_text("#error-text") and "request id" in page.inner_text("#error-detail")
     page.fill("#prompt-input", "dog")
     page.click("#run")
     page.wait_for_function("document.getElementById('error-text').textContent.includes('could not read')")
@@ -355,3 +355,30 @@ def test_status_line_follows_a_language_switch_when_the_server_wants_a_key(brows
         assert "API 密钥" in page.inner_text("#status")
     finally:
         context.close()
+
+
+def test_a_tiff_the_browser_cannot_show_is_shown_as_the_server_reads_it(open_page, tmp_path):
+    """Scanners, microscopes and GIS tools write TIFF, which Chromium does not display: the page shows the
+    server's PNG of it (the pixels the model sees), so the masks line up with what is on screen."""
+    scan = tmp_path / "scan.tif"
+    scan.write_bytes(encode(scene_pixels(180, 240, seed=8), "TIFF"))
+    page = open_page()
+    body = run_prompts(page, scan, ["dog"])
+    assert (body["image"]["width"], body["image"]["height"]) == (240, 180)
+    natural = page.evaluate("[document.getElementById('photo').naturalWidth, document.getElementById('photo').naturalHeight]")
+    assert natural == [240, 180]
+    assert page.evaluate("[document.getElementById('overlay').width, document.getElementById('overlay').height]") == [240, 180]
+    assert page.locator("#error").is_hidden() and not page.errors
+    assert "scan.tif" in page.inner_text("#file-name") and "server" in page.inner_text("#file-name")
+    page.click("#lang")
+    assert "服务器" in page.inner_text("#file-name")
+
+
+def test_a_broken_tiff_gets_the_servers_verdict(open_page, tmp_path):
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(encode(scene_pixels(60, 80), "TIFF")[:120])
+    page = open_page()
+    page.set_input_files("#file", str(broken))
+    page.wait_for_selector("#error:not([hidden])")
+    assert "could not read this file as an image" in page.inner_text("#error-text")
+    assert page.locator("#stage").is_hidden()

@@ -72,6 +72,14 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
     return from_array(np.array(rgb, dtype=np.uint8))  # a writable copy torch can wrap
 
 
+def to_png(image: RgbImage) -> bytes:
+    """The upright pixels as PNG, fast rather than small (a preview for browsers that cannot show the
+    original format, such as TIFF: same size, same pixels the model sees)."""
+    buf = io.BytesIO()
+    Image.fromarray(image.pixels).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
 def _eight_bit(img: Image.Image) -> Image.Image:
     """Scale a 16-bit, 32-bit or float single-channel image to 8 bits; other modes pass through.
 

@@ -1,4 +1,5 @@
-"""OpenAPI pieces Litestar cannot infer: /v1/segment takes JSON *or* multipart on one path."""
+"""OpenAPI pieces Litestar cannot infer: /v1/segment takes JSON *or* multipart on one path, and
+/v1/preview takes the image file itself as the body."""
 
 from __future__ import annotations
 
@@ -55,4 +56,15 @@ class SegmentOperation(Operation):
                 "application/json": OpenAPIMediaType(schema=inline_schema(SegmentRequest)),
                 "multipart/form-data": OpenAPIMediaType(schema=_MULTIPART),
             },
+        )
+
+
+@dataclass
+class PreviewOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="the image file's bytes as they are (PNG, JPEG, WebP, TIFF, BMP, ...); any content type",
+            content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING,
+                                                                                 format="binary"))},
         )

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..core.encodings import decode_rle, mask_to_png, merge_rles
 from ..core.errors import InputError, Sam3fnError
+from ..core.images import decode_image, to_png
 from ..core.overlay import overlay_png
 from ..core.segmenter import SegmentOptions
 from ..events import parse_events
@@ -24,7 +25,7 @@ from ..storage import is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
-from .openapi import SegmentOperation
+from .openapi import PreviewOperation, SegmentOperation
 from .runtime import Runtime
 from .schemas import (ErrorBody, EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse,
                       SegmentRequest, SegmentResponse, SweepResponse)
@@ -177,6 +178,22 @@ async def segment(request: Request) -> SegmentResponse:
     )
 
 
+def _preview_png(data: bytes, max_pixels: int) -> bytes:
+    return to_png(decode_image(data, max_pixels))
+
+
+@post("/v1/preview", guards=[api_key_guard], status_code=200, media_type="image/png", tags=["segment"],
+      operation_class=PreviewOperation, responses=_errors(400, 401, 413, 503))
+async def preview(request: Request) -> Response[bytes]:
+    """The image in the body (any format the server reads) as PNG: upright, 8-bit RGB, full size, the
+    pixels the model sees. For a page whose browser cannot show the original (TIFF, say). No model
+    needed; it queues with segmentation, so a flood of large images is refused (503) rather than piled up."""
+    rt = runtime_of(request)
+    data = await request.body()
+    png = await rt.worker.submit(_preview_png, data, rt.settings.max_pixels)
+    return Response(png, media_type="image/png")
+
+
 def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
     options = SegmentOptions(threshold=req.threshold, refine=0.5 if req.refine_edges else 0.0)
     prompts = rt.pipeline.prompts([req.prompt])
@@ -291,4 +308,4 @@ async def _process(rt: Runtime, job: Job):
     return await asyncio.to_thread(rt.processor.finish, job, inferred)
 
 
-ROUTES = [healthz, readyz, info, metrics, segment, predict, events, sweep]
+ROUTES = [healthz, readyz, info, metrics, segment, preview, predict, events, sweep]
