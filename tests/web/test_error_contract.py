@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from support.images import encode, scene_pixels
+
 
 def test_wrong_method_is_a_coded_405_with_a_request_id_and_allow(client):
     r = client.get("/v1/segment")
@@ -52,3 +54,13 @@ def test_openapi_documents_the_error_body_the_routes_really_answer(client):
         assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (path, status, schema)
     real = client.post("/api/predict", json={"prompt": 1}).json()
     assert set(real) == set(doc["components"]["schemas"]["ErrorBody"]["required"]) == {"error"}
+
+
+def test_a_form_with_more_parts_than_the_server_parses_says_so(client):
+    # Litestar stops at 1000 parts with "Request Entity Too Large" in a 400: a riddle for a too-long form.
+    files = {"image": ("a.png", encode(scene_pixels(40, 40)), "image/png")}
+    r = client.post("/v1/segment", files=files, data={"prompts": ["dog"] * 1001})
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert "more than 1000 parts" in error["message"] and "at most 16 prompts" in error["message"]

@@ -10,6 +10,7 @@ import msgspec
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, QueryParameter
 from litestar.datastructures import UploadFile
@@ -123,6 +124,11 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
             raise InputError("a multipart text field is not UTF-8: send prompts and options as UTF-8 (or give the "
                              "part a charset), and the image as a file part with a filename",
                              code="invalid_request") from None
+        except ClientException as exc:
+            if exc.detail != "Request Entity Too Large":  # Litestar's words for its part limit (a 400 until 3.0)
+                raise
+            raise InputError(f"the form has more than {request.app.multipart_form_part_limit} parts: send one image "
+                             f"and at most {s.max_prompts} prompts", code="invalid_request") from None
         upload = form.get("image")
         if not isinstance(upload, UploadFile):
             raise InputError("multipart field 'image' must be a file", code="invalid_request")
