@@ -87,6 +87,7 @@ function setNotice(random, serverText) {
   $("notice").title = random && serverText ? serverText : "";
   $("notice").hidden = !text;
   state.notice = [random, serverText];
+  fitStage(); // the notice moves the stage down
 }
 
 let serverInfo = null;
@@ -133,6 +134,7 @@ function loadImage(file) {
     $("stage").style.setProperty("--aspect", String(img.naturalWidth / img.naturalHeight));
     setFrame(state.natural.width, state.natural.height);
     $("stage").hidden = false;
+    fitStage();
   };
   img.onerror = () => showServerPreview(file, state.epoch);
   img.alt = file.name || "";
@@ -170,6 +172,17 @@ async function showServerPreview(file, epoch) {
 function renderFileName() {
   const name = state.file ? state.file.name || "" : "";
   $("file-name").textContent = state.converted ? `${name} · ${t("convertedByServer")}` : name;
+}
+
+/** Let the photo be as tall as the window below the stage's top, so a portrait photo is seen whole
+ * without scrolling; the header and notice above it vary, which is why CSS alone (85vh) fell short.
+ * A stage that starts low (under the controls on a phone) is scrolled to anyway: it gets the window. */
+function fitStage() {
+  const stage = $("stage");
+  if (stage.hidden) return;
+  const top = stage.getBoundingClientRect().top + window.scrollY;
+  const room = top < window.innerHeight / 2 ? window.innerHeight - top - 12 : window.innerHeight - 24;
+  stage.style.setProperty("--room", `${Math.round(room)}px`);
 }
 
 function setFrame(width, height) {
@@ -691,6 +704,7 @@ function firstImage(files) {
 }
 
 function wire() {
+  window.addEventListener("resize", fitStage);
   // each input is emptied once read: choosing the same file again must fire `change` again
   $("file").addEventListener("change", (ev) => {
     loadImage(ev.target.files[0]);

@@ -335,7 +335,10 @@ def test_a_portrait_photo_fits_the_window_with_its_overlay(open_page, tmp_path):
     run_prompts(page, photo, ["dog"])
     image = page.locator("#photo").bounding_box()
     overlay = page.locator("#overlay").bounding_box()
-    assert image["height"] <= 800 and image["width"] >= 0.5 * image["height"]  # the shape kept, not squeezed
+    assert page.evaluate("window.scrollY") == 0 and page.locator("#notice").is_visible()
+    assert image["y"] + image["height"] <= 800  # whole at first view, below the header and the notice
+    assert image["height"] >= 0.75 * 800 and image["width"] >= 0.5 * image["height"]  # large, not squeezed
+    screenshot(page, "page-portrait")
     assert all(abs(image[k] - overlay[k]) < 1 for k in ("x", "y", "width", "height"))
     wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert wide <= 0
