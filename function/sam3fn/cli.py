@@ -14,24 +14,39 @@ from pathlib import Path
 
 import msgspec
 
+from .core.coco import coco_categories, coco_results
 from .core.errors import Sam3fnError
+from .core.results import SegmentResult
 from .settings import SettingsError, env_name, load_settings
 
 EXIT_ERROR = 2
 
 
-def _refine_level(value: str) -> float:
-    level = float(value)
-    if not 0.0 <= level <= 1.0:
-        raise argparse.ArgumentTypeError("refine level must be between 0 and 1")
-    return level
-
-
 def _unit(value: str) -> float:
-    number = float(value)
+    # Raised as ArgumentTypeError for text too: a ValueError makes argparse name this function to the user.
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number between 0 and 1") from None
     if not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return number
+
+
+def _output_dir(path: Path) -> Path:
+    """`mkdir -p path`; a path that cannot be a directory is the user's to fix, said in one line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Sam3fnError(f"cannot use {path} as the output directory: {exc.strerror}", code="output_unwritable") from None
+    return path
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise Sam3fnError(f"cannot write {path}: {exc.strerror}", code="output_unwritable") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--model-dir", type=Path, help=f"SAM 3 weights (env {env_name('model_dir')})")
     seg.add_argument("--threshold", type=_unit, default=0.5, help="keep instances scoring at least this")
     seg.add_argument("--mask-threshold", type=_unit, default=0.5, help="mask probability cut-off")
-    seg.add_argument("--refine", type=_refine_level, nargs="?", const=0.5, default=0.0,
+    seg.add_argument("--refine", type=_unit, nargs="?", const=0.5, default=0.0,
                      help="smooth edges, fill holes, drop specks: level 0..1 (0.5 if given without a value)")
     seg.add_argument("--non-overlapping", action="store_true", help="give each pixel to its best instance")
     seg.add_argument("--polygons", action="store_true", help="add polygons to the JSON")
     seg.add_argument("--argos-model", type=Path, help=f"a translate-zh_en .argosmodel (env {env_name('argos_model')})")
-    seg.add_argument("--device", help="auto | cpu | cuda")
-    seg.add_argument("--precision", help="auto | fp32 | fp16 | bf16")
+    seg.add_argument("--device", help="auto | cpu | cuda | cuda:N")
+    seg.add_argument("--precision", choices=["auto", "fp32", "fp16", "bf16"])
     seg.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
 
     srv = sub.add_parser("serve", help="run the HTTP function (API, page and bucket events)")
@@ -71,12 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    from .core.coco import coco_categories, coco_results
     from .core.loader import load_model
     from .core.overlay import overlay_png
     from .core.segmenter import Segmenter, SegmentOptions
     from .pipeline import Pipeline, timed_decode
     from .translate import Translator
+    from .translate.command import one_line
 
     settings = load_settings(model_dir=args.model_dir, device=args.device, precision=args.precision,
                              argos_model=args.argos_model)
@@ -87,33 +102,52 @@ def cmd_segment(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise Sam3fnError(f"cannot read {args.image}: {exc.strerror}", code="image_unreadable") from None
     image, decode_ms = timed_decode(data, settings.max_pixels)  # bad images fail before the model loads
+    out = _output_dir(args.out)  # and so does an --out that cannot be a directory
     translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
-    segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision))
+    segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision, settings.backend,
+                                     settings.engine_dir, cuda_graphs=settings.cuda_graphs))
     pipeline = Pipeline(segmenter, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
     result = pipeline.segment_image(image, pipeline.prompts(args.prompt), options, decode_ms)
 
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = args.image.stem
-    overlay_path, json_path, coco_path = (args.out / f"{stem}{ext}" for ext in (".overlay.png", ".json", ".coco.json"))
-    overlay_path.write_bytes(overlay_png(image.pixels, result))
+    overlay_path, json_path, coco_path = (out / f"{stem}{ext}" for ext in (".overlay.png", ".json", ".coco.json"))
+    _write(overlay_path, overlay_png(image.pixels, result))
     document = msgspec.to_builtins(result)
     document["categories"] = coco_categories(result)
-    json_path.write_bytes(msgspec.json.format(msgspec.json.encode(document), indent=1))
-    coco_path.write_bytes(msgspec.json.encode(coco_results(result, image_id=stem)))
+    _write(json_path, msgspec.json.format(msgspec.json.encode(document), indent=1))
+    _write(coco_path, msgspec.json.encode(_coco_dataset(result, args.image.name)))
 
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for r in result.results:
         best = f"best {r.instances[0].score:.2f}" if r.instances else "none above threshold"
-        print(f"{r.prompt}\t-> {r.model_prompt}\t{len(r.instances)} instances\t{best}")
+        print(f"{one_line(r.prompt)}\t-> {r.model_prompt}\t{len(r.instances)} instances\t{best}")
     print(f"wrote {overlay_path}, {json_path}, {coco_path} ({result.timings.total_ms:.0f} ms, {result.model.device})")
     return 0
 
 
+def _coco_dataset(result: SegmentResult, file_name: str) -> dict:
+    """The image as a COCO dataset, as the page downloads it: pycocotools' COCO() loads it as is, and its
+    annotations, which keep their scores, are also a results list for COCO.loadRes."""
+    annotations = [{"id": n, **d, "iscrowd": 0} for n, d in enumerate(coco_results(result, image_id=1), start=1)]
+    image = {"id": 1, "file_name": file_name, "width": result.image.width, "height": result.image.height}
+    return {"images": [image], "categories": coco_categories(result), "annotations": annotations}
+
+
 def cmd_tiny_model(args: argparse.Namespace) -> int:
+    from .core.model_dir import RANDOM_WEIGHTS_MARKER
     from .core.tiny_model import write_tiny_model
 
-    path = write_tiny_model(args.directory, seed=args.seed, full_size=args.full_size)
+    # `tiny-model models/sam3` must never overwrite the real (gated, 3.4 GB) weights, nor anything else.
+    directory = args.directory
+    others = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+    if others and not (directory / RANDOM_WEIGHTS_MARKER).is_file():
+        raise Sam3fnError(f"{directory} already holds other files ({', '.join(others[:5])}); "
+                          "choose a new or empty directory", code="directory_not_empty")
+    try:
+        path = write_tiny_model(_output_dir(directory), seed=args.seed, full_size=args.full_size)
+    except OSError as exc:
+        raise Sam3fnError(f"cannot write the model to {directory}: {exc.strerror}", code="output_unwritable") from None
     kind = "the full-size SAM 3 architecture with random weights" if args.full_size else "a tiny random-weights SAM 3"
     print(f"wrote {kind} to {path} (for tests, demos and benchmarks; its output is noise)")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from pycocotools import mask as coco_mask
+from pycocotools.coco import COCO
 
 from support.images import encode, scene_pixels
 
@@ -40,7 +42,7 @@ def test_segment_writes_overlay_and_json_whose_rle_decodes(tiny_model_dir, tmp_p
         mask = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()})
         assert mask.shape == (180, 260) and int(mask.sum()) == inst["area"]
         assert inst["polygons"]
-    coco = json.loads((out / "street.coco.json").read_text())
+    coco = json.loads((out / "street.coco.json").read_text())["annotations"]
     assert len(coco) == len(instances) and {d["category_id"] for d in coco} <= {1, 2}
     assert set(doc["timings"]) >= {"decode_image_ms", "preprocess_ms", "image_encode_ms", "text_encode_ms",
                                    "mask_decode_ms", "postprocess_ms"}
@@ -122,3 +124,95 @@ def test_translate_command_prints_english_and_method(tmp_path):
     lines = proc.stdout.splitlines()
     assert lines[0] == "狗\tdog\tglossary" and lines[1] == "Red Car\tred car\tnone"
     assert lines[2].startswith("蓝莓飞船\t-\tunavailable") and proc.returncode == 1
+
+
+def test_coco_file_is_a_dataset_pycocotools_loads(tiny_model_dir, tmp_path):
+    # The page's download of the same name loads with COCO(); the CLI's file must too.
+    image = tmp_path / "街景 photo.png"
+    image.write_bytes(encode(scene_pixels(90, 130)))
+    out = tmp_path / "out"
+    proc = run("segment", image, "-p", "dog", "-p", "狗", "--model-dir", tiny_model_dir, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    coco = COCO(str(out / "街景 photo.coco.json"))
+    assert coco.loadImgs(coco.getImgIds()) == [{"id": 1, "file_name": "街景 photo.png", "width": 130, "height": 90}]
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["dog", "dog"]
+    anns = coco.loadAnns(coco.getAnnIds())
+    assert anns and len({a["id"] for a in anns}) == len(anns)
+    for ann in anns:
+        mask = coco.annToMask(ann)
+        assert mask.shape == (90, 130) and int(mask.sum()) == ann["area"] and 0 <= ann["score"] <= 1
+
+
+def _a_file(out: Path) -> Path:
+    out.write_text("not a directory")
+    return out
+
+
+def _under_a_file(out: Path) -> Path:
+    return _a_file(out) / "sub"
+
+
+@pytest.mark.parametrize("make_out", [_a_file, _under_a_file], ids=["a-file", "under-a-file"])
+def test_unusable_out_fails_in_one_plain_line_before_the_model_loads(tmp_path, make_out):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    # No model at all: the output directory is checked first, so a typo costs no model load.
+    proc = run("segment", image, "-p", "dog", "--model-dir", tmp_path / "no-model", "--out", make_out(tmp_path / "o"))
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith("error: output_unwritable: ") and "Traceback" not in proc.stderr
+
+
+def test_unwritable_output_file_is_one_plain_line(tiny_model_dir, tmp_path):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    (tmp_path / "o" / "in.json").mkdir(parents=True)  # in the way of out/in.json
+    proc = run("segment", image, "-p", "dog", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
+    assert proc.returncode != 0
+    error = proc.stderr.strip().splitlines()[-1]
+    assert error.startswith("error: output_unwritable: ") and "in.json" in error and "Traceback" not in proc.stderr
+
+
+def test_tiny_model_never_replaces_other_files(tiny_model_dir, tmp_path):
+    real = tmp_path / "sam3"
+    real.mkdir()
+    (real / "model.safetensors").write_bytes(b"the real, gated weights")
+    proc = run("tiny-model", real)
+    assert proc.returncode != 0 and proc.stderr.startswith("error: directory_not_empty: ")
+    assert "model.safetensors" in proc.stderr and "Traceback" not in proc.stderr
+    assert (real / "model.safetensors").read_bytes() == b"the real, gated weights"
+    # An earlier tiny model may be rewritten, and a path that is a file is one plain line too.
+    again = tmp_path / "tiny"
+    again.mkdir()
+    for f in tiny_model_dir.iterdir():
+        (again / f.name).write_bytes(f.read_bytes())
+    assert run("tiny-model", again).returncode == 0
+    proc = run("tiny-model", _a_file(tmp_path / "file"))
+    assert proc.returncode != 0 and proc.stderr.startswith("error: output_unwritable: ")
+
+
+@pytest.mark.parametrize("flag", ["--threshold", "--mask-threshold", "--refine"])
+def test_a_flag_that_is_not_a_number_says_so(tmp_path, flag):
+    proc = run("segment", tmp_path / "in.png", "-p", "dog", flag, "abc")
+    assert proc.returncode == 2
+    assert f"argument {flag}: 'abc' is not a number between 0 and 1" in proc.stderr and "_unit" not in proc.stderr
+
+
+def test_prompts_with_tabs_or_newlines_keep_one_line_each(tiny_model_dir, tmp_path):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    proc = run("segment", image, "-p", "red\tcar", "-p", "blue\ncar", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("red car\t-> red car\t") and lines[1].startswith("blue car\t-> ")
+
+
+def test_backend_setting_reaches_the_model(tiny_model_dir, tmp_path):
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    env = {**os.environ, "SAM3FN_BACKEND": "aoti"}
+    env.pop("SAM3FN_ENGINE_DIR", None)
+    proc = subprocess.run([SAM3FN, "segment", str(image), "-p", "dog", "--model-dir", str(tiny_model_dir),
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=240)
+    # the loader was asked for aoti (ignored before, so nothing was said), and says why eager runs instead
+    assert proc.returncode == 0 and "backend aoti not used, falling back: no engine directory" in proc.stderr

@@ -29,3 +29,11 @@ def test_tabs_and_newlines_in_a_source_do_not_break_the_columns():
     out = io.StringIO()
     assert run(["red\tcar\nlights"], Translator(), out=out) == 0
     assert out.getvalue() == "red car lights\tred car lights\tnone\n"
+
+
+def test_an_empty_prompt_is_reported_as_segment_would_refuse_it():
+    out = io.StringIO()
+    assert run(["", "  ", "dog"], Translator(), out=out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["\t-\tunavailable: the prompt is empty", "  \t-\tunavailable: the prompt is empty"]
+    assert lines[2] == "dog\tdog\tnone"

@@ -16,16 +16,20 @@ def run(texts: list[str], translator: Translator, out: TextIO = sys.stdout) -> i
     """
     status = 0
     for text in texts:
+        if not text.strip():  # segment refuses it (empty_prompt); an empty "translation" would hide that
+            out.write(f"{one_line(text)}\t-\tunavailable: the prompt is empty\n")
+            status = 1
+            continue
         try:
             result = translator.translate(text)
         except TranslationUnavailable as exc:
-            out.write(f"{_one_line(text)}\t-\tunavailable: {_one_line(str(exc))}\n")
+            out.write(f"{one_line(text)}\t-\tunavailable: {one_line(str(exc))}\n")
             status = 1
             continue
-        out.write(f"{_one_line(result.source)}\t{result.english}\t{result.method}\n")
+        out.write(f"{one_line(result.source)}\t{result.english}\t{result.method}\n")
     return status
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Tabs and newlines inside a field would break the columns."""
     return " ".join(text.replace("\t", " ").splitlines())
