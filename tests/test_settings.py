@@ -23,3 +23,21 @@ def test_any_printable_ascii_token_is_taken_as_is():
 def test_a_value_of_the_wrong_type_names_its_variable():
     with pytest.raises(SettingsError, match="SAM3FN_QUEUE_DEPTH"):
         load_settings({"SAM3FN_QUEUE_DEPTH": "many"})
+
+
+@pytest.mark.parametrize("variable,value", [
+    ("SAM3FN_DEVICE", "tpu"), ("SAM3FN_DEVICE", "cuda:x"), ("SAM3FN_PRECISION", "fp8"), ("SAM3FN_BACKEND", "warp-drive"),
+    ("PORT", "99999"), ("PORT", "-1"), ("SAM3FN_QUEUE_DEPTH", "-1"), ("SAM3FN_MAX_PROMPTS", "0"),
+    ("SAM3FN_RESULTS_STORE", "ftp"), ("SAM3FN_EVENT_CLAIM_TTL_S", "-5"),
+])
+def test_a_value_out_of_its_range_is_refused_at_start_with_its_name(variable, value):
+    # Left to the model loader or uvicorn these surfaced late: torch's device list, "model_unavailable" for
+    # a precision, an OverflowError traceback for a port, a queue that refused every request.
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: value})
+
+
+@pytest.mark.parametrize("variable,value", [("SAM3FN_DEVICE", "cuda:1"), ("SAM3FN_DEVICE", "cpu"), ("PORT", "0"),
+                                            ("SAM3FN_PRECISION", "bf16"), ("SAM3FN_BACKEND", "aoti")])
+def test_values_in_range_are_taken(variable, value):
+    load_settings({variable: value})

@@ -11,8 +11,10 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
+from msgspec import Meta
 
 from .core.images import DEFAULT_MAX_PIXELS
 from .core.model_dir import DEFAULT_MODEL_DIR
@@ -25,26 +27,26 @@ class SettingsError(ValueError):
 class Settings(msgspec.Struct, kw_only=True):
     # model
     model_dir: Path = DEFAULT_MODEL_DIR  # SAM 3 weights in the Hugging Face layout
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-    precision: str = "auto"  # auto | fp32 | fp16 | bf16
-    backend: str = "auto"  # auto | tensorrt | aoti | eager
+    device: Annotated[str, Meta(pattern=r"^(auto|cpu|cuda(:[0-9]+)?)$")] = "auto"  # auto | cpu | cuda | cuda:N
+    precision: Literal["auto", "fp32", "fp16", "bf16"] = "auto"
+    backend: Literal["auto", "tensorrt", "aoti", "eager"] = "auto"
     engine_dir: Path | None = None  # ahead-of-time engines (built by engine_build)
     cuda_graphs: bool = True  # replay the engines' text and decoder stages from CUDA graphs on a GPU
     demo_model_dir: Path = Path(".cache/sam3fn/tiny-random")  # tiny random model when no weights exist
     require_weights: bool = False  # refuse to start without real weights instead of serving the demo model
-    image_cache: int = 8  # images whose features stay cached
-    text_cache: int = 1024  # prompts whose features stay cached
+    image_cache: Annotated[int, Meta(ge=0)] = 8  # images whose features stay cached
+    text_cache: Annotated[int, Meta(ge=0)] = 1024  # prompts whose features stay cached
     # translation
     argos_model: Path | None = None  # a translate-zh_en .argosmodel file
     argos_home: Path = Path(".cache/sam3fn/argos")  # where that package is installed
     # server
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: Annotated[int, Meta(ge=0, le=65535)] = 7860  # 0 = any free port
     api_key: str | None = None  # bearer token for /api and /v1; none = open
     events_token: str | None = None  # bearer token for /v1/events; none = open
     cors_origins: list[str] = []  # empty = CORS off
     image_root: Path | None = None  # local paths /api/predict may read; none = local paths refused
-    results_store: str = "auto"  # auto (s3 when s3_endpoint is set, else local) | s3 | local
+    results_store: Literal["auto", "s3", "local"] = "auto"  # auto (s3 when s3_endpoint is set, else local) | s3 | local
     results_dir: Path = Path(".cache/sam3fn/results")  # the local store's directory
     frontend_dir: Path | None = None  # the static page; default: the repo's frontend/ folder
     s3_endpoint: str | None = None  # e.g. http://127.0.0.1:8333; none = AWS default / local store
@@ -52,11 +54,11 @@ class Settings(msgspec.Struct, kw_only=True):
     input_prefix: str = "inputs/"  # bucket events only for keys under this prefix
     output_prefix: str = "results/"  # results are written here; events for it are ignored
     default_prompts: list[str] = msgspec.field(default_factory=lambda: ["object"])  # for event images with no x-amz-meta-prompts
-    event_claim_ttl_s: float = 300.0  # how long a replica's claim on an event object holds; 0 = no claims
-    max_body_bytes: int = 20_000_000
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    max_prompts: int = 16
-    queue_depth: int = 8  # requests waiting for the inference worker before 503
+    event_claim_ttl_s: Annotated[float, Meta(ge=0)] = 300.0  # how long a replica's claim on an event object holds; 0 = no claims
+    max_body_bytes: Annotated[int, Meta(ge=1)] = 20_000_000
+    max_pixels: Annotated[int, Meta(ge=1)] = DEFAULT_MAX_PIXELS
+    max_prompts: Annotated[int, Meta(ge=1)] = 16
+    queue_depth: Annotated[int, Meta(ge=0)] = 8  # requests waiting for the inference worker before 503
     log_level: str = "INFO"
 
 
@@ -105,8 +107,12 @@ def _decode_path(kind, value):
 
 
 def _name_the_key(message: str) -> str:
-    # msgspec says "... - at `$.port`"; say which environment variable that is.
+    # msgspec says "... - at `$.port`"; say which environment variable that is, and what it may be.
     if "`$." in message:
         field = message.split("`$.")[1].split("`")[0].split("[")[0]
-        return f"{env_name(field)}: {message.split(' - at ')[0]}"
+        kind = get_type_hints(Settings)[field]
+        if field == "device":  # rather than the pattern itself
+            return f"{env_name(field)}: expected auto, cpu, cuda or cuda:N"
+        choices = f"; choose one of {', '.join(get_args(kind))}" if get_origin(kind) is Literal else ""
+        return f"{env_name(field)}: {message.split(' - at ')[0]}{choices}"
     return message

@@ -32,6 +32,14 @@ def test_missing_directory_says_how_to_get_weights(tmp_path):
     assert "does not exist" in info.value.message and "hf download facebook/sam3" in info.value.message
 
 
+
+def test_a_file_given_as_the_model_directory_is_called_a_file(tmp_path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"not a model")
+    with pytest.raises(ModelDirError) as info:
+        check_model_dir(photo)
+    assert "is a file, not a directory" in info.value.message
+
 @pytest.mark.parametrize("removed", ["config.json", "model.safetensors", "tokenizer.json"])
 def test_incomplete_directory_names_the_missing_file(tiny_model_dir, tmp_path, removed):
     copy = tmp_path / "model"

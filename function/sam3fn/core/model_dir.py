@@ -61,6 +61,8 @@ def _weights_present(path: Path) -> str | None:
 def check_model_dir(path: Path | str) -> ModelDir:
     """Validate `path` as a SAM 3 model directory, naming the first missing file if incomplete."""
     path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ModelDirError(f"model directory {path} is a file, not a directory; {FETCH_HINT}")
     if not path.is_dir():
         raise ModelDirError(f"model directory {path} does not exist; {FETCH_HINT}")
     missing: list[str] = []
