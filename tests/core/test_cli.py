@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,15 @@ def test_backend_setting_reaches_the_model(tiny_model_dir, tmp_path):
                            "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=240)
     # the loader was asked for aoti (ignored before, so nothing was said), and says why eager runs instead
     assert proc.returncode == 0 and "backend aoti not used, falling back: no engine directory" in proc.stderr
+
+
+def test_serve_on_a_taken_port_fails_in_one_line_before_loading(tiny_model_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([SAM3FN, "serve", "--model-dir", str(tiny_model_dir), "--host", "127.0.0.1",
+                               "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"error: address_unavailable: cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in proc.stderr

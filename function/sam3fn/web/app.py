@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -60,9 +61,23 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
     return app
 
 
+def _check_address(host: str, port: int) -> None:
+    """Fail before the model loads, in one line, when the address is taken: uvicorn binds only after
+    startup and then exits with a JSON log line and status 3, which reads like a crash."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Sam3fnError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (set PORT or --port, "
+                              "SAM3FN_HOST or --host)", code="address_unavailable") from None
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    _check_address(settings.host, settings.port)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=10)
