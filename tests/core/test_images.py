@@ -99,3 +99,26 @@ def test_pixel_limit_is_checked_from_the_header_before_decoding():
         decode_image(bomb.getvalue(), max_pixels=10_000_000)
     assert info.value.code == "image_too_large"
     assert "400,000,000" in info.value.message
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_transparent_pixels_are_seen_over_white_as_on_the_page(mode):
+    # A cut-out photo: opaque red disc, transparent background whose hidden colour is black.
+    pixels = np.zeros((40, 40, 4), np.uint8)
+    yy, xx = np.mgrid[:40, :40]
+    disc = (yy - 20) ** 2 + (xx - 20) ** 2 < 100
+    pixels[disc] = (200, 30, 30, 255)
+    pixels[5, 5] = (0, 0, 0, 128)  # half-transparent black: mid grey over white
+    image = Image.fromarray(pixels, "RGBA")
+    if mode == "LA":
+        image = image.convert("LA")
+    elif mode == "P":
+        image = image.convert("RGB").quantize(4)
+        image.info["transparency"] = image.getpixel((0, 0))  # the background's palette index
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    out = decode_image(buf.getvalue()).pixels
+    assert (out[0, 0] == 255).all() and (out[39, 39] == 255).all()  # background white, not black
+    assert out[20, 20].min() < 120  # the subject kept, not whitened
+    if mode != "P":
+        assert 120 <= out[5, 5, 0] <= 135

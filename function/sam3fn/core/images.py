@@ -62,7 +62,7 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
                 )
             img.load()
             upright = ImageOps.exif_transpose(img)
-            rgb = _eight_bit(upright).convert("RGB")
+            rgb = _on_white(_eight_bit(upright))
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -78,6 +78,19 @@ def to_png(image: RgbImage) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(image.pixels).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
+
+
+def _on_white(img: Image.Image) -> Image.Image:
+    """RGB as a person sees the image: transparent pixels over white, the page's background. Dropping the
+    alpha instead would hand the model whatever colour hides under it (often black, sometimes stale
+    pixels an editor left), so a cut-out product photo looked different to the model and to the user."""
+    if (img.mode == "P" and "transparency" in img.info) or img.mode in ("PA", "La", "LA", "RGBa", "RGBA"):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if img.mode in ("L", "RGB") and "transparency" in img.info:  # one colour keyed transparent (tRNS)
+        return _on_white(img.convert("RGBA"))
+    return img.convert("RGB")
 
 
 def _eight_bit(img: Image.Image) -> Image.Image:
