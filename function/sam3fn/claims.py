@@ -5,7 +5,9 @@ the same time (a producer that redelivers after a slow answer, a sweep racing a 
 in-flight set cannot see the other pods, so before doing the work a pod writes a small claim object beside
 the result with an S3 conditional write (`If-None-Match: *`): exactly one writer wins. The claim is a
 lease: a pod that dies holding one must not strand the object, so a claim older than its TTL is taken
-over, again conditionally (`If-Match` on the stale claim's ETag), so that of two takers only one wins.
+over, again conditionally (`If-Match` on the stale claim's ETag), so that of two takers only one wins. A
+holder deletes its claim when done, conditionally too (`If-Match` on the ETag it wrote), so it never
+deletes a claim another replica has taken over meanwhile.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .storage import ObjectNotFound, ObjectRef, ObjectStore, PreconditionFailed, StorageError, StorageUnavailable
+
+CurrentEtag = Callable[[], str | None]  # the ETag of the object's current version (None: it is gone)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,7 @@ class Lease:
     ref: ObjectRef
     source_etag: str
     expires_at: float  # wall-clock seconds: the only clock replicas share
+    claim_etag: str | None = None  # the claim object as this holder wrote it (None: claims are off)
 
 
 class ClaimStore:
@@ -39,46 +44,79 @@ class ClaimStore:
             raise ValueError("a claim needs a positive TTL")
         self.store, self.ttl_s, self.owner, self.clock = store, ttl_s, owner, clock
         self.enabled = True
+        self.conditional_deletes = True  # off once the store refuses If-Match on DELETE
 
-    def acquire(self, ref: ObjectRef, source_etag: str) -> Lease | None:
-        """A lease on `ref` for this source version, or None while another holder's lease is live.
+    def acquire(self, ref: ObjectRef, source_etag: str, current: CurrentEtag | None = None) -> Lease | None:
+        """A lease on `ref` for this source version, or None while another holder's lease is live: on this
+        version, or on the object's current version (`current()`) when ours is older.
 
         Raises StorageUnavailable when the store fails transiently (the event is then redelivered).
         """
         for _ in range(_ATTEMPTS):
             lease = Lease(ref, source_etag, self.clock() + self.ttl_s)
-            if not self.enabled or self._write(lease, if_none_match=True):
+            if not self.enabled:
                 return lease
+            if written := self._write(lease, if_none_match=True):
+                return written
             held = self._read(ref)
             if held is None:
                 continue  # released between our write and our read: try to create it again
             claim, claim_etag = held
-            if claim.get("source_etag") == source_etag and claim["expires_at"] > self.clock():
+            if claim["expires_at"] > self.clock() and self._holds_back(claim.get("source_etag"), source_etag, current):
                 return None
             # Stale (its holder died) or for an older version of the object: take it over.
-            if self._write(lease, if_match=claim_etag):
+            if written := self._write(lease, if_match=claim_etag):
                 log.info("took over the claim %s from %s", ref, claim.get("owner", "?"))
-                return lease
+                return written
         return None
 
+    @staticmethod
+    def _holds_back(claimed: str | None, ours: str, current: CurrentEtag | None) -> bool:
+        """Whether a live claim on version `claimed` stands against us. On our version, always. On another,
+        only if that one is the object's current version: the object changed after we looked at it, so ours
+        is the older one, whose result would be superseded anyway. Taking that claim over would hand the
+        current version to a second replica as soon as we read it."""
+        return claimed == ours or (current is not None and claimed is not None and claimed == current())
+
     def release(self, lease: Lease) -> None:
-        """Delete the claim, unless the lease has run out (another replica may hold it by now). Never raises:
-        a claim left behind only expires."""
+        """Delete the claim if it is still this lease's: not once the lease has run out, and never a claim
+        another replica has taken over since (the delete is conditional on the ETag we wrote, so neither a
+        takeover for a newer version nor a replica whose clock runs ahead of ours loses its claim to us).
+        Never raises: a claim left behind only expires."""
         if not self.enabled or self.clock() >= lease.expires_at:
             return
         try:
-            self.store.delete(lease.ref)
+            self._delete(lease)
+        except (PreconditionFailed, ObjectNotFound):
+            log.info("the claim %s is no longer ours; left to its holder", lease.ref)
         except StorageError as exc:
             log.warning("could not release the claim %s (%s); it expires in %.0f s", lease.ref, exc.code,
                         lease.expires_at - self.clock())
 
-    def _write(self, lease: Lease, *, if_none_match: bool = False, if_match: str | None = None) -> bool:
+    def _delete(self, lease: Lease) -> None:
+        if self.conditional_deletes:
+            try:
+                self.store.delete(lease.ref, if_match=lease.claim_etag or None)  # no ETag from the store: as before
+                return
+            except StorageError as exc:
+                if exc.code != "store_unsupported":
+                    raise
+                # Better an unconditional delete than claims that linger a whole TTL after each failed event
+                # and turn its redeliveries away.
+                log.warning("the store refused a conditional delete of %s; claims are released unconditionally",
+                            lease.ref)
+                self.conditional_deletes = False
+        self.store.delete(lease.ref)
+
+    def _write(self, lease: Lease, *, if_none_match: bool = False, if_match: str | None = None) -> Lease | None:
+        """Write the claim; the lease with the claim's ETag, or None when the condition failed."""
         body = json.dumps({"source_etag": lease.source_etag, "owner": self.owner,
                            "expires_at": lease.expires_at}).encode()
         try:
-            self.store.put(lease.ref, body, "application/json", if_none_match=if_none_match, if_match=if_match)
+            etag = self.store.put(lease.ref, body, "application/json", if_none_match=if_none_match,
+                                  if_match=if_match)
         except PreconditionFailed:
-            return False
+            return None
         except StorageUnavailable:
             raise
         except StorageError as exc:
@@ -87,7 +125,8 @@ class ClaimStore:
             log.warning("the store refused a claim on %s (%s: %s); cross-replica claims are off, each pod "
                         "only guards its own deliveries", lease.ref, exc.code, exc)
             self.enabled = False
-        return True
+            return lease
+        return replace(lease, claim_etag=etag)
 
     def _read(self, ref: ObjectRef) -> tuple[dict, str] | None:
         """The claim held on `ref` and its ETag, or None when there is none. An unreadable claim reads as

@@ -17,9 +17,14 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 from .core.errors import InputError
+from .storage import valid_bucket_name
 
 CREATED, REMOVED, OTHER = "created", "removed", "other"
 SEAWEED_BUCKETS_ROOT = "/buckets/"
+
+
+class EventFormatError(InputError):
+    code = "invalid_event"
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,12 @@ class ObjectEvent:
     etag: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
 
-
-class EventFormatError(InputError):
-    code = "invalid_event"
+    def __post_init__(self) -> None:
+        # Bucket and key come from the producer's JSON: one of another type (a number, a list, null), or a
+        # bucket name no store accepts, is a malformed event, refused with the whole delivery before any of
+        # its records is worked on, rather than failing later inside a string or storage call.
+        if not isinstance(self.bucket, str) or not valid_bucket_name(self.bucket) or not isinstance(self.key, str):
+            raise EventFormatError(f"the event names no object (bucket {self.bucket!r}, key {self.key!r})")
 
 
 def _kind(name: str) -> str:
@@ -99,10 +107,10 @@ def _b64_text(value) -> str:
 
 def _from_data(data, dialect: str) -> list[ObjectEvent]:
     """The event payload inside an envelope (CloudEvents data, SNS message)."""
-    if isinstance(data, str):
+    if isinstance(data, (str, bytes)):  # bytes: decoded from a structured CloudEvent's data_base64
         try:
             data = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise EventFormatError("the event data is not JSON") from None
     if not isinstance(data, dict):
         raise EventFormatError("the event data is not a JSON object")
@@ -129,8 +137,19 @@ def parse_events(headers: Mapping[str, str], body: bytes) -> list[ObjectEvent]:
     """Decode one delivery into object events. Raises EventFormatError for anything unreadable."""
     try:
         payload = json.loads(body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise EventFormatError("the event body is not valid JSON") from None
+    try:
+        return _parse_payload(headers, payload)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        # The dialects read the producer's JSON field by field: a field missing or of another shape (a number
+        # where a key belongs, a string where an object does, broken base64) is the sender's mistake, answered
+        # with a code, not a traceback.
+        detail = f"lacks {exc}" if isinstance(exc, KeyError) else f"has a field of the wrong shape ({exc})"
+        raise EventFormatError(f"the event {detail}") from None
+
+
+def _parse_payload(headers: Mapping[str, str], payload) -> list[ObjectEvent]:
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if headers.get("ce-specversion"):
         kind = _kind(headers.get("ce-type", ""))
@@ -141,7 +160,7 @@ def parse_events(headers: Mapping[str, str], body: bytes) -> list[ObjectEvent]:
             raise EventFormatError("a structured CloudEvent must be a JSON object")
         data = payload.get("data")
         if data is None and payload.get("data_base64"):
-            data = base64.b64decode(payload["data_base64"])
+            data = base64.b64decode(payload["data_base64"], validate=True)
         events = _from_data(data, "cloudevents-structured")
         return [e if e.kind != OTHER else _with_kind(e, _kind(payload.get("type", ""))) for e in events]
     if not isinstance(payload, dict):

@@ -200,10 +200,13 @@ class ObjectStore:
             raise _translate(exc, ref) from None
         return r.get("ETag", "").strip('"')
 
-    def delete(self, ref: ObjectRef) -> None:
+    def delete(self, ref: ObjectRef, *, if_match: str | None = None) -> None:
+        """Delete an object; with `if_match`, only while it still has that ETag (S3 conditional delete): the
+        loser gets PreconditionFailed."""
         self.check_bucket(ref.bucket)
+        conditions = {"IfMatch": f'"{if_match}"'} if if_match is not None else {}
         try:
-            self.client.delete_object(Bucket=ref.bucket, Key=ref.key)
+            self.client.delete_object(Bucket=ref.bucket, Key=ref.key, **conditions)
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, ref) from None
 
@@ -239,8 +242,18 @@ class LocalStore:
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(body)  # write then rename: a reader never sees half a file
+        _write_atomically(path, body)
+        # The metadata (a result's source ETag: whether its event is done) goes after the object and by the
+        # same rename, so a put that dies half way leaves at worst the new object beside the old metadata
+        # (not done: written again), never the old object beside new metadata (done, with stale content).
+        meta = path.with_name(path.name + ".meta.json")
         if metadata:
-            path.with_name(path.name + ".meta.json").write_text(json.dumps(metadata))
-        tmp.replace(path)
+            _write_atomically(meta, json.dumps(metadata).encode())
+        else:
+            meta.unlink(missing_ok=True)  # a put replaces the metadata too, as on S3
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)  # write then rename: a reader never sees half a file
+    tmp.replace(path)

@@ -5,7 +5,8 @@ For a created image under the input prefix: read it, segment it with the prompts
 records the source ETag, so a repeated delivery finds it and does no work; the JSON is written last, so a
 crash half way leaves no result and the redelivery does the work. Copies of one delivery in flight at once
 are done once: within a process by an in-flight set, across replicas by a claim object in the bucket
-(`claims.py`). Keys under the output prefix are never processed (no trigger loops). Work is split in
+(`claims.py`). A version overwritten while it was processed writes nothing: the result is always the
+current version's. Keys under the output prefix are never processed (no trigger loops). Work is split in
 three so that only `infer` holds the inference worker.
 """
 
@@ -15,6 +16,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import msgspec
 
@@ -24,7 +26,7 @@ from .core.overlay import overlay_png
 from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
-from .storage import LocalStore, ObjectRef, ObjectStore, ObjectTooLarge
+from .storage import LocalStore, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +78,11 @@ def parse_prompt_metadata(value: str | None) -> list[str]:
     if not value:
         return []
     try:
-        value = decode_metadata_text(value)
+        value = decode_metadata_text(value).strip()
     except (UnicodeDecodeError, ValueError, LookupError):
         value = value.strip()
+    if not value:
+        return []  # blank, maybe encoded ("%20"): no prompts given, so the defaults apply
     if value.startswith("["):
         try:
             return [str(p).strip() for p in json.loads(value) if str(p).strip()]
@@ -140,6 +144,9 @@ class EventProcessor:
             data, got = self.store.get(source, self.max_bytes)
         except ObjectTooLarge as exc:  # permanent: its error result ends the redeliveries
             return Job(event, source, info.etag, b"", [], result_ref, overlay_ref, error=exc)
+        except ObjectNotFound:  # deleted between HEAD and GET: the same answer as gone before the HEAD
+            self.release((event.bucket, event.key, info.etag))
+            return Outcome(event.bucket, event.key, "skipped", "the object no longer exists")
         except Exception:
             self.release((event.bucket, event.key, info.etag))
             raise
@@ -163,16 +170,16 @@ class EventProcessor:
             if token in self._in_flight:
                 return Outcome(event.bucket, event.key, "duplicate", "being processed by another delivery")
             self._in_flight[token] = None
-        if self.claims is None:
-            return None
         try:
-            lease = self.claims.acquire(self.claim_ref(event), etag)
-            if lease is None:
-                self.release(token)
-                return Outcome(event.bucket, event.key, "duplicate", "being processed by another replica")
-            with self._lock:
-                self._in_flight[token] = lease
-            # Another replica may have written the result and let go of its claim after our first look.
+            if self.claims is not None:
+                lease = self.claims.acquire(self.claim_ref(event), etag, current=lambda: self._current_etag(event))
+                if lease is None:
+                    self.release(token)
+                    return Outcome(event.bucket, event.key, "duplicate", "being processed by another replica")
+                with self._lock:
+                    self._in_flight[token] = lease
+            # Another delivery (here or on another replica) may have written the result and let go of its
+            # in-flight slot or claim after our first look.
             if self._done(result_ref, etag):
                 self.release(token)
                 return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
@@ -184,6 +191,26 @@ class EventProcessor:
     def _done(self, result_ref: ObjectRef, etag: str) -> bool:
         done = self.results.head(result_ref)
         return done is not None and done.metadata.get("source-etag") == etag
+
+    def _current_etag(self, event: ObjectEvent) -> str | None:
+        info = self.store.head(ObjectRef(event.bucket, event.key))
+        return info.etag if info is not None else None
+
+    def _superseded(self, job: Job) -> str | None:
+        """Why the version this job read is no longer the object (overwritten or deleted since), or None.
+
+        Versions have their own in-flight slots and claims, so an overwrite's delivery runs beside the older
+        one's and may finish first; the older result, written after it, would describe bytes that are gone,
+        and the sweep, seeing a result newer than the input, would never look at the object again. Checked
+        just before writing: a version that lands after this check must still be read and segmented before
+        its result is written, while ours is two PUTs away, so the newer result is the one that stays.
+        """
+        etag = self._current_etag(job.event)
+        if etag is None:
+            return "the object was deleted while it was processed"
+        if etag != job.etag:
+            return "the object changed while it was processed; its new version is processed on its own"
+        return None
 
     def infer(self, job: Job):
         """Inference (run on the worker). Returns (image, result) or the InputError to record."""
@@ -198,7 +225,12 @@ class EventProcessor:
     def finish(self, job: Job, outcome) -> Outcome:
         """Storage writes (run in a thread): overlay first, the result JSON last as the commit marker."""
         try:
-            meta = {"source-etag": job.etag, "source-key": job.event.key}
+            if reason := self._superseded(job):
+                log.info("event object %s: %s", job.source, reason)
+                return Outcome(job.event.bucket, job.event.key, "skipped", reason)
+            # S3 metadata is ASCII only: the key (Chinese, control characters) is recorded percent-encoded, as
+            # the prompts are; raw, it failed every write of the result after the inference.
+            meta = {"source-etag": job.etag, "source-key": quote(job.event.key, safe="/")}
             doc = {"source": {"bucket": job.source.bucket, "key": job.source.key, "etag": job.etag}, **self.identity}
             if isinstance(outcome, Exception):
                 doc["error"] = {"code": outcome.code, "message": str(outcome)}

@@ -121,3 +121,47 @@ def test_store_without_conditional_writes_turns_claims_off_instead_of_refusing_e
         assert claims.acquire(ref, "v1") is not None
     assert not claims.enabled and "cross-replica claims are off" in caplog.text
     assert claims.acquire(ref, "v1") is not None  # no store call at all now (the stub has no more answers)
+
+
+def test_release_leaves_a_claim_taken_over_for_a_newer_version(store, ref):
+    """v2 landed while pod A worked on v1 and pod B took the claim over for v2 (A's lease still live): A's
+    release must not delete B's claim, or a copy of v2's event on a third pod would do v2 a second time."""
+    old_holder, new_holder = ClaimStore(store, 60, "old"), ClaimStore(store, 60, "new")
+    lease = old_holder.acquire(ref, "v1")
+    assert new_holder.acquire(ref, "v2") is not None
+    old_holder.release(lease)
+    assert json.loads(store.get(ref, 4096)[0])["owner"] == "new"
+    assert ClaimStore(store, 60, "third").acquire(ref, "v2") is None
+
+
+def test_release_by_a_holder_whose_clock_is_behind_leaves_the_new_holders_claim(store, ref):
+    """Wall clocks differ between pods: by the new holder's clock the lease ran out, by the old holder's it has
+    not, so the old holder's own clock cannot tell it the claim is no longer its own."""
+    behind, ahead = Clock(), Clock()
+    ahead.now += 61
+    slow, next_holder = ClaimStore(store, 60, "slow", behind), ClaimStore(store, 60, "next", ahead)
+    lease = slow.acquire(ref, "v1")
+    assert next_holder.acquire(ref, "v1") is not None
+    slow.release(lease)
+    assert json.loads(store.get(ref, 4096)[0])["owner"] == "next"
+
+
+def test_release_deletes_the_holders_own_claim(store, ref):
+    claims = ClaimStore(store, 60, "a")
+    claims.release(claims.acquire(ref, "v1"))
+    assert store.head(ref) is None
+
+
+def test_store_without_conditional_deletes_still_releases_claims(seaweed, ref, caplog):
+    """A store that refuses If-Match on DELETE (501) gets the plain delete it got before, rather than claims
+    that linger a whole TTL after each failed event and turn its redeliveries away."""
+    client = seaweed.client()
+    claims = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=client), 60, "a")
+    lease = claims.acquire(ref, "v1")
+    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="sam3fn.claims"):
+        stub.add_client_error("delete_object", service_error_code="NotImplemented", http_status_code=501,
+                              expected_params={"Bucket": BUCKET, "Key": ref.key, "IfMatch": f'"{lease.claim_etag}"'})
+        stub.add_response("delete_object", {}, expected_params={"Bucket": BUCKET, "Key": ref.key})
+        claims.release(lease)
+        stub.assert_no_pending_responses()
+    assert not claims.conditional_deletes and "released unconditionally" in caplog.text

@@ -79,3 +79,28 @@ def test_list_objects_gives_the_results_under_a_prefix_with_their_times(tmp_path
     assert [o.key for o in listed] == ["results/a.png.json", "results/a.png.json.meta.json", "results/sub/c.png.json"]
     assert all(o.modified > 0 for o in listed)
     assert list(store.list_objects("nobucket", "results/")) == []
+
+
+def test_a_put_that_fails_before_its_commit_leaves_the_previous_object_and_metadata_together(tmp_path, monkeypatch):
+    """The result's metadata (its source ETag) says whether an event is done: a write that dies before the
+    result is in place (crash, full disk) must not leave the new ETag beside the old result, or the new
+    version would count as done with the old version's result."""
+    from pathlib import Path
+
+    store = LocalStore(tmp_path)
+    ref = ObjectRef("images", "results/a.png.json")
+    store.put(ref, b'{"v": 1}', "application/json", {"source-etag": "v1"})
+    real_replace = Path.replace
+
+    def dies_at_the_rename(self, target):
+        if Path(target).name == "a.png.json":
+            raise OSError(28, "No space left on device")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", dies_at_the_rename)
+    with pytest.raises(OSError):
+        store.put(ref, b'{"v": 2}', "application/json", {"source-etag": "v2"})
+    monkeypatch.setattr(Path, "replace", real_replace)
+    assert store.head(ref).metadata == {"source-etag": "v1"}
+    assert (tmp_path / "images" / "results" / "a.png.json").read_bytes() == b'{"v": 1}'
+

@@ -25,7 +25,8 @@ def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory):
-    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=["images", "private", "swept", "paged"]) as store:
+    buckets = ["images", "private", "swept", "paged", "poisoned"]
+    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=buckets) as store:
         yield store
 
 
@@ -233,6 +234,36 @@ def test_sweep_goes_past_an_object_the_store_will_not_serve(make_client, s3_env)
     assert direct.status_code >= 400 and direct.json()["error"]["code"] == "storage_error"  # a producer retries
 
 
+def jpeg_with_broken_exif() -> bytes:
+    """A JPEG whose EXIF asks for a rotation and holds XResolution as text. Pillow opens it, then fails with a
+    TypeError re-encoding the EXIF while turning the picture upright: an object that breaks the pipeline
+    with an error nobody foresaw."""
+    import struct
+
+    entries = [(0x0112, 3, 1, struct.pack("<HH", 6, 0)), (0x011A, 2, 4, b"abc\0")]  # Orientation, XResolution
+    ifd = (struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHI", tag, kind, count) + value
+                                                      for tag, kind, count, value in entries) + struct.pack("<I", 0))
+    return encode(scene_pixels(), "JPEG", exif=b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd)
+
+
+def test_sweep_goes_past_an_object_that_fails_in_an_unforeseen_way(make_client, s3_env):
+    """Not only our own errors: an object that makes the pipeline raise anything else used to end the whole
+    sweep in a 500 at that key, on every run, so the inputs listed after it were never swept."""
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["poisoned"], default_prompts=["dog"])
+    s3 = s3_env.client()
+    broken, fine = f"inputs/c-{unique('broken exif')}.jpg", f"inputs/d-{unique('after it')}.png"
+    s3.put_object(Bucket="poisoned", Key=broken, Body=jpeg_with_broken_exif())
+    s3.put_object(Bucket="poisoned", Key=fine, Body=encode(scene_pixels(seed=7)))
+    r = client.post("/v1/events/sweep", params={"bucket": "poisoned"})
+    assert r.status_code == 200, r.text
+    outcomes = {o["key"]: o for o in r.json()["outcomes"]}
+    assert outcomes[broken]["status"] in ("failed", "error_recorded")  # recorded once the decoder says invalid_image
+    assert outcomes[fine]["status"] == "processed"
+    assert not client.app.state.runtime.processor._in_flight
+    assert not [o["Key"] for o in s3.list_objects_v2(Bucket="poisoned", Prefix="results/").get("Contents", [])
+                if o["Key"].endswith(".claim")]
+
+
 def test_sweeps_reach_every_input_past_the_limit_and_skip_inputs_with_newer_results(make_client, s3_env):
     client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["paged"], default_prompts=["dog"])
     s3 = s3_env.client()
@@ -319,3 +350,183 @@ def test_putting_an_image_into_the_bucket_produces_results_with_no_other_action(
             assert httpx.get(server.url + "/healthz").status_code == 200
             logs = server.logs()
             assert '"route": "/v1/events"' in logs and "processed:inputs/photo 1.png" in logs
+
+
+# -- exactly once, adversarially ------------------------------------------------------------------
+def other_replica(here, store=None, results=None, claims: bool = True):
+    """A second pod's processor: same model and bucket, its own in-flight set and claim owner (or no claims)."""
+    from sam3fn.claims import ClaimStore
+    from sam3fn.triggers import EventProcessor
+
+    store = store or here.store
+    return EventProcessor(here.pipeline, store, results or here.results, input_prefix=here.input_prefix,
+                          output_prefix=here.output_prefix, default_prompts=["dog"], max_bytes=here.max_bytes,
+                          identity=here.identity, claims=ClaimStore(store, 300, "other-pod") if claims else None)
+
+
+def current_etag(s3, key: str, bucket: str = "images") -> str:
+    return s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+
+
+@pytest.mark.parametrize("name", ["狗 在公园", "tab\tand\nnewline"])
+def test_keys_that_are_not_plain_ascii_get_their_result(events_client, seaweed, name):
+    """S3 metadata is ASCII only: the source key recorded beside the result used to make every write of a
+    Chinese (or control-character) key fail after the inference, so the object never got a result and each
+    redelivery and sweep ran the model again."""
+    from urllib.parse import unquote
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique(name)}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    r = events_client.post("/v1/events", json=s3_record("images", key))
+    assert r.status_code == 200, r.text
+    assert r.json()["outcomes"][0]["status"] == "processed"
+    result = s3.get_object(Bucket="images", Key="results/" + key[len("inputs/"):] + ".json")
+    assert json.loads(result["Body"].read())["source"]["key"] == key
+    assert unquote(result["Metadata"]["source-key"]) == key
+    assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "duplicate"
+
+
+def test_a_version_overwritten_while_it_was_processed_does_not_replace_the_newer_result(events_client, seaweed):
+    """v1 is being processed when v2 lands and is processed (and written) first: v1's late result must not
+    win, or the bucket would describe content that is gone and the sweep, seeing a result newer than the
+    input, would never process v2 again."""
+    from sam3fn.events import CREATED, ObjectEvent
+    from sam3fn.triggers import Job
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('overtaken')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=30)))
+    processor = events_client.app.state.runtime.processor
+    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    old = processor.prepare(event)
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=31)))
+    new = processor.prepare(event)
+    assert isinstance(old, Job) and isinstance(new, Job) and old.etag != new.etag
+    assert processor.finish(new, processor.infer(new)).status == "processed"
+    late = processor.finish(old, processor.infer(old))
+    assert late.status == "skipped" and "changed" in late.reason
+    doc = json.loads(s3.get_object(Bucket="images", Key=new.result_ref.key)["Body"].read())
+    assert doc["source"]["etag"] == new.etag == current_etag(s3, key)
+    assert processor.prepare(event).status == "duplicate" and not processor._in_flight
+
+
+def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_current_one(events_client, seaweed):
+    """Pod B looks at v1; before it claims, v2 lands and pod A claims v2. B's claim for v1 must not take A's
+    live claim over (it used to, then read v2 and did it a second time alongside A)."""
+    from sam3fn.events import CREATED, ObjectEvent
+    from sam3fn.storage import ObjectStore
+    from sam3fn.triggers import Job
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('old look')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=32)))
+    here = events_client.app.state.runtime.processor
+    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    claimed_by_here = []
+
+    class OverwrittenAndClaimedAfterHead(ObjectStore):
+        def head(self, ref):
+            info = super().head(ref)
+            if ref.key == key and not claimed_by_here:
+                s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=33)))
+                claimed_by_here.append(here.prepare(event))
+            return info
+
+    store = here.store
+    pod_b = other_replica(here, store=OverwrittenAndClaimedAfterHead(store.endpoint, sorted(store.allowed),
+                                                                      client=store.client))
+    late = pod_b.prepare(event)
+    [job] = claimed_by_here
+    assert isinstance(job, Job) and job.etag == current_etag(s3, key)
+    assert not isinstance(late, Job), "the current version was handed to two replicas"
+    assert late.status == "duplicate" and "another replica" in late.reason
+    assert here.finish(job, here.infer(job)).status == "processed"
+    assert not pod_b._in_flight
+
+
+def test_without_claims_a_copy_that_looked_just_before_the_result_was_written_does_no_work(events_client, seaweed):
+    """One pod, claims off (SAM3FN_EVENT_CLAIM_TTL_S=0): a second copy finds no result, then the first copy
+    writes its result and leaves the in-flight set before the second copy reaches it. The second copy must
+    look again rather than segment the object a second time."""
+    from sam3fn.events import CREATED, ObjectEvent
+    from sam3fn.storage import ObjectStore
+    from sam3fn.triggers import Job
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('no claims')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=34)))
+    here = events_client.app.state.runtime.processor
+    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    first_copy = []
+
+    class FirstCopyFinishesAfterTheLook(ObjectStore):
+        def head(self, ref):
+            info = super().head(ref)
+            if ref.key.endswith(".json") and first_copy:
+                job = first_copy.pop()
+                assert pod.finish(job, pod.infer(job)).status == "processed"
+            return info
+
+    store = here.store
+    pod = other_replica(here, claims=False, results=FirstCopyFinishesAfterTheLook(store.endpoint, sorted(store.allowed),
+                                                                                 client=store.client))
+    job = pod.prepare(event)
+    assert isinstance(job, Job)
+    first_copy.append(job)
+    second = pod.prepare(event)
+    assert not first_copy, "the first copy did not finish during the second copy's look"
+    assert not isinstance(second, Job), "the object was handed out a second time"
+    assert second.status == "duplicate" and second.reason == "already processed"
+
+
+def test_object_deleted_between_head_and_get_is_skipped_not_an_error(events_client, seaweed):
+    """Gone before its bytes were read: the same answer as gone before the HEAD (skipped, 2xx), not a 404 that
+    makes producers redeliver it, and no claim left behind."""
+    from sam3fn.storage import ObjectStore
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('vanishing')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    processor = events_client.app.state.runtime.processor
+
+    class DeletedAfterHead(ObjectStore):
+        def head(self, ref):
+            info = super().head(ref)
+            if ref.key == key:
+                s3.delete_object(Bucket="images", Key=key)
+            return info
+
+    store = processor.store
+    processor.store = DeletedAfterHead(store.endpoint, sorted(store.allowed), client=store.client)
+    try:
+        r = events_client.post("/v1/events", json=s3_record("images", key))
+    finally:
+        processor.store = store
+    assert r.status_code == 200, r.text
+    assert r.json()["outcomes"][0]["status"] == "skipped"
+    assert not processor._in_flight
+    assert "Contents" not in s3.list_objects_v2(Bucket="images", Prefix="results/" + key[len("inputs/"):])
+
+
+@pytest.mark.parametrize("body", [
+    {"Records": 5},
+    {"Records": [{"eventName": 5, "s3": {"bucket": {"name": "images"}, "object": {"key": "inputs/a.png"}}}]},
+    {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "images"}, "object": {"key": None}}}]},
+    {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": ["images"]},
+                                                           "object": {"key": "inputs/a.png"}}}]},
+    {"specversion": "1.0", "type": "Object Created", "data": {"detail": {"object": {"key": "inputs/a.png"}}}},
+    {"specversion": "1.0", "type": "finalized", "data": {"bucket": "images", "name": 5}},
+    {"message": "not an entry", "key": "/buckets/images/inputs/a.png"},
+    {"specversion": "1.0", "type": "ObjectCreated", "data_base64": "not base64!"},
+])
+def test_malformed_event_payloads_are_invalid_event_and_write_nothing(events_client, seaweed, body):
+    r = events_client.post("/v1/events", json=body)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_event", r.text
+    assert "Traceback" not in r.text
+
+
+def test_deeply_nested_event_body_is_invalid_event_not_a_crash(events_client):
+    r = events_client.post("/v1/events", content=b"[" * 100_000 + b"]" * 100_000,
+                           headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_event", r.text

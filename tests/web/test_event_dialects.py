@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -79,7 +80,30 @@ def test_removals_are_recognised():
     assert parse_events({}, json.dumps(doc).encode())[0].kind == REMOVED
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"hello": "world"}', b'{"Records": [{"s3": {}}]}'])
+def _record(**s3) -> bytes:
+    s3 = {"bucket": {"name": "images"}, "object": {"key": "inputs/a.png"}} | s3
+    return json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": s3}]}).encode()
+
+
+@pytest.mark.parametrize("body", [
+    b"not json", b"[1, 2]", b'{"hello": "world"}', b'{"Records": [{"s3": {}}]}',
+    # Each shape below used to escape as a TypeError/AttributeError/KeyError: a 500 with a traceback logged.
+    b'{"Records": 5}', b'{"Records": [{"eventName": 5, "s3": {"bucket": {"name": "b"}, "object": {"key": "k"}}}]}',
+    _record(object={"key": None}), _record(object={"key": 5}), _record(bucket={"name": ["images"]}),
+    _record(bucket={"name": None}), _record(bucket={"name": ""}), _record(bucket={"name": "no/such!bucket"}),
+    _record(object={"key": "inputs/a.png", "userMetadata": ["prompts"]}),
+    b'{"specversion": "1.0", "type": "Object Created", "data": {"detail": {"object": {"key": "inputs/a.png"}}}}',
+    b'{"specversion": "1.0", "type": "Object Created", "data": {"detail": {"object": "x", "bucket": {"name": "b"}}}}',
+    b'{"specversion": "1.0", "type": "finalized", "data": {"bucket": "images", "name": 5}}',
+    b'{"specversion": "1.0", "type": "finalized", "data": {"bucket": "images", "name": "inputs/a.png", "metadata": "x"}}',
+    b'{"specversion": "1.0", "type": "ObjectCreated", "data_base64": "not base64!"}',
+    b'{"specversion": "1.0", "type": "ObjectCreated", "data_base64": 5}',
+    b'{"message": "not an entry", "key": "/buckets/images/inputs/a.png"}',
+    b'{"message": {"new_entry": {"attributes": "x"}}, "key": "/buckets/images/inputs/a.png", "event_type": "create"}',
+    b'{"message": {"new_entry": {"attributes": {"md5": "abc"}}}, "key": "/buckets/images/a", "event_type": "create"}',
+    b'{"message": {"new_entry": {}}, "key": 5}',
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser's recursion limit
+])
 def test_unreadable_payloads_are_coded_errors(body):
     with pytest.raises(EventFormatError) as info:
         parse_events({}, body)
@@ -92,3 +116,18 @@ def test_unreadable_payloads_are_coded_errors(body):
 ])
 def test_prompt_metadata_forms(value, expected):
     assert parse_prompt_metadata(value) == expected
+
+
+def test_structured_cloudevent_with_base64_data_is_read():
+    """`data_base64` (CloudEvents' JSON format for binary data) holding the S3 record: it used to be refused
+    as "not a JSON object", so the producer dead-lettered a valid event."""
+    record = json.loads(load("aws_s3_put.json"))
+    envelope = {"specversion": "1.0", "type": "com.amazonaws.s3.ObjectCreated:Put", "id": "1", "source": "s3",
+                "data_base64": base64.b64encode(json.dumps(record).encode()).decode()}
+    [event] = parse_events({"content-type": "application/cloudevents+json"}, json.dumps(envelope).encode())
+    assert (event.bucket, event.key, event.kind) == ("images", "inputs/street scene 狗.png", CREATED)
+
+
+@pytest.mark.parametrize("value", [" ", "%20", " , "])
+def test_blank_prompt_metadata_means_the_default_prompts(value):
+    assert parse_prompt_metadata(value) == []

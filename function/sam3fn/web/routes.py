@@ -292,11 +292,13 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
             prepared = await asyncio.to_thread(rt.processor.prepare, event)
             if isinstance(prepared, Job):
                 prepared = await _process(rt, prepared)
-        except Sam3fnError as exc:
+        except Exception as exc:  # noqa: BLE001 - not only ours: an object can break the pipeline unforeseen
             if not keep_going:
                 raise
-            log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, exc.code, exc)
-            prepared = Outcome(event.bucket, event.key, "failed", exc.code)
+            code = exc.code if isinstance(exc, Sam3fnError) else "internal_error"
+            log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, code, exc,
+                        exc_info=not isinstance(exc, Sam3fnError))
+            prepared = Outcome(event.bucket, event.key, "failed", code)
         outcomes.append(EventOutcome(bucket=prepared.bucket, key=prepared.key, status=prepared.status,
                                      reason=prepared.reason, result_key=prepared.result_key))
         rt.metrics.events.labels(prepared.status).inc()
