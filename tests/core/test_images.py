@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import numpy as np
 import pytest
@@ -122,3 +123,15 @@ def test_transparent_pixels_are_seen_over_white_as_on_the_page(mode):
     assert out[20, 20].min() < 120  # the subject kept, not whitened
     if mode != "P":
         assert 120 <= out[5, 5, 0] <= 135
+
+
+
+def test_a_photo_with_damaged_exif_beside_its_orientation_is_still_turned_upright():
+    # XResolution stored as text next to "rotate 90 CW": PIL's exif_transpose raised TypeError (a 500, and a
+    # bucket event redelivered forever) although the pixels are fine.
+    entries = [(0x0112, 3, 1, struct.pack("<HH", 6, 0)), (0x011A, 2, 4, b"abc\0")]  # Orientation, XResolution
+    ifd = (struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHI", tag, kind, count) + value
+                                                      for tag, kind, count, value in entries) + struct.pack("<I", 0))
+    data = encode(scene_pixels(60, 80), "JPEG", exif=b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd)
+    image = decode_image(data)
+    assert (image.height, image.width) == (80, 60)

@@ -61,7 +61,7 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
                     f"over the limit of {max_pixels:,} pixels"
                 )
             img.load()
-            upright = ImageOps.exif_transpose(img)
+            upright = _upright(img)
             rgb = _on_white(_eight_bit(upright))
     except ImageError:
         raise
@@ -70,6 +70,27 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
     return from_array(np.array(rgb, dtype=np.uint8))  # a writable copy torch can wrap
+
+
+# EXIF orientation -> the transpose that shows the picture upright (the EXIF 2.3 table, as ImageOps uses it)
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says. ImageOps.exif_transpose also rewrites the EXIF of
+    the copy, and damaged tags beside the orientation (a number stored as text, say) make that raise
+    TypeError or struct.error: a photo whose pixels are fine became a 500. The turn alone is enough here."""
+    try:
+        return ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - whatever the EXIF writer trips over; the orientation may still be read
+        try:
+            orientation = img.getexif().get(0x0112)
+        except Exception:  # noqa: BLE001 - unreadable EXIF: shown as stored, as browsers do
+            orientation = None
+        method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+        return img.transpose(method) if method is not None else img
 
 
 def to_png(image: RgbImage) -> bytes:
