@@ -54,6 +54,34 @@ def test_attribute_phrases_are_translated_by_rule(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
 
 
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("两只狗", "dog"),
+        ("三个人", "person"),
+        ("2只猫", "cat"),
+        ("十几辆车", "car"),
+        ("一群羊", "sheep"),
+        ("所有的椅子", "chair"),
+        ("这些杯子", "cup"),
+        ("两个戴安全帽的工人", "worker wearing hard hat"),
+        ("百合", "lily"),  # a word that starts like a number stays a word
+        ("三明治", "sandwich"),
+    ],
+)
+def test_a_quantity_before_the_noun_is_dropped_as_sam3_finds_every_instance(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [("细胞", "cell"), ("道路", "road"), ("人脸", "face"), ("裂缝", "crack"), ("叶子上的病斑", "disease spot on leaf"),
+     ("太阳能板", "solar panel"), ("息肉", "polyp")],
+)
+def test_words_annotators_label_beyond_everyday_photos_need_no_argos(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
 @pytest.mark.parametrize("chinese", ["狗和猫", "红色的蓝莓飞船", "正在看书的老人", "穿蓝色夹克", "的狗"])
 def test_rules_answer_only_when_they_cover_the_whole_prompt(chinese):
     assert PhraseRules(Glossary.load()).translate(chinese) is None

@@ -64,6 +64,17 @@ OVERRIDES: dict[str, str] = {
     "垃圾桶": "trash can", "箱子": "box", "柜子": "cabinet", "毯子": "blanket", "塑料袋": "plastic bag",
     "滑雪者": "skier", "消防员": "firefighter", "老年人": "elderly person", "船只": "boat",
     "停车计时器": "parking meter",
+    # what annotators label beyond everyday photos: faces and body parts, roads and sites, inspection,
+    # remote sensing, crops, microscopy and medical images
+    "人脸": "face", "头部": "head", "嘴巴": "mouth", "手指": "finger", "牙齿": "tooth", "身体": "body",
+    "儿童": "child", "安全帽": "hard hat", "反光衣": "reflective vest", "道路": "road", "车道线": "lane line",
+    "路牌": "road sign", "塔吊": "tower crane", "吊车": "crane", "电动车": "electric bike", "储罐": "storage tank",
+    "太阳能板": "solar panel", "光伏板": "solar panel", "水体": "water body", "河流": "river", "裂缝": "crack",
+    "缺陷": "defect", "划痕": "scratch", "锈迹": "rust", "污渍": "stain", "焊缝": "weld seam", "螺丝": "screw",
+    "零件": "part", "方块": "square", "文字": "text", "阴影": "shadow", "柜": "cabinet", "颗粒": "particle",
+    "叶子": "leaf", "叶": "leaf", "果实": "fruit", "果子": "fruit", "花朵": "flower", "虫子": "bug",
+    "病斑": "disease spot", "细胞": "cell", "细胞核": "cell nucleus", "血管": "blood vessel", "骨头": "bone",
+    "器官": "organ", "肺": "lung", "肝脏": "liver", "肿瘤": "tumor", "病灶": "lesion", "息肉": "polyp",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -2,7 +2,7 @@
 
 Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗. The parser reads a prompt as
 
-    phrase   := quantity? modifier* head
+    phrase   := quantity? modifier* head          (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
     modifier := colour 的? | size 的? | side 的? | verb phrase 的 | 在? phrase place 的
     head     := glossary word (longest first) | latin word
 
@@ -39,7 +39,10 @@ PLACES = {
     "上": "on", "上面": "on", "里": "in", "里面": "in", "中": "in", "旁": "next to", "旁边": "next to",
     "下": "under", "下面": "under", "前面": "in front of", "后面": "behind",
 }  # fmt: skip
-CLASSIFIERS = set("个只辆条把件顶张头匹本台块位棵朵双副座架艘支根盏")
+CLASSIFIERS = set("个只辆条把件顶张头匹本台块位棵朵双副座架艘支根盏颗粒片栋间名")
+_NUMERALS = set("一二两三四五六七八九十百几多这那每各某")  # before a classifier: 一只, 两辆, 十几个, 这个, 每张
+# quantities without a classifier of their own, longest first (一群 before 一)
+_GROUPS = sorted("一群 一堆 一排 一对 一些 一片 这些 那些 所有 全部 许多 很多 好多 各种 多个".split(), key=len, reverse=True)
 
 # "红色" and "红色的" mean the same as "红": accept the colour word with or without 色.
 for _word, _english in list(COLOURS.items()):
@@ -161,7 +164,14 @@ def _skip_space(s: str, i: int) -> int:
 
 
 def _skip_quantity(s: str, i: int) -> int:
-    """一只 / 这个 / 那辆 carry no meaning in a noun phrase prompt: skip them."""
-    if i + 1 < len(s) and s[i] in "一这那" and s[i + 1] in CLASSIFIERS:
-        return i + 2
+    """一只 / 两辆 / 3个 / 几头 / 这些 / 一群 / 所有的: SAM 3 finds every instance of a noun phrase, so how many
+    the prompt mentions changes nothing it can do; skip the quantity and keep the noun ("两只狗" -> "dog")."""
+    for word in _GROUPS:
+        if s.startswith(word, i):
+            return _after_de(s, i + len(word))
+    j = i
+    while j < len(s) and (s[j] in _NUMERALS or s[j].isdigit()):
+        j += 1
+    if j > i and j < len(s) and s[j] in CLASSIFIERS:
+        return j + 1
     return i
