@@ -20,7 +20,10 @@ from dataclasses import dataclass, replace
 
 from .storage import ObjectNotFound, ObjectRef, ObjectStore, PreconditionFailed, StorageError, StorageUnavailable
 
-CurrentEtag = Callable[[], str | None]  # the ETag of the object's current version (None: it is gone)
+# The object's current version (None: it is gone). Versions are opaque strings here: triggers.py's
+# `source_version`, the ETag plus a digest of the prompts metadata, so a re-upload of the same bytes with other
+# prompts is a version of its own.
+CurrentEtag = Callable[[], str | None]
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,8 @@ class ClaimStore:
 
     def _write(self, lease: Lease, *, if_none_match: bool = False, if_match: str | None = None) -> Lease | None:
         """Write the claim; the lease with the claim's ETag, or None when the condition failed."""
+        # `source_etag` holds the source version; the field keeps its name so replicas of the release before
+        # (which wrote the plain ETag) and of this one read each other's claims during a rolling update.
         body = json.dumps({"source_etag": lease.source_etag, "owner": self.owner,
                            "expires_at": lease.expires_at}).encode()
         try:

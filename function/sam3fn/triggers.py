@@ -2,16 +2,17 @@
 
 For a created image under the input prefix: read it, segment it with the prompts from its metadata
 (`x-amz-meta-prompts`) or the defaults, then write the overlay PNG and, last, the result JSON. The JSON
-records the source ETag, so a repeated delivery finds it and does no work; the JSON is written last, so a
-crash half way leaves no result and the redelivery does the work. Copies of one delivery in flight at once
-are done once: within a process by an in-flight set, across replicas by a claim object in the bucket
-(`claims.py`). A version overwritten while it was processed writes nothing: the result is always the
-current version's. Keys under the output prefix are never processed (no trigger loops). Work is split in
-three so that only `infer` holds the inference worker.
+records the source version (its ETag and prompts: `source_version`), so a repeated delivery finds it and
+does no work; the JSON is written last, so a crash half way leaves no result and the redelivery does the
+work. Copies of one delivery in flight at once are done once: within a process by an in-flight set, across
+replicas by a claim object in the bucket (`claims.py`). A version overwritten while it was processed writes
+nothing: the result is always the current version's. Keys under the output prefix are never processed (no
+trigger loops). Work is split in three so that only `infer` holds the inference worker.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -26,7 +27,7 @@ from .core.overlay import overlay_png
 from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
-from .storage import LocalStore, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge
+from .storage import LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Job:
     event: ObjectEvent
     source: ObjectRef
     etag: str
+    version: str  # source_version: what the result, the claim and the in-flight slot are for
     data: bytes
     texts: list[str]
     result_ref: ObjectRef
@@ -54,7 +56,18 @@ class Job:
     @property
     def token(self) -> tuple[str, str, str]:
         """What the in-flight set holds: one delivery of one version of one object."""
-        return (self.event.bucket, self.event.key, self.etag)
+        return (self.event.bucket, self.event.key, self.version)
+
+
+def source_version(info: ObjectInfo) -> str:
+    """The version of an input that a result, a claim or an in-flight slot is for: its ETag, plus a digest of
+    its prompts metadata when it has some. S3 gives the same bytes the same ETag, so the same photo uploaded
+    again with other prompts was 'already processed' and its new prompts never ran. Without prompts it is
+    the plain ETag, which is what results written before recorded, so those stay done."""
+    prompts = (info.metadata.get("prompts") or "").strip()
+    if not prompts:
+        return info.etag
+    return f"{info.etag}+p{hashlib.sha256(prompts.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 def decode_metadata_text(value: str) -> str:
@@ -137,42 +150,45 @@ class EventProcessor:
         info = self.store.head(source)
         if info is None:
             return Outcome(event.bucket, event.key, "skipped", "the object no longer exists")
-        if busy := self._claim(event, info.etag):
+        version = source_version(info)
+        if busy := self._claim(event, version):
             return busy
         result_ref, overlay_ref = self.result_refs(event)
         try:
             data, got = self.store.get(source, self.max_bytes)
         except ObjectTooLarge as exc:  # permanent: its error result ends the redeliveries
-            return Job(event, source, info.etag, b"", [], result_ref, overlay_ref, error=exc)
+            return Job(event, source, info.etag, version, b"", [], result_ref, overlay_ref, error=exc)
         except ObjectNotFound:  # deleted between HEAD and GET: the same answer as gone before the HEAD
-            self.release((event.bucket, event.key, info.etag))
+            self.release((event.bucket, event.key, version))
             return Outcome(event.bucket, event.key, "skipped", "the object no longer exists")
         except Exception:
-            self.release((event.bucket, event.key, info.etag))
+            self.release((event.bucket, event.key, version))
             raise
-        if got.etag != info.etag:
-            # Overwritten between HEAD and GET: the job is for the version read, so that is the one to claim,
-            # or a delivery for the new version could run alongside this one.
-            self.release((event.bucket, event.key, info.etag))
-            if busy := self._claim(event, got.etag):
+        if source_version(got) != version:
+            # Overwritten (or uploaded again with other prompts) between HEAD and GET: the job is for the
+            # version read, so that is the one to claim, or a delivery for it could run alongside this one.
+            self.release((event.bucket, event.key, version))
+            version = source_version(got)
+            if busy := self._claim(event, version):
                 return busy
         texts = parse_prompt_metadata(got.metadata.get("prompts") or event.metadata.get("prompts")) or self.default_prompts
-        return Job(event, source, got.etag, data, texts, result_ref, overlay_ref)
+        return Job(event, source, got.etag, version, data, texts, result_ref, overlay_ref)
 
-    def _claim(self, event: ObjectEvent, etag: str) -> Outcome | None:
+    def _claim(self, event: ObjectEvent, version: str) -> Outcome | None:
         """Take one version of an object for this delivery; the Outcome says why not (done, or taken here
         or by another replica). Released by `release(token)`."""
         result_ref, _ = self.result_refs(event)
-        if self._done(result_ref, etag):
+        if self._done(result_ref, version):
             return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
-        token = (event.bucket, event.key, etag)
+        token = (event.bucket, event.key, version)
         with self._lock:
             if token in self._in_flight:
                 return Outcome(event.bucket, event.key, "duplicate", "being processed by another delivery")
             self._in_flight[token] = None
         try:
             if self.claims is not None:
-                lease = self.claims.acquire(self.claim_ref(event), etag, current=lambda: self._current_etag(event))
+                lease = self.claims.acquire(self.claim_ref(event), version,
+                                            current=lambda: self._current_version(event))
                 if lease is None:
                     self.release(token)
                     return Outcome(event.bucket, event.key, "duplicate", "being processed by another replica")
@@ -180,7 +196,7 @@ class EventProcessor:
                     self._in_flight[token] = lease
             # Another delivery (here or on another replica) may have written the result and let go of its
             # in-flight slot or claim after our first look.
-            if self._done(result_ref, etag):
+            if self._done(result_ref, version):
                 self.release(token)
                 return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
         except BaseException:
@@ -188,13 +204,17 @@ class EventProcessor:
             raise
         return None
 
-    def _done(self, result_ref: ObjectRef, etag: str) -> bool:
+    def _done(self, result_ref: ObjectRef, version: str) -> bool:
         done = self.results.head(result_ref)
-        return done is not None and done.metadata.get("source-etag") == etag
+        if done is None:
+            return False
+        # Results written before prompts were part of the version record only the ETag: the version of an
+        # input without prompts, so those stay done; one with prompts is run again once, as it may be new.
+        return done.metadata.get("source-version", done.metadata.get("source-etag")) == version
 
-    def _current_etag(self, event: ObjectEvent) -> str | None:
+    def _current_version(self, event: ObjectEvent) -> str | None:
         info = self.store.head(ObjectRef(event.bucket, event.key))
-        return info.etag if info is not None else None
+        return source_version(info) if info is not None else None
 
     def _superseded(self, job: Job) -> str | None:
         """Why the version this job read is no longer the object (overwritten or deleted since), or None.
@@ -205,10 +225,10 @@ class EventProcessor:
         just before writing: a version that lands after this check must still be read and segmented before
         its result is written, while ours is two PUTs away, so the newer result is the one that stays.
         """
-        etag = self._current_etag(job.event)
-        if etag is None:
+        version = self._current_version(job.event)
+        if version is None:
             return "the object was deleted while it was processed"
-        if etag != job.etag:
+        if version != job.version:
             return "the object changed while it was processed; its new version is processed on its own"
         return None
 
@@ -230,7 +250,8 @@ class EventProcessor:
                 return Outcome(job.event.bucket, job.event.key, "skipped", reason)
             # S3 metadata is ASCII only: the key (Chinese, control characters) is recorded percent-encoded, as
             # the prompts are; raw, it failed every write of the result after the inference.
-            meta = {"source-etag": job.etag, "source-key": quote(job.event.key, safe="/")}
+            meta = {"source-etag": job.etag, "source-version": job.version,
+                    "source-key": quote(job.event.key, safe="/")}
             doc = {"source": {"bucket": job.source.bucket, "key": job.source.key, "etag": job.etag}, **self.identity}
             if isinstance(outcome, Exception):
                 doc["error"] = {"code": outcome.code, "message": str(outcome)}
@@ -253,10 +274,12 @@ class EventProcessor:
         Producers differ in redelivery (SeaweedFS's webhook never retries a failed delivery), so a periodic
         sweep is the backstop that makes sure no object stays unprocessed. It lists the input and output
         prefixes whole (one LIST per 1000 keys) and skips inputs whose result is not older, so a large bucket
-        costs no HEAD per finished object and every key is reached, not only the first `limit`. Listings are
-        to the second and most results are written in their input's second, so a tie counts as done; what
-        that misses is an overwrite landing in the very second the previous version's result was written
-        *and* losing its own event.
+        costs no HEAD per finished object and every key is reached, not only the first `limit`. An upload of
+        the same bytes again (with other prompts, say) is newer than the result too: listed here, and
+        `prepare` tells a new version from a repeat by its `source_version`. Listings are to the second and
+        most results are written in their input's second, so a tie counts as done; what that misses is an
+        overwrite landing in the very second the previous version's result was written *and* losing its own
+        event.
         """
         finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)
                     if o.key.endswith(".json")}  # overlays and claims say nothing about being done

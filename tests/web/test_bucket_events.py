@@ -25,7 +25,7 @@ def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory):
-    buckets = ["images", "private", "swept", "paged", "poisoned"]
+    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted"]
     with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=buckets) as store:
         yield store
 
@@ -506,6 +506,95 @@ def test_object_deleted_between_head_and_get_is_skipped_not_an_error(events_clie
     assert r.json()["outcomes"][0]["status"] == "skipped"
     assert not processor._in_flight
     assert "Contents" not in s3.list_objects_v2(Bucket="images", Prefix="results/" + key[len("inputs/"):])
+
+
+# -- the same bytes uploaded again with other prompts ------------------------------------------------
+def result_of(s3, key: str, bucket: str = "images") -> tuple[list[str], dict]:
+    """The model prompts of an input's result, and the result's metadata."""
+    r = s3.get_object(Bucket=bucket, Key="results/" + key[len("inputs/"):] + ".json")
+    return [x["model_prompt"] for x in json.loads(r["Body"].read())["results"]], r["Metadata"]
+
+
+def test_the_same_bytes_uploaded_again_with_other_prompts_are_processed_with_them(events_client, seaweed):
+    """S3 gives the same bytes the same ETag: an annotator re-uploading a photo with `cat` after `dog` was
+    answered 'already processed' and never got the cat result. The same bytes with the same prompts (a
+    repeated delivery, or an identical re-upload) are still a duplicate."""
+    s3 = seaweed.client()
+    key, image = f"inputs/{unique('reprompted')}.png", encode(scene_pixels(seed=40))
+
+    def upload_and_notify(prompts: str) -> str:
+        s3.put_object(Bucket="images", Key=key, Body=image, Metadata={"prompts": prompts})
+        r = events_client.post("/v1/events", json=s3_record("images", key))
+        assert r.status_code == 200, r.text
+        return r.json()["outcomes"][0]["status"]
+
+    assert upload_and_notify("dog") == "processed"
+    etag = current_etag(s3, key)
+    assert upload_and_notify("cat") == "processed"
+    assert current_etag(s3, key) == etag, "the store gave the same bytes another ETag: this test proves nothing"
+    prompts, meta = result_of(s3, key)
+    assert prompts == ["cat"] and meta["source-etag"] == etag
+    again = events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]
+    assert (again["status"], again["reason"]) == ("duplicate", "already processed")
+    assert upload_and_notify("cat") == "duplicate"  # identical in bytes and prompts: nothing new to run
+    assert result_of(s3, key)[0] == ["cat"]
+
+
+def test_results_written_before_prompts_counted_stay_valid(events_client, seaweed):
+    """A result that records only the source ETag (written before the prompts were part of the version) still
+    marks an input without prompts metadata as done: an upgrade must not run the whole bucket again."""
+    s3 = seaweed.client()
+    key = f"inputs/{unique('older result')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=41)))
+    s3.put_object(Bucket="images", Key="results/" + key[len("inputs/"):] + ".json", Body=b"{}",
+                  Metadata={"source-etag": current_etag(s3, key)})
+    outcome = events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]
+    assert (outcome["status"], outcome["reason"]) == ("duplicate", "already processed")
+
+
+def test_a_reupload_with_other_prompts_while_the_first_is_processed_is_its_own_version(events_client, seaweed):
+    """The `dog` upload is in flight when the `cat` one lands: the cat delivery must not be turned away as
+    'being processed' (same bytes, same ETag), and the dog result, finishing last, must not replace it."""
+    from sam3fn.events import CREATED, ObjectEvent
+    from sam3fn.triggers import Job
+
+    s3 = seaweed.client()
+    key, image = f"inputs/{unique('reprompted in flight')}.png", encode(scene_pixels(seed=42))
+    s3.put_object(Bucket="images", Key=key, Body=image, Metadata={"prompts": "dog"})
+    processor = events_client.app.state.runtime.processor
+    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    dog = processor.prepare(event)
+    s3.put_object(Bucket="images", Key=key, Body=image, Metadata={"prompts": "cat"})
+    cat = processor.prepare(event)
+    assert isinstance(dog, Job) and isinstance(cat, Job), cat
+    assert (dog.texts, cat.texts) == (["dog"], ["cat"])
+    assert processor.finish(cat, processor.infer(cat)).status == "processed"
+    late = processor.finish(dog, processor.infer(dog))
+    assert late.status == "skipped" and "changed" in late.reason
+    assert result_of(s3, key)[0] == ["cat"]
+    assert processor.prepare(event).status == "duplicate" and not processor._in_flight
+
+
+def test_sweep_processes_the_same_bytes_uploaded_again_with_other_prompts(make_client, s3_env):
+    """The backstop for a lost event of such a re-upload: processed with the new prompts, and an identical
+    re-upload (bytes and prompts) is a duplicate there too."""
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["reprompted"], default_prompts=["dog"])
+    s3 = s3_env.client()
+    key, image = f"inputs/{unique('swept again')}.png", encode(scene_pixels(seed=43))
+
+    def upload_and_sweep(prompts: str) -> dict:
+        time.sleep(1.1)  # listings are to the second: an upload must land in a later second to look newer
+        s3.put_object(Bucket="reprompted", Key=key, Body=image, Metadata={"prompts": prompts})
+        r = client.post("/v1/events/sweep", params={"bucket": "reprompted"})
+        assert r.status_code == 200, r.text
+        return {o["key"]: o["status"] for o in r.json()["outcomes"]}
+
+    assert upload_and_sweep("dog") == {key: "processed"}
+    assert upload_and_sweep("cat") == {key: "processed"}
+    assert result_of(s3, key, "reprompted")[0] == ["cat"]
+    assert client.post("/v1/events/sweep", params={"bucket": "reprompted"}).json()["outcomes"] == []
+    assert upload_and_sweep("cat") == {key: "duplicate"}
+    assert result_of(s3, key, "reprompted")[0] == ["cat"]
 
 
 @pytest.mark.parametrize("body", [
