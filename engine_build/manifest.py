@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import torch
 
 from sam3fn.core.aot_engine import ENGINE_FORMAT
+from sam3fn.core.files import write_atomically
 from sam3fn.core.versions import installed_version
 
 MANIFEST = "manifest.json"
@@ -39,20 +39,6 @@ def write_manifest(out: Path, *, backend: str, precision: str, device: torch.dev
         "build_seconds": round(sum(s.get("build_seconds", 0) for s in stages.values()), 1),
     }
     path = out / MANIFEST
-    _write_atomically(path, json.dumps(doc, indent=2))
+    write_atomically(path, json.dumps(doc, indent=2).encode())  # a build stopped mid-write leaves no half manifest
     return path
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: into a temporary file beside it, then renamed over it. A build
-    stopped mid-write (Ctrl-C, a full disk) must not leave a truncated manifest for the function to read."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with open(partial, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.errors import Sam3fnError
+from .core.files import write_atomically
 
 
 class StorageError(Sam3fnError):
@@ -242,18 +243,12 @@ class LocalStore:
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, body)
+        write_atomically(path, body)
         # The metadata (a result's source ETag: whether its event is done) goes after the object and by the
         # same rename, so a put that dies half way leaves at worst the new object beside the old metadata
         # (not done: written again), never the old object beside new metadata (done, with stale content).
         meta = path.with_name(path.name + ".meta.json")
         if metadata:
-            _write_atomically(meta, json.dumps(metadata).encode())
+            write_atomically(meta, json.dumps(metadata).encode())
         else:
             meta.unlink(missing_ok=True)  # a put replaces the metadata too, as on S3
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)  # write then rename: a reader never sees half a file
-    tmp.replace(path)
