@@ -17,7 +17,7 @@ import msgspec
 from .core.coco import coco_categories, coco_results
 from .core.errors import Sam3fnError
 from .core.results import SegmentResult
-from .settings import SettingsError, env_name, load_settings
+from .settings import SettingsError, env_name, load_settings, setting_choices
 
 EXIT_ERROR = 2
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--polygons", action="store_true", help="add polygons to the JSON")
     seg.add_argument("--argos-model", type=Path, help=f"a translate-zh_en .argosmodel (env {env_name('argos_model')})")
     seg.add_argument("--device", help="auto | cpu | cuda | cuda:N")
-    seg.add_argument("--precision", choices=["auto", "fp32", "fp16", "bf16"])
+    seg.add_argument("--precision", choices=setting_choices("precision"))
     seg.add_argument("--out", type=Path, default=Path("out"), help="output directory (default ./out)")
 
     srv = sub.add_parser("serve", help="run the HTTP function (API, page and bucket events)")

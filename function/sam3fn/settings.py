@@ -106,13 +106,19 @@ def _decode_path(kind, value):
     raise NotImplementedError
 
 
+def setting_choices(field: str) -> tuple[str, ...]:
+    """The values a Literal-typed setting takes (empty for any other)."""
+    kind = get_type_hints(Settings)[field]
+    return get_args(kind) if get_origin(kind) is Literal else ()
+
+
 def _name_the_key(message: str) -> str:
     # msgspec says "... - at `$.port`"; say which environment variable that is, and what it may be.
     if "`$." in message:
         field = message.split("`$.")[1].split("`")[0].split("[")[0]
-        kind = get_type_hints(Settings)[field]
         if field == "device":  # rather than the pattern itself
             return f"{env_name(field)}: expected auto, cpu, cuda or cuda:N"
-        choices = f"; choose one of {', '.join(get_args(kind))}" if get_origin(kind) is Literal else ""
-        return f"{env_name(field)}: {message.split(' - at ')[0]}{choices}"
+        choices = setting_choices(field)
+        hint = f"; choose one of {', '.join(choices)}" if choices else ""
+        return f"{env_name(field)}: {message.split(' - at ')[0]}{hint}"
     return message
