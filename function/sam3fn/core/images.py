@@ -105,12 +105,11 @@ def _on_white(img: Image.Image) -> Image.Image:
     """RGB as a person sees the image: transparent pixels over white, the page's background. Dropping the
     alpha instead would hand the model whatever colour hides under it (often black, sometimes stale
     pixels an editor left), so a cut-out product photo looked different to the model and to the user."""
-    if (img.mode == "P" and "transparency" in img.info) or img.mode in ("PA", "La", "LA", "RGBa", "RGBA"):
+    # an alpha channel, or a palette entry or colour keyed transparent ("transparency": PNG's tRNS, GIF's)
+    if "transparency" in img.info or img.mode in ("PA", "La", "LA", "RGBa", "RGBA"):
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
-    if img.mode in ("L", "RGB") and "transparency" in img.info:  # one colour keyed transparent (tRNS)
-        return _on_white(img.convert("RGBA"))
     return img.convert("RGB")
 
 
