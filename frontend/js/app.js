@@ -41,18 +41,21 @@ function showDrawn(draw) {
   $("error").hidden = false;
 }
 
+/** An ApiError's code in words. */
 function errorText(err) {
-  const code = err instanceof ApiError ? err.code : "unknown";
-  return has(`err_${code}`) ? t(`err_${code}`) : t("err_unknown");
+  return has(`err_${err.code}`) ? t(`err_${err.code}`) : t("err_unknown");
 }
 
+/** An ApiError's message and request id, for the line under the words. */
 function errorDetail(err) {
-  const detail = err instanceof ApiError && err.message ? [err.message] : [];
-  if (err instanceof ApiError && err.requestId) detail.push(`${t("requestId")}: ${err.requestId}`);
+  const detail = err.message ? [err.message] : [];
+  if (err.requestId) detail.push(`${t("requestId")}: ${err.requestId}`);
   return detail.join(" · ");
 }
 
-function showError(err) {
+/** Any failure in plain words: an ApiError by its code, anything else as "unknown" with its message. */
+function showError(thrown) {
+  const err = thrown instanceof ApiError ? thrown : new ApiError("unknown", String(thrown && thrown.message));
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
@@ -165,7 +168,7 @@ async function showServerPreview(file, epoch) {
   } catch (err) {
     if (epoch !== state.epoch) return;
     $("stage").hidden = true;
-    showError(err instanceof ApiError ? err : new ApiError("unknown", String(err && err.message)));
+    showError(err);
   }
 }
 
@@ -281,7 +284,7 @@ async function run() {
     if (epoch === state.epoch) await showResponse(body, roundTrip, sent); // else: for an image no longer shown
   } catch (err) {
     if (epoch !== state.epoch) return; // likewise
-    showError(err instanceof ApiError ? err : new ApiError("unknown", String(err && err.message)));
+    showError(err);
   } finally {
     setProgress(null);
     button.disabled = false;
