@@ -43,6 +43,13 @@ def events_client(make_client, s3_env):
     return make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"])
 
 
+def created(key: str, bucket: str = "images"):
+    """The 'created' event a producer sends for `key`."""
+    from sam3fn.events import CREATED, ObjectEvent
+
+    return ObjectEvent(bucket=bucket, key=key, kind=CREATED, dialect="test")
+
+
 def unique(name: str) -> str:
     return f"{name}-{time.monotonic_ns()}"
 
@@ -80,7 +87,6 @@ def test_overwritten_object_with_a_new_etag_is_processed_again(events_client, se
 def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(events_client, seaweed):
     """A real overwrite lands between the processor's HEAD and GET: the job is for the bytes it read, and a
     second delivery for that new version must see it in flight (not process it a second time)."""
-    from sam3fn.events import CREATED, ObjectEvent
     from sam3fn.storage import ObjectStore
 
     s3 = seaweed.client()
@@ -101,7 +107,7 @@ def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(
     store = processor.store
     processor.store = OverwrittenAfterHead(store.endpoint, sorted(store.allowed), client=store.client)
     try:
-        event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+        event = created(key)
         job = processor.prepare(event)
         new_etag = s3.head_object(Bucket="images", Key=key)["ETag"].strip('"')
         assert job.etag == new_etag
@@ -118,7 +124,6 @@ def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(
 def test_two_replicas_given_the_same_event_at_once_segment_it_once(events_client, seaweed):
     """Each pod's in-flight set is its own; the claim object in the bucket is what the second pod sees."""
     from sam3fn.claims import ClaimStore
-    from sam3fn.events import CREATED, ObjectEvent
     from sam3fn.triggers import EventProcessor, Job
 
     s3 = seaweed.client()
@@ -128,7 +133,7 @@ def test_two_replicas_given_the_same_event_at_once_segment_it_once(events_client
     other_pod = EventProcessor(here.pipeline, here.store, here.results, input_prefix=here.input_prefix,
                                output_prefix=here.output_prefix, default_prompts=["dog"], max_bytes=here.max_bytes,
                                identity=here.identity, claims=ClaimStore(here.store, 300, "other-pod"))
-    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    event = created(key)
     job = here.prepare(event)
     assert isinstance(job, Job)
     refused = other_pod.prepare(event)
@@ -390,14 +395,13 @@ def test_a_version_overwritten_while_it_was_processed_does_not_replace_the_newer
     """v1 is being processed when v2 lands and is processed (and written) first: v1's late result must not
     win, or the bucket would describe content that is gone and the sweep, seeing a result newer than the
     input, would never process v2 again."""
-    from sam3fn.events import CREATED, ObjectEvent
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
     key = f"inputs/{unique('overtaken')}.png"
     s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=30)))
     processor = events_client.app.state.runtime.processor
-    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    event = created(key)
     old = processor.prepare(event)
     s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=31)))
     new = processor.prepare(event)
@@ -413,7 +417,6 @@ def test_a_version_overwritten_while_it_was_processed_does_not_replace_the_newer
 def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_current_one(events_client, seaweed):
     """Pod B looks at v1; before it claims, v2 lands and pod A claims v2. B's claim for v1 must not take A's
     live claim over (it used to, then read v2 and did it a second time alongside A)."""
-    from sam3fn.events import CREATED, ObjectEvent
     from sam3fn.storage import ObjectStore
     from sam3fn.triggers import Job
 
@@ -421,7 +424,7 @@ def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_curre
     key = f"inputs/{unique('old look')}.png"
     s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=32)))
     here = events_client.app.state.runtime.processor
-    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    event = created(key)
     claimed_by_here = []
 
     class OverwrittenAndClaimedAfterHead(ObjectStore):
@@ -448,7 +451,6 @@ def test_without_claims_a_copy_that_looked_just_before_the_result_was_written_do
     """One pod, claims off (SAM3FN_EVENT_CLAIM_TTL_S=0): a second copy finds no result, then the first copy
     writes its result and leaves the in-flight set before the second copy reaches it. The second copy must
     look again rather than segment the object a second time."""
-    from sam3fn.events import CREATED, ObjectEvent
     from sam3fn.storage import ObjectStore
     from sam3fn.triggers import Job
 
@@ -456,7 +458,7 @@ def test_without_claims_a_copy_that_looked_just_before_the_result_was_written_do
     key = f"inputs/{unique('no claims')}.png"
     s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=34)))
     here = events_client.app.state.runtime.processor
-    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    event = created(key)
     first_copy = []
 
     class FirstCopyFinishesAfterTheLook(ObjectStore):
@@ -555,14 +557,13 @@ def test_results_written_before_prompts_counted_stay_valid(events_client, seawee
 def test_a_reupload_with_other_prompts_while_the_first_is_processed_is_its_own_version(events_client, seaweed):
     """The `dog` upload is in flight when the `cat` one lands: the cat delivery must not be turned away as
     'being processed' (same bytes, same ETag), and the dog result, finishing last, must not replace it."""
-    from sam3fn.events import CREATED, ObjectEvent
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
     key, image = f"inputs/{unique('reprompted in flight')}.png", encode(scene_pixels(seed=42))
     s3.put_object(Bucket="images", Key=key, Body=image, Metadata={"prompts": "dog"})
     processor = events_client.app.state.runtime.processor
-    event = ObjectEvent(bucket="images", key=key, kind=CREATED, dialect="test")
+    event = created(key)
     dog = processor.prepare(event)
     s3.put_object(Bucket="images", Key=key, Body=image, Metadata={"prompts": "cat"})
     cat = processor.prepare(event)
