@@ -7,7 +7,9 @@ the result with an S3 conditional write (`If-None-Match: *`): exactly one writer
 lease: a pod that dies holding one must not strand the object, so a claim older than its TTL is taken
 over, again conditionally (`If-Match` on the stale claim's ETag), so that of two takers only one wins. A
 holder deletes its claim when done, conditionally too (`If-Match` on the ETag it wrote), so it never
-deletes a claim another replica has taken over meanwhile.
+deletes a claim another replica has taken over meanwhile. A holder whose work outlasts the TTL (events queue
+for the one inference worker) renews its lease the same way, and checks it still holds the claim before it
+writes a result: a lease it lost was taken over, and the taker writes the result.
 """
 
 from __future__ import annotations
@@ -80,6 +82,18 @@ class ClaimStore:
         is the older one, whose result would be superseded anyway. Taking that claim over would hand the
         current version to a second replica as soon as we read it."""
         return claimed == ours or (current is not None and claimed is not None and claimed == current())
+
+    def renew(self, lease: Lease) -> Lease | None:
+        """The lease extended to a full TTL from now, or None when the claim is no longer this lease's (it ran
+        out and another replica took it over). Conditional on the ETag this holder wrote, so a renewal can
+        never take a claim back from its new holder.
+
+        Raises StorageUnavailable when the store fails transiently; the lease is then as good as before.
+        """
+        renewed = replace(lease, expires_at=self.clock() + self.ttl_s)
+        if not self.enabled or lease.claim_etag is None:  # claims off, or no ETag to make the write conditional on
+            return renewed
+        return self._write(renewed, if_match=lease.claim_etag)
 
     def release(self, lease: Lease) -> None:
         """Delete the claim if it is still this lease's: not once the lease has run out, and never a claim

@@ -5,7 +5,8 @@ For a created image under the input prefix: read it, segment it with the prompts
 records the source version (its ETag and prompts: `source_version`), so a repeated delivery finds it and
 does no work; the JSON is written last, so a crash half way leaves no result and the redelivery does the
 work. Copies of one delivery in flight at once are done once: within a process by an in-flight set, across
-replicas by a claim object in the bucket (`claims.py`). A version overwritten while it was processed writes
+replicas by a claim object in the bucket (`claims.py`), renewed while the job waits for and holds the
+worker, and checked before anything is written: a delivery whose claim was taken over writes nothing. A version overwritten while it was processed writes
 nothing: the result is always the current version's. Keys under the output prefix are never processed (no
 trigger loops). Work is split in three so that only `infer` holds the inference worker.
 """
@@ -52,6 +53,7 @@ class Job:
     result_ref: ObjectRef
     overlay_ref: ObjectRef
     error: ObjectTooLarge | None = None  # known before inference: record it, do not infer
+    claim_lost: bool = False  # another replica took the claim over: this delivery must not infer or write
 
     @property
     def token(self) -> tuple[str, str, str]:
@@ -232,8 +234,35 @@ class EventProcessor:
             return "the object changed while it was processed; its new version is processed on its own"
         return None
 
+    @property
+    def claim_renewal_s(self) -> float | None:
+        """How often a delivery renews its claim while it waits for and holds the worker (None: no claims).
+        A third of the TTL: two renewals can fail transiently before the lease runs out."""
+        return self.claims.ttl_s / 3 if self.claims is not None else None
+
+    def renew_claim(self, job: Job) -> bool:
+        """Extend this delivery's claim (a storage call: run it in a thread). False once it is lost, which
+        also marks the job so that it neither infers nor writes."""
+        with self._lock:
+            lease = self._in_flight.get(job.token)
+        if lease is None or self.claims is None or job.claim_lost:
+            return not job.claim_lost
+        renewed = self.claims.renew(lease)
+        if renewed is None:
+            job.claim_lost = True
+            log.warning("event object %s: another replica took the claim over (it ran out, or the object "
+                        "changed); leaving the object to it", job.source)
+            return False
+        with self._lock:
+            if job.token in self._in_flight:
+                self._in_flight[job.token] = renewed
+        return True
+
     def infer(self, job: Job):
-        """Inference (run on the worker). Returns (image, result) or the InputError to record."""
+        """Inference (run on the worker). Returns (image, result), the InputError to record, or None when
+        the claim was lost while the job waited (`finish` then writes nothing)."""
+        if job.claim_lost:
+            return None
         if job.error is not None:
             return job.error
         try:
@@ -248,6 +277,11 @@ class EventProcessor:
             if reason := self._superseded(job):
                 log.info("event object %s: %s", job.source, reason)
                 return Outcome(job.event.bucket, job.event.key, "skipped", reason)
+            # The lease may have run out while the job queued for the worker and been taken over: the taker
+            # writes the result. Renewed here, it holds for a full TTL, longer than the writes below take.
+            if not self.renew_claim(job):
+                return Outcome(job.event.bucket, job.event.key, "duplicate",
+                               "its claim ran out and another replica took it over")
             # S3 metadata is ASCII only: the key (Chinese, control characters) is recorded percent-encoded, as
             # the prompts are; raw, it failed every write of the result after the inference.
             meta = {"source-etag": job.etag, "source-version": job.version,

@@ -165,3 +165,28 @@ def test_store_without_conditional_deletes_still_releases_claims(seaweed, ref, c
         claims.release(lease)
         stub.assert_no_pending_responses()
     assert not claims.conditional_deletes and "released unconditionally" in caplog.text
+
+
+def test_a_renewed_lease_is_not_taken_over_when_its_first_ttl_runs_out(store, ref):
+    """Events queue for the one inference worker: a holder still waiting when its TTL runs out renews, and
+    the claim stands for a full TTL from the renewal."""
+    clock = Clock()
+    holder, rival = ClaimStore(store, 60, "holder", clock), ClaimStore(store, 60, "rival", clock)
+    lease = holder.acquire(ref, "v1")
+    clock.now += 50
+    renewed = holder.renew(lease)
+    assert renewed is not None and renewed.expires_at == clock.now + 60 and renewed.claim_etag != lease.claim_etag
+    clock.now += 50  # 100 s after the claim was made, 50 s after the renewal
+    assert rival.acquire(ref, "v1") is None
+    holder.release(renewed)
+    assert store.head(ref) is None
+
+
+def test_a_lease_taken_over_after_it_ran_out_cannot_be_renewed_back(store, ref):
+    clock = Clock()
+    slow, taker = ClaimStore(store, 60, "slow", clock), ClaimStore(store, 60, "taker", clock)
+    lease = slow.acquire(ref, "v1")
+    clock.now += 61
+    assert taker.acquire(ref, "v1") is not None
+    assert slow.renew(lease) is None
+    assert json.loads(store.get(ref, 4096)[0])["owner"] == "taker"

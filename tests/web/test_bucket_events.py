@@ -481,6 +481,72 @@ def test_without_claims_a_copy_that_looked_just_before_the_result_was_written_do
     assert second.status == "duplicate" and second.reason == "already processed"
 
 
+def test_a_delivery_whose_claim_was_taken_over_while_it_waited_writes_nothing(events_client, seaweed):
+    """Pod A's claim ran out while its job waited for the worker, and pod B (whose clock says the claim is
+    stale) took it over and processed the object. A, finishing late, must leave B's result as it is: before,
+    it wrote its own over it, and the object was processed twice."""
+    from sam3fn.claims import ClaimStore
+    from sam3fn.triggers import Job
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('taken over')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=35)))
+    here = events_client.app.state.runtime.processor
+    event = created(key)
+    pod_a = other_replica(here)
+    late = pod_a.prepare(event)
+    assert isinstance(late, Job)
+    pod_b = other_replica(here)
+    pod_b.claims = ClaimStore(here.store, 300, "pod-b", clock=lambda: time.time() + 301)
+    taker = pod_b.prepare(event)
+    assert isinstance(taker, Job), "pod B did not take over the lapsed claim"
+    assert pod_b.finish(taker, pod_b.infer(taker)).status == "processed"
+    written = s3.head_object(Bucket="images", Key=taker.result_ref.key)["ETag"]
+    outcome = pod_a.finish(late, pod_a.infer(late))
+    assert outcome.status == "duplicate" and "another replica took it over" in outcome.reason
+    assert s3.head_object(Bucket="images", Key=taker.result_ref.key)["ETag"] == written
+    assert not pod_a._in_flight
+
+
+def test_a_delivery_queued_for_the_worker_past_its_claim_ttl_keeps_its_claim(make_client, s3_env, monkeypatch):
+    """Events wait for the one inference worker, which can take longer than the claim's TTL when many arrive
+    at once. The waiting delivery renews its claim, so a second replica looking after the first TTL is still
+    turned away; before, it took the lapsed claim over and the object was segmented twice."""
+    import threading
+
+    from sam3fn.triggers import EventProcessor, Job
+
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"],
+                         event_claim_ttl_s=0.9)
+    s3 = s3_env.client()
+    key = f"inputs/{unique('long queue')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=36)))
+    infer, held = EventProcessor.infer, threading.Event()
+
+    def queued_behind_others(self, job):
+        held.wait(10)
+        return infer(self, job)
+
+    monkeypatch.setattr(EventProcessor, "infer", queued_behind_others)
+    answer = []
+    delivery = threading.Thread(target=lambda: answer.append(client.post("/v1/events", json=s3_record("images", key))))
+    delivery.start()
+    try:
+        here = client.app.state.runtime.processor
+        deadline = time.monotonic() + 10
+        while not here._in_flight:
+            assert time.monotonic() < deadline, "the delivery never claimed the object"
+            time.sleep(0.02)
+        time.sleep(2.0)  # more than twice the TTL
+        second = other_replica(here).prepare(created(key))
+        assert not isinstance(second, Job), "a second replica took over the claim of a queued delivery"
+        assert second.status == "duplicate" and "another replica" in second.reason
+    finally:
+        held.set()
+        delivery.join(30)
+    assert answer[0].status_code == 200 and answer[0].json()["outcomes"][0]["status"] == "processed"
+
+
 def test_object_deleted_between_head_and_get_is_skipped_not_an_error(events_client, seaweed):
     """Gone before its bytes were read: the same answer as gone before the HEAD (skipped, 2xx), not a 404 that
     makes producers redeliver it, and no claim left behind."""

@@ -307,13 +307,32 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
 
 
 async def _process(rt: Runtime, job: Job):
+    renewing = asyncio.create_task(_keep_claim(rt, job))
     try:
         # Events wait for the worker instead of being refused: SeaweedFS, for one, never redelivers.
         inferred = await rt.worker.submit(rt.processor.infer, job, wait=True)
     except BaseException:
+        renewing.cancel()
         await asyncio.to_thread(rt.processor.release, job.token)  # may delete the claim object: off the loop
         raise
+    renewing.cancel()
     return await asyncio.to_thread(rt.processor.finish, job, inferred)
+
+
+async def _keep_claim(rt: Runtime, job: Job) -> None:
+    """Renew the job's claim while it queues for and holds the worker, which can take longer than the claim's
+    TTL when many events arrive at once; a lapsed claim is taken over, and the object processed twice."""
+    period = rt.processor.claim_renewal_s
+    if period is None:
+        return
+    while True:
+        await asyncio.sleep(period)
+        try:
+            if not await asyncio.to_thread(rt.processor.renew_claim, job):
+                return
+        except Exception as exc:  # noqa: BLE001 - the lease still has two periods to run: try again next time
+            log.warning("could not renew the claim on %s (%s); retrying in %.0f s", job.source,
+                        getattr(exc, "code", type(exc).__name__), period, exc_info=not isinstance(exc, Sam3fnError))
 
 
 ROUTES = [healthz, readyz, info, metrics, segment, preview, predict, events, sweep]
