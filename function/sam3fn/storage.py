@@ -212,15 +212,48 @@ class ObjectStore:
             raise _translate(exc, ref) from None
 
 
+# The local store's own files beside an object: its metadata, and write_atomically's temporary file.
+_META, _TMP = ".meta.json", ".tmp"
+
+
+def _file_name(segment: str) -> str:
+    """One segment of a key as a file name, one to one. S3 keys are plain strings: `a/../b`, `a//b` and a
+    key ending `.meta.json` are objects of their own, but as paths they would land on `b`, on `a/b` and on
+    another object's metadata. '%' is escaped first, so the escapes added here cannot be forged."""
+    name = segment.replace("%", "%25")
+    if name in ("", ".", ".."):
+        return name.replace(".", "%2E") or "%"
+    for own in (_META, _TMP):
+        if name.endswith(own):
+            return name[: -len(own)] + "%2E" + own[1:]
+    return name
+
+
+def _segment(file_name: str) -> str:
+    from urllib.parse import unquote
+
+    return "" if file_name == "%" else unquote(file_name)
+
+
 class LocalStore:
-    """Results in a local directory, laid out as <root>/<bucket>/<key>, for runs with no S3 endpoint."""
+    """Results in a local directory, laid out as <root>/<bucket>/<key>, for runs with no S3 endpoint.
+
+    Every key has a file of its own (see `_file_name`); ordinary keys keep their names, so the directory
+    reads as the bucket would. A key that needs a folder where another key has a file (`a.json` and
+    `a.json/b`) is refused, as are segments longer than a file name may be.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def _path(self, ref: ObjectRef) -> Path:
-        path = (self.root / ref.bucket / ref.key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
+        names = [_file_name(part) for part in (ref.bucket, *ref.key.split("/"))]
+        if any(len(name.encode("utf-8", "surrogatepass")) > 255 - len(_META + _TMP) for name in names):
+            raise StorageError(f"{ref}: a part of the key is too long for a file name in the local results "
+                               "directory", code="invalid_key")
+        path = self.root.joinpath(*names)
+        # Encoded names cannot climb out; a symlink placed inside the root still could.
+        if not path.resolve().is_relative_to(self.root.resolve()):
             raise StorageError(f"{ref} would land outside the results directory", code="invalid_key")
         return path
 
@@ -228,26 +261,32 @@ class LocalStore:
         path = self._path(ref)
         if not path.is_file():
             return None
-        meta = path.with_name(path.name + ".meta.json")
+        meta = path.with_name(path.name + _META)
         metadata = json.loads(meta.read_text()) if meta.is_file() else {}
         return ObjectInfo(etag="", size=path.stat().st_size, metadata=metadata)
 
     def list_objects(self, bucket: str, prefix: str) -> Iterator[ListedObject]:
-        """Every result under `prefix` (metadata sidecars included; they match no result key)."""
-        top = self.root / bucket
+        """Every object under `prefix`, by key (not the store's metadata and temporary files)."""
+        top = self.root / _file_name(bucket)
         for path in sorted(top.rglob("*")) if top.is_dir() else []:
-            key = path.relative_to(top).as_posix()
-            if path.is_file() and key.startswith(prefix) and not key.endswith(".tmp"):
+            if not path.is_file() or path.name.endswith((_META, _TMP)):
+                continue
+            key = "/".join(_segment(name) for name in path.relative_to(top).parts)
+            if key.startswith(prefix):
                 yield ListedObject(key, path.stat().st_mtime)
 
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, body)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, body)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+            raise StorageError(f"{ref}: the local results directory holds a file where this key needs a folder, "
+                               "or a folder where it needs a file", code="invalid_key") from exc
         # The metadata (a result's source ETag: whether its event is done) goes after the object and by the
         # same rename, so a put that dies half way leaves at worst the new object beside the old metadata
         # (not done: written again), never the old object beside new metadata (done, with stale content).
-        meta = path.with_name(path.name + ".meta.json")
+        meta = path.with_name(path.name + _META)
         if metadata:
             write_atomically(meta, json.dumps(metadata).encode())
         else:

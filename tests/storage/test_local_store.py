@@ -20,11 +20,65 @@ def test_put_then_head_returns_size_and_metadata(tmp_path):
     assert not list(tmp_path.rglob("*.tmp"))
 
 
-@pytest.mark.parametrize("key", ["../../etc/passwd", "results/../../../x"])
-def test_keys_cannot_escape_the_root(tmp_path, key):
+@pytest.mark.parametrize("key", ["../../etc/passwd", "results/../../../x", "..", "./x", "a//b"])
+def test_keys_with_dot_or_empty_segments_stay_in_the_root_as_objects_of_their_own(tmp_path, key):
+    """S3 keys are plain strings: `../../etc/passwd` is an object like any other, and a results directory
+    must neither write outside its root for it nor refuse it."""
+    store = LocalStore(tmp_path / "root")
+    ref = ObjectRef("images", key)
+    store.put(ref, b"x", "text/plain", {"source-etag": "e"})
+    assert store.head(ref).metadata == {"source-etag": "e"}
+    assert [o.key for o in store.list_objects("images", "")] == [key]
+    assert all(p.is_relative_to(tmp_path / "root") for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(("a", "b"), [("results/a/../b.png.json", "results/b.png.json"),
+                                      ("results//b.png.json", "results/b.png.json"),
+                                      ("results/./b.png.json", "results/b.png.json"),
+                                      ("results/b.png.json.meta.json", "results/b.png.json"),
+                                      ("results/b.png.json.tmp", "results/b.png.json"),
+                                      ("results/b%2Epng.json", "results/b.png.json"),
+                                      ("results/%", "results/")])
+def test_distinct_keys_never_share_a_file(tmp_path, a, b):
+    """Each of these pairs used to land on one path (or one object on the other's metadata): a result for
+    `inputs/a/../b.png` replaced `inputs/b.png`'s, and each event then redid the other's work."""
+    store = LocalStore(tmp_path)
+    store.put(ObjectRef("images", b), b"B", "application/json", {"source-etag": "b"})
+    store.put(ObjectRef("images", a), b"A", "application/json", {"source-etag": "a"})
+    assert store.head(ObjectRef("images", b)).metadata == {"source-etag": "b"}
+    assert store.head(ObjectRef("images", a)).metadata == {"source-etag": "a"}
+    assert sorted(o.key for o in store.list_objects("images", "results/")) == sorted([a, b])
+
+
+def test_ordinary_keys_keep_their_names_on_disk(tmp_path):
+    LocalStore(tmp_path).put(ObjectRef("images", "results/狗 1 #2.png.json"), b"{}", "application/json")
+    assert (tmp_path / "images" / "results" / "狗 1 #2.png.json").read_bytes() == b"{}"
+
+
+def test_a_key_needing_a_folder_where_a_file_is_is_a_clear_error(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put(ObjectRef("images", "results/a.png.json"), b"{}", "application/json")
+    with pytest.raises(StorageError) as info:
+        store.put(ObjectRef("images", "results/a.png.json/b.png.json"), b"{}", "application/json")
+    assert info.value.code == "invalid_key" and "folder" in info.value.message
+    with pytest.raises(StorageError) as info:
+        store.put(ObjectRef("images", "results"), b"{}", "application/json")
+    assert info.value.code == "invalid_key"
+
+
+def test_a_key_segment_too_long_for_a_file_name_is_a_clear_error(tmp_path):
+    with pytest.raises(StorageError) as info:
+        LocalStore(tmp_path).put(ObjectRef("images", "results/" + "狗" * 100 + ".json"), b"{}", "application/json")
+    assert info.value.code == "invalid_key" and "too long" in info.value.message
+
+
+def test_a_symlink_inside_the_root_cannot_lead_writes_out_of_it(tmp_path):
+    (tmp_path / "root" / "images").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "root" / "images" / "results").symlink_to(tmp_path / "outside")
     with pytest.raises(StorageError):
-        LocalStore(tmp_path / "root").put(ObjectRef("images", key), b"x", "text/plain")
-    assert not (tmp_path / "etc").exists() and not (tmp_path / "x").exists()
+        LocalStore(tmp_path / "root").put(ObjectRef("images", "results/x.json"), b"x", "text/plain")
+    assert not list((tmp_path / "outside").iterdir())
 
 
 @pytest.mark.parametrize("url", ["s3://bucket", "http://bucket/key", "s3:///key", "bucket/key",
@@ -76,7 +130,7 @@ def test_list_objects_gives_the_results_under_a_prefix_with_their_times(tmp_path
     store.put(ObjectRef("b", "other/d.png.json"), b"{}", "application/json")
     (tmp_path / "b" / "results" / "e.png.json.tmp").write_bytes(b"half")
     listed = list(store.list_objects("b", "results/"))
-    assert [o.key for o in listed] == ["results/a.png.json", "results/a.png.json.meta.json", "results/sub/c.png.json"]
+    assert [o.key for o in listed] == ["results/a.png.json", "results/sub/c.png.json"]
     assert all(o.modified > 0 for o in listed)
     assert list(store.list_objects("nobucket", "results/")) == []
 
