@@ -1,7 +1,9 @@
 """The `sam3fn` command: segment images, make the tiny test model, translate prompts, serve the API.
 
-Errors print one plain line (`error: <code>: <message>`) and exit non-zero; set SAM3FN_DEBUG=1 for
-a traceback.
+Errors print one plain line (`error: <code>: <message>`); set SAM3FN_DEBUG=1 for a traceback. Exit
+status: 0 done; 1 the work failed (a bad image, an unwritable output, a prompt that cannot be translated,
+a taken port), so retrying with other input may help; 2 the command itself is wrong (arguments, or a
+SAM3FN_* setting), as argparse already answers for its own errors.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .core.errors import Sam3fnError
 from .core.results import SegmentResult
 from .settings import SettingsError, env_name, load_settings, setting_choices
 
-EXIT_ERROR = 2
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 def _unit(value: str) -> float:
@@ -181,13 +183,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
     except SettingsError as exc:
         print(f"error: invalid_setting: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - one plain line instead of a traceback
         if os.environ.get("SAM3FN_DEBUG"):
             raise
         print(f"error: internal_error: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return EXIT_ERROR
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

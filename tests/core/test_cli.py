@@ -76,7 +76,7 @@ def test_bad_image_exits_non_zero_with_one_plain_line(tiny_model_dir, tmp_path, 
     image = tmp_path / "in.png"
     make(image)
     proc = run("segment", image, "-p", "dog", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
-    assert proc.returncode != 0
+    assert proc.returncode == 1  # the work failed; 2 is for a command that is itself wrong
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert proc.stderr.startswith(f"error: {code}: ")
     assert "Traceback" not in proc.stderr and not (tmp_path / "o").exists()
@@ -108,7 +108,7 @@ def test_bad_setting_names_the_environment_variable(tiny_model_dir, tmp_path):
     image.write_bytes(encode(scene_pixels()))
     proc = subprocess.run([SAM3FN, "segment", str(image), "-p", "dog", "--model-dir", str(tiny_model_dir)],
                           capture_output=True, text=True, env={"SAM3FN_MAX_PIXELS": "lots", "PATH": "/usr/bin"})
-    assert proc.returncode != 0 and "SAM3FN_MAX_PIXELS" in proc.stderr
+    assert proc.returncode == 2 and "SAM3FN_MAX_PIXELS" in proc.stderr  # a usage error, like a bad flag
 
 
 def test_chinese_prompts_are_translated_before_the_model_sees_them(tiny_model_dir, tmp_path):
@@ -226,6 +226,6 @@ def test_serve_on_a_taken_port_fails_in_one_line_before_loading(tiny_model_dir):
         port = taken.getsockname()[1]
         proc = subprocess.run([SAM3FN, "serve", "--model-dir", str(tiny_model_dir), "--host", "127.0.0.1",
                                "--port", str(port)], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
+    assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith(f"error: address_unavailable: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in proc.stderr
