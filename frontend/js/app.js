@@ -1,9 +1,9 @@
 // The page: image in, prompts in, one inference, then everything else (thresholds, layers, popover,
 // downloads) happens here without the server. Data flows one way: response -> items -> masks -> canvas.
 import { ApiError, getJson, preview, segment } from "./api.js";
-import { cocoDocument, encodeInstances, masksDocument } from "./exports.js";
+import { cocoDocument, encodeInstance, masksDocument } from "./exports.js";
 import { apply, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
-import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, paintLayer, workSize } from "./masks.js";
+import { BitLayer, ProbLayer, colorFor, covers, paint, paintLayer, workSize } from "./masks.js";
 import { decodeRle } from "./rle.js";
 
 const CANDIDATE_FLOOR = 0.05; // the lowest detection threshold the slider offers
@@ -21,7 +21,8 @@ const state = {
   response: null,
   imageInfo: null, // {width, height} the masks are for: the response's or the opened result's image
   source: null, // "candidates" (a run: both sliders live) | "result" (an opened JSON: fixed masks)
-  items: [], // [{index, prompt, model_prompt, score, box, color, hidden, layer(), full(t)}]
+  items: [], // [{index, prompt, model_prompt, score, box, color, hidden, layer(), layerAt(w, h)}]
+  exporting: false, // a download is being prepared: the download buttons wait for it
   highlight: null,
   buffer: null,
   timer: null,
@@ -351,8 +352,7 @@ async function showResponse(body, roundTrip, sent) {
         index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: c.score, box: c.box,
         color: colorFor(items.length), hidden: false,
         layer: () => (layer ??= new ProbLayer(probs, h, w, state.frame.width, state.frame.height)),
-        layerAt: (fw, fh) => new ProbLayer(probs, h, w, fw, fh), // for the full-resolution overlay
-        full: (cut) => fullMask(probs, h, w, width, height, cut),
+        layerAt: (fw, fh) => new ProbLayer(probs, h, w, fw, fh), // at the photo's size: overlay and exports
       });
     }
   }
@@ -486,7 +486,7 @@ function renderLegend() {
 
 function updateDownloads() {
   const any = drawn().length > 0;
-  for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any;
+  for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any || state.exporting;
 }
 
 function setHighlight(index) {
@@ -602,7 +602,6 @@ async function openResult(file) {
           box: inst.box, color: colorFor(items.length), hidden: false,
           layer: () => (layer ??= new BitLayer(full, h, w, state.frame.width, state.frame.height)),
           layerAt: (fw, fh) => new BitLayer(full, h, w, fw, fh),
-          full: () => ({ mask: full, area: inst.area }),
         });
       }
     }
@@ -639,46 +638,85 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-function visibleInstances() {
-  const cut = slider("mask-threshold");
-  return drawn().map((it) => ({
-    prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box, mask: it.full(cut).mask,
-  }));
+/** Run a download's work with its button busy and the others off, handing the page back to the browser
+ * between instances (`breathe`): at a photo's full size a hundred candidates take seconds to paint or
+ * encode, and the page must keep answering meanwhile. What is exported is fixed when the button is
+ * pressed: items, thresholds and names are read before the first pause. */
+async function exporting(button, work) {
+  state.exporting = true;
+  updateDownloads();
+  button.setAttribute("aria-busy", "true");
+  try {
+    await work();
+  } catch (err) {
+    showError(err);
+  } finally {
+    state.exporting = false;
+    button.removeAttribute("aria-busy");
+    updateDownloads();
+  }
+}
+
+function breather(budgetMs = 30) {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < budgetMs) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    since = performance.now();
+  };
 }
 
 function downloadOverlay() {
   const { width, height } = state.imageInfo;
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage($("photo"), 0, 0, width, height);
-  // The masks are painted again at the photo's own resolution: the on-screen frame is at most WORK_MAX
-  // wide, and stretching it up gave a large photo soft, blocky edges that disagreed with the masks JSON.
-  const masks = new ImageData(width, height);
-  const words = new Uint32Array(masks.data.buffer);
+  const photo = $("photo");
   const cut = slider("mask-threshold");
-  for (const it of drawn().sort((a, b) => b.score - a.score)) { // topmost first, as on screen
-    paintLayer(words, width, { layer: it.layerAt(width, height), t: cut, color: it.color, alpha: 0.45 });
-  }
-  const layer = document.createElement("canvas"); // putImageData would replace the photo, not blend over it
-  layer.width = width;
-  layer.height = height;
-  layer.getContext("2d").putImageData(masks, 0, 0);
-  ctx.drawImage(layer, 0, 0);
-  canvas.toBlob((blob) => save(blob, `${baseName()}.overlay.png`), "image/png");
+  const items = drawn().sort((a, b) => b.score - a.score); // topmost first, as on screen
+  const name = `${baseName()}.overlay.png`;
+  return exporting($("dl-overlay"), async () => {
+    const breathe = breather();
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(photo, 0, 0, width, height);
+    // The masks are painted again at the photo's own resolution: the on-screen frame is at most WORK_MAX
+    // wide, and stretching it up gave a large photo soft, blocky edges that disagreed with the masks JSON.
+    const masks = new ImageData(width, height);
+    const words = new Uint32Array(masks.data.buffer);
+    for (const it of items) {
+      paintLayer(words, width, { layer: it.layerAt(width, height), t: cut, color: it.color, alpha: 0.45 });
+      await breathe();
+    }
+    const layer = document.createElement("canvas"); // putImageData would replace the photo, not blend over it
+    layer.width = width;
+    layer.height = height;
+    layer.getContext("2d").putImageData(masks, 0, 0);
+    ctx.drawImage(layer, 0, 0);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    save(blob, name);
+  });
 }
 
 function downloadJson(kind) {
   const { width, height } = state.imageInfo;
-  const instances = encodeInstances(visibleInstances(), width, height);
+  const cut = slider("mask-threshold");
+  const items = drawn();
   const meta = {
     fileName: (state.file && state.file.name) || "image", width, height, threshold: slider("threshold"),
-    maskThreshold: state.source === "candidates" ? slider("mask-threshold") : null,
+    maskThreshold: state.source === "candidates" ? cut : null,
     model: state.response ? state.response.model : null,
   };
-  const doc = kind === "coco" ? cocoDocument(meta, instances) : masksDocument(meta, instances);
-  save(new Blob([JSON.stringify(doc)], { type: "application/json" }), `${baseName()}.${kind}.json`);
+  const name = `${baseName()}.${kind}.json`;
+  return exporting($(`dl-${kind}`), async () => {
+    const breathe = breather();
+    const instances = [];
+    for (const it of items) {
+      instances.push(encodeInstance(it, it.layerAt(width, height), cut, width, height));
+      await breathe();
+    }
+    const doc = kind === "coco" ? cocoDocument(meta, instances) : masksDocument(meta, instances);
+    save(new Blob([JSON.stringify(doc)], { type: "application/json" }), name);
+  });
 }
 
 // -- language -------------------------------------------------------------------------------------

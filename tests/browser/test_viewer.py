@@ -246,3 +246,33 @@ def test_overlay_download_of_a_large_photo_has_the_masks_own_edges(open_page, sc
     changed = np.abs(overlay - original).sum(axis=2) > 0
     (saved,) = json.loads(files["#dl-masks"].read_text())["instances"]
     assert iou(changed, rle_mask(saved["mask"])) > 0.999
+
+
+def test_the_page_keeps_answering_while_a_large_download_is_prepared(open_page, scene_file, tmp_path):
+    """Every candidate of a 2400x1800 photo, exported: seconds of work that used to run in one piece, so the
+    page froze (no pointer, no scrolling, no timers) until the file appeared. Now the button says it is
+    busy, the other downloads wait, and the page's own timers keep firing in between."""
+    big = tmp_path / "crowd.png"
+    Image.open(scene_file).convert("RGB").resize((2400, 1800), Image.NEAREST).save(big)
+    page = open_page()
+    run_prompts(page, big, ["dog", "tree"])
+    page.evaluate("""() => { const s = document.getElementById('threshold'); s.value = s.min;
+                             s.dispatchEvent(new Event('input', {bubbles: true})); }""")
+    rows = len(page.locator(ROWS).all())
+    assert rows >= 10, "too few candidates to make the export long"
+    page.evaluate("""() => { window.busyTicks = [];
+        setInterval(() => { if (document.getElementById('dl-coco').getAttribute('aria-busy') === 'true')
+            window.busyTicks.push(document.getElementById('dl-masks').disabled); }, 4); }""")
+    with page.expect_download(timeout=120_000) as info:
+        page.click("#dl-coco")
+    path = tmp_path / "crowd.coco.json"
+    info.value.save_as(path)
+    ticks = page.evaluate("window.busyTicks")
+    assert ticks, "no timer ran while the export was prepared: the page was frozen"
+    assert all(ticks), "another download could start while one was being prepared"
+    page.wait_for_function("!document.getElementById('dl-coco').hasAttribute('aria-busy')")
+    assert page.locator("#dl-masks").is_enabled()
+    coco = COCO(str(path))
+    anns = coco.loadAnns(coco.getAnnIds())
+    assert len(anns) == rows
+    assert all(int(coco.annToMask(a).sum()) == a["area"] for a in anns)

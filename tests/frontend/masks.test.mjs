@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { BitLayer, ProbLayer, colorFor, covers, fullMask, paint, paintLayer, sampleGrid, supportBox, workSize }
+import { BitLayer, ProbLayer, colorFor, covers, paint, paintLayer, sampleGrid, supportBox, workSize }
   from "../../frontend/js/masks.js";
 import { NEEDS, bytes, fixtures, floats } from "./fixtures.mjs";
 
@@ -50,14 +50,6 @@ test("cutting the upsampled map agrees with PyTorch's upsampled map", { skip: !d
       assert.ok(Math.abs(layer.area(t) - inside) <= H * W - checked, `area at t=${t}`);
     }
   }
-});
-
-test("fullMask places the box at its place in the frame and counts its area", () => {
-  const probs = new Uint8Array([0, 0, 0, 255]); // bottom-right quarter is certain
-  const { mask, area } = fullMask(probs, 2, 2, 4, 4, 0.5);
-  assert.equal(area, mask.reduce((a, v) => a + v, 0));
-  assert.equal(mask[15], 1);
-  assert.equal(mask[0], 0);
 });
 
 test("a fixed mask is sampled onto a smaller frame by nearest neighbour", () => {

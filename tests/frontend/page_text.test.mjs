@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { cocoDocument, encodeInstances } from "../../frontend/js/exports.js";
+import { cocoDocument, encodeInstance } from "../../frontend/js/exports.js";
+import { BitLayer } from "../../frontend/js/masks.js";
 import { STRINGS, initialLanguage, setLanguage, t } from "../../frontend/js/i18n.js";
 
 test("every interface string exists in both languages", () => {
@@ -23,12 +24,12 @@ test("placeholders are filled in the chosen language", () => {
 });
 
 test("COCO results get one category per model prompt and xywh boxes", () => {
-  const mask = new Uint8Array([1, 0, 1, 1]);
-  const inst = encodeInstances([
-    { prompt: "狗", model_prompt: "dog", score: 0.9, box: [1, 2, 5, 8], mask },
-    { prompt: "cat", model_prompt: "cat", score: 0.8, box: [0, 0, 1, 1], mask },
-    { prompt: "dog", model_prompt: "dog", score: 0.7, box: [0, 0, 2, 2], mask },
-  ], 2, 2);
+  const layer = new BitLayer(new Uint8Array([1, 0, 1, 1]), 2, 2, 2, 2);
+  const inst = [
+    { prompt: "狗", model_prompt: "dog", score: 0.9, box: [1, 2, 5, 8] },
+    { prompt: "cat", model_prompt: "cat", score: 0.8, box: [0, 0, 1, 1] },
+    { prompt: "dog", model_prompt: "dog", score: 0.7, box: [0, 0, 2, 2] },
+  ].map((it) => encodeInstance(it, layer, 0.5, 2, 2));
   assert.equal(inst[0].area, 3);
   const coco = cocoDocument({ fileName: "a.png", width: 2, height: 2 }, inst);
   assert.deepEqual(coco.categories.map((c) => c.name), ["dog", "cat"]);
