@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import msgspec
@@ -54,6 +54,10 @@ class Job:
     overlay_ref: ObjectRef
     error: ObjectTooLarge | None = None  # known before inference: record it, do not infer
     claim_lost: bool = False  # another replica took the claim over: this delivery must not infer or write
+    # One renewal at a time: a heartbeat's renewal still running in its thread (cancelling the coroutine does
+    # not stop it) and finish's would both write If-Match on the same ETag, and the loser would call the
+    # claim lost although this very job holds it.
+    renewing: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def token(self) -> tuple[str, str, str]:
@@ -243,20 +247,21 @@ class EventProcessor:
     def renew_claim(self, job: Job) -> bool:
         """Extend this delivery's claim (a storage call: run it in a thread). False once it is lost, which
         also marks the job so that it neither infers nor writes."""
-        with self._lock:
-            lease = self._in_flight.get(job.token)
-        if lease is None or self.claims is None or job.claim_lost:
-            return not job.claim_lost
-        renewed = self.claims.renew(lease)
-        if renewed is None:
-            job.claim_lost = True
-            log.warning("event object %s: another replica took the claim over (it ran out, or the object "
-                        "changed); leaving the object to it", job.source)
-            return False
-        with self._lock:
-            if job.token in self._in_flight:
-                self._in_flight[job.token] = renewed
-        return True
+        with job.renewing:
+            with self._lock:
+                lease = self._in_flight.get(job.token)
+            if lease is None or self.claims is None or job.claim_lost:
+                return not job.claim_lost
+            renewed = self.claims.renew(lease)
+            if renewed is None:
+                job.claim_lost = True
+                log.warning("event object %s: another replica took the claim over (it ran out, or the object "
+                            "changed); leaving the object to it", job.source)
+                return False
+            with self._lock:
+                if job.token in self._in_flight:
+                    self._in_flight[job.token] = renewed
+            return True
 
     def infer(self, job: Job):
         """Inference (run on the worker). Returns (image, result), the InputError to record, or None when

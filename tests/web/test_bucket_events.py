@@ -508,6 +508,43 @@ def test_a_delivery_whose_claim_was_taken_over_while_it_waited_writes_nothing(ev
     assert not pod_a._in_flight
 
 
+def test_a_renewal_still_running_when_the_job_finishes_does_not_make_it_lose_its_own_claim(events_client, seaweed):
+    """The heartbeat's renewal runs in a thread that cancelling it does not stop; finish renews too. Both
+    wrote If-Match on the same ETag, the loser read that as 'taken over by another replica', and the job
+    wrote nothing although it held the claim all along."""
+    import threading
+
+    from sam3fn.storage import ObjectStore
+    from sam3fn.triggers import Job
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('two renewals')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=37)))
+    both_read = threading.Barrier(2)
+
+    class BothRenewalsReadTheLeaseFirst(ObjectStore):
+        def put(self, ref, *args, **kwargs):
+            if ref.key.endswith(".claim") and kwargs.get("if_match"):
+                try:
+                    both_read.wait(timeout=1)
+                except threading.BrokenBarrierError:
+                    pass  # renewals one after the other: nothing to line up
+            return super().put(ref, *args, **kwargs)
+
+    here = events_client.app.state.runtime.processor
+    pod = other_replica(here, store=BothRenewalsReadTheLeaseFirst(here.store.endpoint, sorted(here.store.allowed),
+                                                                  client=here.store.client))
+    job = pod.prepare(created(key))
+    assert isinstance(job, Job)
+    renewed = []
+    heartbeat = threading.Thread(target=lambda: renewed.append(pod.renew_claim(job)))
+    heartbeat.start()
+    outcome = pod.finish(job, pod.infer(job))
+    heartbeat.join(10)
+    assert renewed == [True] and not job.claim_lost
+    assert outcome.status == "processed", outcome
+
+
 def test_a_delivery_queued_for_the_worker_past_its_claim_ttl_keeps_its_claim(make_client, s3_env, monkeypatch):
     """Events wait for the one inference worker, which can take longer than the claim's TTL when many arrive
     at once. The waiting delivery renews its claim, so a second replica looking after the first TTL is still
