@@ -113,7 +113,8 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         seconds = time.perf_counter() - started
         stages[spec.name] = {"file": path.name, "sha256": file_sha256(path), "parity": metrics, "passed": not bad,
                              "build_seconds": round(seconds, 1),
-                             "inputs": [list(t.shape) for t in spec.example], "dynamic_batch": True}
+                             "inputs": [list(t.shape) for t in spec.example], "dynamic_batch": True,
+                             "max_batch": spec.max_batch}
         if unpacked:
             stages[spec.name]["unpacked"] = unpacked
         _say(f"[{spec.name}] parity {'PASS' if not bad else 'FAIL'} in {seconds:.0f} s: "

@@ -62,6 +62,7 @@ class StageSpec:
     module: torch.nn.Module
     example: tuple
     dynamic: tuple
+    max_batch: int  # the largest batch the compiled stage takes (TensorRT refuses more; the runtime splits)
 
 
 def stage_specs(model, image_size: int, vocab_size: int, device, dtype) -> list[StageSpec]:
@@ -76,10 +77,10 @@ def stage_specs(model, image_size: int, vocab_size: int, device, dtype) -> list[
         prompt_features = text(ids, mask)
     images, prompts = Dim("images", min=1, max=MAX_IMAGES), Dim("prompts", min=1, max=MAX_PROMPTS)
     return [
-        StageSpec("image", image, (pixels,), ({0: images},)),
-        StageSpec("text", text, (ids, mask), ({0: prompts}, {0: prompts})),
+        StageSpec("image", image, (pixels,), ({0: images},), MAX_IMAGES),
+        StageSpec("text", text, (ids, mask), ({0: prompts}, {0: prompts}), MAX_PROMPTS),
         StageSpec("decoder", DecoderStage(model).eval(), (*features, prompt_features, mask),
-                  (*({} for _ in features), {0: prompts}, {0: prompts})),
+                  (*({} for _ in features), {0: prompts}, {0: prompts}), MAX_PROMPTS),
     ]
 
 

@@ -55,6 +55,7 @@ def test_build_writes_packages_and_a_manifest_with_parity(engine_dir):
             assert file_sha256(engine_dir / "aoti" / name / file) == sha
     assert manifest["model"]["random_weights"] is True
     assert manifest["options"]["autotune"] == "max" and manifest["build_seconds"] > 0
+    assert [manifest["stages"][s]["max_batch"] for s in ("image", "text", "decoder")] == [8, 16, 16]
 
 
 def test_autotune_max_benchmarks_kernels_on_a_gpu_only():
@@ -79,6 +80,38 @@ def test_function_serves_through_the_aoti_engine_like_eager(engine_dir, tiny_mod
             assert (ma & mb).sum() / max(1, (ma | mb).sum()) > 0.99
     single = aoti.run(image, prompts[:1], SegmentOptions(threshold=0.3)).results[0]  # prompt batch 1
     assert [i.score for i in single.instances] == [i.score for i in got[0].instances]
+
+
+def test_more_prompts_than_the_stages_take_are_run_in_slices(engine_dir, tiny_model_dir, tmp_path):
+    """SAM3FN_MAX_PROMPTS can be set above the prompt batch the stages were compiled for (16), which a TensorRT
+    profile refuses outright: the engine must never call a stage with more, and the slices must add up to
+    what one call gives. Here the manifest says 2, so 5 prompts make slices of 2, 2 and 1."""
+    engines = tmp_path / "engines"
+    copy = _copy(engine_dir, engines)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for name in ("text", "decoder"):
+        manifest["stages"][name]["max_batch"] = 2
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    sliced = Segmenter(load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=engines))
+    whole = Segmenter(load_model(tiny_model_dir, "cpu", "fp32", backend="aoti", engine_dir=engine_dir))
+    engine = sliced.engine
+    assert engine.backend == "aoti" and engine.max_prompts == 2
+    batches = []
+
+    def recording(stage, index):
+        def run(*args):
+            batches.append(args[index].shape[0])
+            return stage(*args)
+        return run
+
+    engine._text, engine._decoder = recording(engine._text, 0), recording(engine._decoder, 6)
+    prompts = [Prompt.plain(p) for p in ("dog", "red car", "tree", "person", "bicycle")]
+    image = from_array(scene_pixels())
+    got, want = (s.run(image, prompts, SegmentOptions(threshold=0.3)).results for s in (sliced, whole))
+    assert batches and max(batches) <= 2 and sorted(batches) == [1, 1, 2, 2, 2, 2]
+    for g, w in zip(got, want):
+        assert [round(i.score, 4) for i in g.instances] == [round(i.score, 4) for i in w.instances]
+        assert [i.mask.counts for i in g.instances] == [i.mask.counts for i in w.instances]
 
 
 def test_an_engine_for_another_precision_is_refused_and_the_loader_falls_back(engine_dir, tiny_model_dir, caplog):
@@ -172,7 +205,7 @@ def _copy(engine_dir, tmp_path, keep: str = "both"):
 
 
 @pytest.mark.parametrize("tamper", ["torch-version", "device", "unpacked-library", "package", "older-format",
-                                    "escaping-name", "unpacked-metadata"])
+                                    "escaping-name", "unpacked-metadata", "max-batch"])
 def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper):
     copy = _copy(engine_dir, tmp_path, keep="packages" if tamper == "package" else "both")
     manifest = json.loads((copy / "manifest.json").read_text())
@@ -185,6 +218,8 @@ def test_mismatched_or_tampered_engines_are_refused(engine_dir, tmp_path, tamper
         manifest["format"] = 1
     elif tamper == "unpacked-library":
         (copy / "text" / text["unpacked"]["library"]).write_bytes(b"not the engine")
+    elif tamper == "max-batch":  # 0 would slice the prompts into nothing
+        text["max_batch"] = 0
     elif tamper == "escaping-name":
         text["unpacked"]["files"]["../decoder.pt2"] = text["sha256"]
     elif tamper == "unpacked-metadata":  # gone from disk and manifest alike: the checksums cannot notice

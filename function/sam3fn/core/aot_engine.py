@@ -31,6 +31,8 @@ STAGES = ("image", "text", "decoder")
 PINNED_LIBRARIES = {"aoti": ("torch",), "tensorrt": ("torch", "torch_tensorrt", "tensorrt")}
 # The stages' calling convention. 2: the decoder takes one image's features (batch 1) for P prompts.
 ENGINE_FORMAT = 2
+# The largest prompt batch of engines whose manifest predates `max_batch`: all were compiled for 1..16.
+FORMER_MAX_PROMPTS = 16
 
 
 class EngineUnusable(Sam3fnError):
@@ -108,6 +110,9 @@ def _manifest_problem(manifest) -> str | None:
         for key in ("file", "sha256"):
             if not isinstance(entry.get(key), str):
                 return f"the {name} stage has no '{key}'"
+        most = entry.get("max_batch", 1)
+        if not (isinstance(most, int) and not isinstance(most, bool) and most >= 1):
+            return f"the {name} stage's 'max_batch' is not a positive integer"
         unpacked = entry.get("unpacked")
         if unpacked is not None and not (isinstance(unpacked, dict) and isinstance(unpacked.get("dir"), str)
                                          and isinstance(unpacked.get("library"), str)
@@ -234,6 +239,9 @@ class CompiledEngine:
     def __init__(self, engine_dir: Path, device: torch.device, dtype: torch.dtype, manifest: dict,
                  cuda_graphs: bool = True) -> None:
         self.device, self.dtype, self.manifest = device, dtype, manifest
+        # More prompts than the stages were compiled for are run in slices (TensorRT refuses a batch beyond
+        # its profile, and SAM3FN_MAX_PROMPTS may be set above it).
+        self.max_prompts = min(manifest["stages"][s].get("max_batch", FORMER_MAX_PROMPTS) for s in ("text", "decoder"))
         runners = {s: self.load_stage(stage_files(Path(engine_dir), manifest["stages"][s]), device) for s in STAGES}
         self._image, self._text, self._decoder = runners["image"], runners["text"], runners["decoder"]
         # The text encoder and the decoder are launch-bound at small batches: replay them from CUDA graphs.
@@ -263,14 +271,19 @@ class CompiledEngine:
 
     @torch.inference_mode()
     def encode_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        out = self._text(input_ids.contiguous(), attention_mask.contiguous())
-        return out[0] if isinstance(out, (tuple, list)) else out
+        parts = []
+        for ids, mask in zip(input_ids.split(self.max_prompts), attention_mask.split(self.max_prompts)):
+            out = self._text(ids.contiguous(), mask.contiguous())
+            parts.append(out[0] if isinstance(out, (tuple, list)) else out)
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     @torch.inference_mode()
     def decode(self, image: ImageFeatures, text: torch.Tensor, text_mask: torch.Tensor) -> RawOutputs:
         # One image's features (batch 1); the compiled decoder broadcasts them over the prompts itself.
-        args = [t.contiguous() for t in (*image.hidden, *image.position, text, text_mask)]
-        logits, presence, boxes, masks = self._decoder(*args)
+        features = [t.contiguous() for t in (*image.hidden, *image.position)]
+        parts = [self._decoder(*features, t.contiguous(), m.contiguous())
+                 for t, m in zip(text.split(self.max_prompts), text_mask.split(self.max_prompts))]
+        logits, presence, boxes, masks = (p[0] if len(parts) == 1 else torch.cat(p) for p in zip(*parts))
         return RawOutputs(logits=logits, presence=presence, boxes=boxes, masks=masks)
 
 
