@@ -67,9 +67,11 @@ def test_a_stage_that_cannot_be_captured_runs_uncaptured_and_says_why(caplog):
 
     graphed = GraphedStage(syncs, batched=(True,), name="syncing")
     x = torch.ones(3, 2, device="cuda")
+    stream = torch.cuda.current_stream()
     with caplog.at_level(logging.WARNING, logger="sam3fn.core.cuda_graphs"):
         got = graphed(x)[0]
     torch.testing.assert_close(got, syncs(x))
     assert graphed.disabled and not graphed.graphs
+    assert torch.cuda.current_stream() == stream, "the refused capture left this thread on its capture stream"
     assert any("CUDA graphs off for the syncing stage" in r.getMessage() for r in caplog.records)
     torch.testing.assert_close(graphed(x * 2)[0], syncs(x * 2))  # and keeps working, uncaptured

@@ -103,9 +103,12 @@ class GraphedStage:
             torch.cuda.current_stream().wait_stream(side)
             if self._pool is None:
                 self._pool = torch.cuda.graph_pool_handle()
-            graph = torch.cuda.CUDAGraph()
+            graph, capture = torch.cuda.CUDAGraph(), torch.cuda.Stream()
             # thread_local: other threads of the server (HTTP, storage) may touch CUDA while this one captures.
-            with torch.cuda.graph(graph, pool=self._pool, capture_error_mode="thread_local"):
+            # The outer stream context puts this thread back on its own stream when the capture is refused:
+            # torch.cuda.graph ends the capture (which raises) before restoring the stream it switched to.
+            with torch.cuda.stream(capture), torch.cuda.graph(graph, pool=self._pool, stream=capture,
+                                                             capture_error_mode="thread_local"):
                 outputs = _as_tuple(self.stage(*inputs))
         except RuntimeError as exc:  # capture is refused by whatever the stage does; serve it uncaptured
             torch.cuda.synchronize()
