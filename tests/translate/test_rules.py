@@ -82,9 +82,122 @@ def test_words_annotators_label_beyond_everyday_photos_need_no_argos(translator,
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
 
 
-@pytest.mark.parametrize("chinese", ["狗和猫", "红色的蓝莓飞船", "正在看书的老人", "穿蓝色夹克", "的狗"])
+@pytest.mark.parametrize("chinese", ["狗和猫", "红色的蓝莓飞船", "狗在追猫", "穿蓝色夹克", "的狗"])
 def test_rules_answer_only_when_they_cover_the_whole_prompt(chinese):
     assert PhraseRules(Glossary.load()).translate(chinese) is None
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("破碎的窗户", "broken window"),
+        ("生锈的自行车", "rusty bicycle"),
+        ("空的瓶子", "empty bottle"),
+        ("开着的门", "open door"),
+        ("倒下的树", "fallen tree"),
+        ("毛茸茸的狗", "fluffy dog"),
+        ("年轻的女人", "young woman"),
+        ("有条纹的猫", "striped cat"),  # a state, not "cat with stripes"
+        ("正在睡觉的猫", "sleeping cat"),
+        ("睡着的黑猫", "sleeping black cat"),  # state before colour
+        ("大的破碎的窗户", "big broken window"),  # size before state
+        ("木制的红色椅子", "red wooden chair"),  # material after colour
+        ("红色的木制椅子", "red wooden chair"),
+    ],
+)
+def test_state_and_material_adjectives_go_before_the_head_in_english_order(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_state_adjective_needs_its_de_so_glossary_words_starting_with_it_stay_whole():
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("干的草") == "dry grass"
+    assert rules.translate("干草") == "hay"  # not 干 (dry) + 草 (grass)
+    assert rules.translate("干草上的猫") == "cat on hay"
+    assert rules.translate("空调旁边的人") == "person next to air conditioner"  # not 空 (empty) + 调
+    assert rules.translate("新娘") == "bride"
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("正在吃草的牛", "cow eating grass"),
+        ("在吃草的牛", "cow eating grass"),
+        ("喝水的狗", "dog drinking water"),
+        ("追着球的狗", "dog chasing ball"),
+        ("看着手机的人", "person looking at phone"),
+        ("踢足球的男孩", "boy playing soccer"),  # an idiom, not "kicking football" nor the glossary's "play football"
+        ("正在打篮球的人", "person playing basketball"),
+        ("打电话的男人", "man talking on the phone"),
+        ("正在看书的老人", "elderly person reading a book"),
+        ("玩手机的女孩", "girl using a phone"),
+        ("戴着帽子踢足球的男孩", "boy wearing hat playing soccer"),  # one 的 for both clauses
+    ],
+)
+def test_what_the_head_is_doing_follows_it_with_or_without_the_progressive(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("停在路边的汽车", "car parked by the road"),
+        ("坐在椅子上的人", "person sitting on chair"),
+        ("站在桥上的人", "person standing on bridge"),
+        ("躺在沙发上的猫", "cat lying on couch"),
+        ("挂在墙上的钟", "clock hanging on wall"),
+        ("趴在地上的狗", "dog lying on the ground"),
+        ("坐在椅子上看书的人", "person sitting on chair reading a book"),
+        ("在路边的车", "car by the road"),
+        ("空中的鸟", "bird in the sky"),
+        ("岸边的船", "boat on the shore"),
+        ("在水里游泳的鸭子", "duck swimming in water"),  # English puts the action before the place
+    ],
+)
+def test_posture_verbs_and_place_words_put_the_head_somewhere(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("金色头发的女孩", "girl with golden hair"),
+        ("长头发的女孩", "girl with long hair"),
+        ("红色屋顶的房子", "house with red roof"),
+        ("白色尾巴的狗", "dog with white tail"),
+        ("大眼睛的猫", "cat with big eyes"),
+        ("有轮子的椅子", "chair with wheels"),
+        ("带轮子的椅子", "chair with wheels"),
+        ("有胡子的男人", "man with beard"),
+        ("有院子的房子", "house with yard"),  # 有 takes any phrase, not only a feature word
+    ],
+)
+def test_features_and_you_phrases_read_as_with_after_the_head(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_feature_without_you_needs_an_adjective_and_a_feature_word_as_its_head(tmp_path):
+    path = tmp_path / "glossary.tsv"
+    path.write_text("狗\tdog\n小狗\tpuppy\n主人\towner\n尾巴\ttail\n颜色\tcolor\n凳子\tstool\n", encoding="utf-8")
+    rules = PhraseRules(Glossary.load(path))
+    assert rules.translate("白色尾巴的狗") == "dog with white tail"
+    assert rules.translate("小狗的主人") is None  # the owner of a puppy, not "owner with puppy"
+    assert rules.translate("尾巴的颜色") is None  # the colour of a tail, not "color with tail"
+    assert rules.translate("三条腿的凳子") is None  # how many legs matters: left to Argos
+    assert PhraseRules(Glossary.load()).translate("小狗的主人") is None
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("红色桌子上的杯子", "cup on red table"),
+        ("大狗旁边的小猫", "kitten next to big dog"),
+        ("穿红衣服的人旁边的狗", "dog next to person wearing red clothes"),
+        ("破碎的窗户旁边的人", "person next to broken window"),
+    ],
+)
+def test_a_place_takes_the_modifiers_before_its_ground(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
 
 
 def test_uncovered_prompt_without_argos_is_unavailable_not_partially_translated(translator):
@@ -125,3 +238,9 @@ def test_long_prompts_skip_the_rule_search():
     rules = PhraseRules(Glossary.load(), max_chars=10)
     assert rules.translate("红色的大狗") == "big red dog"
     assert rules.translate("左边穿红衣服的小女孩在桌子上的杯子") is None
+
+
+def test_a_painting_on_a_wall_is_a_painting_not_the_verb_draw(translator):
+    """RAM maps 画 to the verb "draw"; as a prompt it is the thing on the wall."""
+    assert translator.translate("挂在墙上的画").english == "painting hanging on wall"
+    assert translator.translate("画").english == "painting"

@@ -2,14 +2,22 @@
 
 Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗. The parser reads a prompt as
 
-    phrase   := quantity? modifier* head          (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
-    modifier := colour 的? | size 的? | side 的? | verb phrase 的 | 在? phrase place 的
-    head     := glossary word (longest first) | latin word
+    phrase    := quantity? modifier* head        (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
+    modifier  := 在? place (正在? action)? 的 | adjective | side 的? | clause 的
+    adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
+    clause    := feature | 有/带 object | 正在? action | 在 action  (金色头发, 有轮子, 正在吃草, 在吃草)
+    action    := idiom | verb phrase | posture place             (踢足球, 穿蓝色夹克, 停在路边)
+    place     := phrase 上/里/旁边... | place word                (桌子上, 路边, 地上, 空中)
+    feature   := adjective+ feature word                         (金色头发, 长尾巴)
+    object    := adjective* feature word | modifier* head        (有轮子, 有院子; no quantity: 三条腿 is Argos's)
+    head      := glossary word (longest first) | latin word
 
-where a verb phrase is 穿/戴/拿着/骑... + phrase, and verb phrases in a row may share one 的
-(穿着外套戴着帽子的人).
-and answers only when the rules cover the whole prompt; anything else is left to Argos. English order:
-size, colour, head, then "wearing ..." / "on ..." clauses, then "on the left".
+Alternatives are listed in the order the parser prefers them, and it answers with the first parse that covers
+the whole prompt; anything else is left to Argos. A place comes first so that its ground takes the words
+before 上 (红色桌子上的杯子: a cup on a red table); a feature needs an adjective and a feature word as its head
+(金色头发的女孩 "girl with golden hair", but 小狗的主人 is not "owner with small dog"). Clauses in a row may
+share one 的 (穿着外套戴着帽子的人). English order: size, state, colour, material, head, then the clauses in
+Chinese order ("wearing ...", "with ...", "parked by the road", "on ..."), then "on the left".
 """
 
 from __future__ import annotations
@@ -26,18 +34,77 @@ COLOURS = {
     "深蓝": "dark blue", "浅蓝": "light blue", "天蓝": "sky blue", "深绿": "dark green", "浅绿": "light green",
 }  # fmt: skip
 SIZES = {"大": "big", "小": "small", "巨大": "huge", "高": "tall", "矮": "short", "长": "long", "短": "short"}
+# States need their 的: many are single characters that begin glossary words (干草 hay, 新娘 bride, 空调 air
+# conditioner), and 破碎的 is how a prompt says them anyway. Participles of what the thing is doing on its
+# own (睡着的 sleeping) go before the head too: "sleeping cat".
+STATES = {
+    "破": "broken", "破碎": "broken", "破损": "damaged", "坏掉": "broken", "生锈": "rusty", "湿": "wet",
+    "干": "dry", "空": "empty", "满": "full", "打开": "open", "开着": "open", "关着": "closed", "关闭": "closed",
+    "倒下": "fallen", "成熟": "ripe", "腐烂": "rotten", "干净": "clean", "脏": "dirty", "新": "new", "旧": "old",
+    "透明": "transparent", "圆": "round", "圆形": "round", "方形": "square", "年轻": "young", "年老": "old",
+    "有条纹": "striped", "带条纹": "striped", "有斑点": "spotted", "带斑点": "spotted", "毛茸茸": "fluffy",
+    "停着": "parked", "睡着": "sleeping", "睡觉": "sleeping", "正在睡觉": "sleeping", "奔跑": "running",
+    "正在跑": "running", "飞行": "flying", "正在飞": "flying", "站着": "standing", "坐着": "sitting",
+    "躺着": "lying", "微笑": "smiling",
+}  # fmt: skip
+MATERIALS = {  # 的 optional, like colours: no entry is one character, so none cuts a glossary word short
+    "木制": "wooden", "木质": "wooden", "木头": "wooden", "金属": "metal", "塑料": "plastic", "玻璃": "glass",
+    "石头": "stone", "皮革": "leather", "纸质": "paper",
+}  # fmt: skip
 SIDES = {
     "左边": "on the left", "左侧": "on the left", "左面": "on the left", "右边": "on the right",
     "右侧": "on the right", "右面": "on the right", "中间": "in the middle",
 }  # fmt: skip
+# Transitive verbs: verb + phrase, "wearing blue jacket". No bare 开 or 推: 开车 is driving, 推车 a cart.
 VERBS = {
     "穿": "wearing", "穿着": "wearing", "戴": "wearing", "戴着": "wearing", "拿": "holding", "拿着": "holding",
-    "手拿": "holding", "手持": "holding", "握着": "holding", "抱着": "holding", "提着": "carrying",
-    "背着": "carrying", "骑": "riding", "骑着": "riding", "推着": "pushing", "拉着": "pulling", "牵着": "walking",
+    "手拿": "holding", "手持": "holding", "握着": "holding", "抱着": "holding", "举着": "holding",
+    "抓着": "holding", "提着": "carrying", "背着": "carrying", "扛着": "carrying", "骑": "riding",
+    "骑着": "riding", "推着": "pushing", "拉": "pulling", "拉着": "pulling", "拖着": "pulling", "牵着": "walking",
+    "遛": "walking", "吃": "eating", "吃着": "eating", "喝": "drinking", "喝着": "drinking", "踢": "kicking",
+    "踢着": "kicking", "看着": "looking at", "盯着": "looking at", "追": "chasing", "追着": "chasing",
+    "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding",
+}  # fmt: skip
+# Verb + object that English says otherwise; tried before VERBS, so 踢足球 is not "kicking football". The
+# glossary has some as bare verbs (吃草 graze, 踢足球 play football): a prompt that is only that word still
+# gets the glossary's verb, but inside a phrase the idiom reads ("cow eating grass", not "cow graze").
+IDIOMS = {
+    "踢足球": "playing soccer", "踢球": "playing soccer", "打篮球": "playing basketball", "打网球": "playing tennis",
+    "打排球": "playing volleyball", "打棒球": "playing baseball", "打羽毛球": "playing badminton",
+    "打乒乓球": "playing table tennis", "打高尔夫球": "playing golf", "打电话": "talking on the phone",
+    "看书": "reading a book", "读书": "reading a book", "看报纸": "reading a newspaper", "看手机": "looking at a phone",
+    "玩手机": "using a phone", "看电视": "watching tv", "吃草": "eating grass", "吃饭": "eating", "吃东西": "eating",
+    "喝水": "drinking water", "放风筝": "flying a kite", "过马路": "crossing the road", "拍照": "taking a photo",
+    "拉车": "pulling a cart", "钓鱼": "fishing", "游泳": "swimming", "跑步": "running", "滑雪": "skiing",
+    "冲浪": "surfing",
+    # no object, but after a place they follow the head too: 在草地上奔跑的狗 -> "dog running on lawn"
+    "奔跑": "running", "飞": "flying", "睡觉": "sleeping",
+}  # fmt: skip
+# Verb + 在 + place: 停在路边 -> "parked by the road".
+POSTURES = {
+    "停在": "parked", "停放在": "parked", "坐在": "sitting", "站在": "standing", "躺在": "lying", "趴在": "lying",
+    "睡在": "sleeping", "蹲在": "crouching", "挂在": "hanging", "放在": "placed", "靠在": "leaning",
+    "走在": "walking", "漂浮在": "floating",
 }  # fmt: skip
 PLACES = {
     "上": "on", "上面": "on", "里": "in", "里面": "in", "中": "in", "旁": "next to", "旁边": "next to",
     "下": "under", "下面": "under", "前面": "in front of", "后面": "behind",
+}  # fmt: skip
+# Places said in one word whose ground is not a glossary word (地, 天 and 岸 are not) or whose 边 is not a
+# PLACES word. 墙上, 桌上, 水里 need no entry: phrase + PLACES already reads them ("on wall", "in water").
+PLACE_WORDS = {
+    "路边": "by the road", "路旁": "by the road", "马路边": "by the road", "地上": "on the ground",
+    "地面上": "on the ground", "天上": "in the sky", "空中": "in the sky", "岸边": "on the shore",
+    "河边": "by the river", "湖边": "by the lake", "海边": "by the sea", "门口": "at the door",
+}  # fmt: skip
+WITH = {"有": "with", "带": "with", "带着": "with", "长着": "with"}  # 有轮子的椅子 -> "chair with wheels"
+# What a thing can be described by having: 金色头发的女孩 -> "girl with golden hair". Plural where a thing
+# usually has several. Kept apart from the glossary, which lacks 轮子 and reads 角 as "angle".
+FEATURES = {
+    "头发": "hair", "发": "hair", "胡子": "beard", "眼睛": "eyes", "尾巴": "tail", "耳朵": "ears", "屋顶": "roof",
+    "轮子": "wheels", "车轮": "wheels", "翅膀": "wings", "条纹": "stripes", "斑点": "spots", "把手": "handle",
+    "手柄": "handle", "腿": "legs", "角": "horns", "毛": "fur", "皮毛": "fur", "羽毛": "feathers", "鬃毛": "mane",
+    "喙": "beak", "叶子": "leaves", "窗户": "windows", "领子": "collar", "袖子": "sleeves",
 }  # fmt: skip
 CLASSIFIERS = set("个只辆条把件顶张头匹本台块位棵朵双副座架艘支根盏颗粒片栋间名")
 _NUMERALS = set("一二两三四五六七八九十百几多这那每各某")  # before a classifier: 一只, 两辆, 十几个, 这个, 每张
@@ -49,13 +116,18 @@ for _word, _english in list(COLOURS.items()):
     if not _word.endswith("色"):
         COLOURS.setdefault(_word + "色", _english)
 
+# every table _words_at reads: it looks no further ahead than the longest word in them
+_TABLES = (COLOURS, SIZES, STATES, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACES, PLACE_WORDS, WITH, FEATURES)
+_LONGEST_WORD = max(len(word) for table in _TABLES for word in table)
 _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
-_RANK = {"size": 0, "colour": 1, "clause": 2, "side": 3}
+# English order: "big broken red wooden chair with wheels on the left"
+_RANK = {"size": 0, "state": 1, "colour": 2, "material": 3, "clause": 4, "side": 5}
+_BEFORE_HEAD = {"size", "state", "colour", "material"}
 
 
 @dataclass(frozen=True)
 class Modifier:
-    kind: str  # size | colour | clause | side
+    kind: str  # a _RANK key
     english: str
 
 
@@ -66,8 +138,8 @@ class NounPhrase:
 
     def english(self) -> str:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
-        before = [m.english for m in ordered if m.kind in ("size", "colour")]
-        after = [m.english for m in ordered if m.kind in ("clause", "side")]
+        before = [m.english for m in ordered if m.kind in _BEFORE_HEAD]
+        after = [m.english for m in ordered if m.kind not in _BEFORE_HEAD]
         return " ".join([*before, self.head, *after])
 
 
@@ -98,6 +170,7 @@ class _Parser:
     def __init__(self, rules: PhraseRules, text: str):
         self.rules, self.s = rules, text
         self.memo: dict[tuple[int, int], list[tuple[NounPhrase, int]]] = {}
+        self.feature_memo: dict[int, list[tuple[NounPhrase, int]]] = {}
 
     def phrases(self, i: int, depth: int) -> list[tuple[NounPhrase, int]]:
         """Every phrase starting at s[i:], an optional 一只 / 这个 first."""
@@ -126,29 +199,102 @@ class _Parser:
         return sorted(heads, key=lambda h: -h[1])
 
     def _modifiers(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
+        """Every modifier at s[i:] with where the rest of the phrase starts, the natural reading first.
+
+        A place comes first: its ground takes every word before 上/旁边, as a reader does (红色桌子上的杯子 is a
+        cup on a red table, 大狗旁边的小猫 a kitten next to a big dog, not a big kitten)."""
+        nested = depth < self.rules.max_nesting
+        found = self._located(i, depth) if nested else []
+        found += self._adjectives(i)
+        found += [(Modifier("side", english), _after_de(self.s, end)) for english, end in _words_at(SIDES, self.s, i)]
+        return found + self._clauses(i, depth) if nested else found
+
+    def _adjectives(self, i: int) -> list[tuple[Modifier, int]]:
+        """Colours, sizes and materials with or without 的 (红色的, 红, 木制椅子); states only with it (破碎的)."""
         s, found = self.s, []
-        for kind, table in (("colour", COLOURS), ("size", SIZES), ("side", SIDES)):
+        for kind, table in (("colour", COLOURS), ("size", SIZES), ("material", MATERIALS)):
             found += [(Modifier(kind, english), _after_de(s, end)) for english, end in _words_at(table, s, i)]
-        if depth >= self.rules.max_nesting:
-            return found
-        for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克的 -> "wearing blue jacket"
-            for obj, obj_end in self.phrases(end, depth + 1):
-                clause = Modifier("clause", f"{verb} {obj.english()}")
-                if _after_de(s, obj_end) != obj_end:
-                    found.append((clause, _after_de(s, obj_end)))
-                elif _words_at(VERBS, s, _skip_space(s, obj_end)):  # 穿着外套戴着帽子的: one 的 for both
-                    found.append((clause, obj_end))
-        start = i + 1 if s.startswith("在", i) else i
-        for ground, end in self.phrases(start, depth + 1):  # 在桌子上的 -> "on table"
-            for place, place_end in _words_at(PLACES, s, end):
-                if _after_de(s, place_end) != place_end:
-                    found.append((Modifier("clause", f"{place} {ground.english()}"), _after_de(s, place_end)))
+        found += [(Modifier("state", english), _after_de(s, end))
+                  for english, end in _words_at(STATES, s, i) if _has_de(s, end)]
         return found
+
+    def _located(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
+        """在? place 的: 在桌子上的 -> "on table", 路边的 -> "by the road"; with an action, 在水里游泳的 ->
+        "swimming in water" (English says what it does first)."""
+        s, found = self.s, []
+        for place, end in self._places(_after_word(s, i, "在"), depth):
+            if _has_de(s, end):
+                found.append((Modifier("clause", place), _after_de(s, end)))
+            for action, action_end in self._actions(_after_word(s, _skip_space(s, end), "正在"), depth):
+                found += self._clause(f"{action} {place}", action_end)
+        return found
+
+    def _clauses(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
+        """Features, 有 ..., and actions: modifiers English puts after the head, in the order to prefer them."""
+        s, found = self.s, []
+        for feature, end in self._features(i):  # 金色头发的 -> "with golden hair"; a bare 尾巴的 is not one
+            if feature.modifiers:
+                found += self._clause(f"with {feature.english()}", end)
+        for with_, end in _words_at(WITH, s, i):  # 有轮子的 -> "with wheels" (有条纹的 was "striped" above)
+            j = _skip_space(s, end)
+            for thing, thing_end in [*self._features(j), *self._modified(j, depth + 1)]:
+                found += self._clause(f"{with_} {thing.english()}", thing_end)
+        for action, end in self._actions(_after_word(s, i, "正在"), depth):  # 正在吃草的 = 吃草的
+            found += self._clause(action, end)
+        if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
+            for action, end in self._actions(i + 1, depth):
+                found += self._clause(action, end)
+        return found
+
+    def _clause(self, english: str, end: int) -> list[tuple[Modifier, int]]:
+        """The clause ending at `end` if its 的 follows, or another action that shares it (穿着外套戴着帽子的)."""
+        if _has_de(self.s, end):
+            return [(Modifier("clause", english), _after_de(self.s, end))]
+        j = _after_word(self.s, _skip_space(self.s, end), "正在")
+        if any(_words_at(table, self.s, j) for table in (VERBS, IDIOMS, POSTURES, WITH)):
+            return [(Modifier("clause", english), end)]
+        return []
+
+    def _actions(self, i: int, depth: int) -> list[tuple[str, int]]:
+        """(english, end) for what the head is doing at s[i:]: an idiom, verb + phrase, or posture + place."""
+        s = self.s
+        found = _words_at(IDIOMS, s, i)  # first: 踢足球 is "playing soccer" before it is "kicking football"
+        for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing blue jacket"
+            found += [(f"{verb} {obj.english()}", obj_end) for obj, obj_end in self.phrases(end, depth + 1)]
+        for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the road"
+            found += [(f"{posture} {place}", place_end) for place, place_end in self._places(end, depth)]
+        return found
+
+    def _places(self, i: int, depth: int) -> list[tuple[str, int]]:
+        """(english, end) for a place at s[i:]: phrase + 上/里/旁边 ("on table"), else a place word."""
+        found = []
+        for ground, end in self.phrases(i, depth + 1):
+            found += [(f"{place} {ground.english()}", place_end) for place, place_end in _words_at(PLACES, self.s, end)]
+        return found + _words_at(PLACE_WORDS, self.s, i)
+
+    def _features(self, i: int) -> list[tuple[NounPhrase, int]]:
+        """Adjectives then a FEATURES word at s[i:]: 金色头发 -> "golden hair", 轮子 -> "wheels"."""
+        if i not in self.feature_memo:
+            found = [(NounPhrase(english), end) for english, end in _words_at(FEATURES, self.s, i)]
+            for adjective, end in self._adjectives(i):
+                for rest, rest_end in self._features(_skip_space(self.s, end)):
+                    found.append((NounPhrase(rest.head, (adjective, *rest.modifiers)), rest_end))
+            self.feature_memo[i] = found
+        return self.feature_memo[i]
 
 
 def _words_at(table: dict[str, str], s: str, i: int) -> list[tuple[str, int]]:
     """(english, end) for each word of `table` at s[i:], longest first."""
-    return [(table[w], i + len(w)) for w in sorted(table, key=len, reverse=True) if s.startswith(w, i)]
+    return [(table[s[i:end]], end) for end in range(min(len(s), i + _LONGEST_WORD), i, -1) if s[i:end] in table]
+
+
+def _has_de(s: str, i: int) -> bool:
+    return _after_de(s, i) != i
+
+
+def _after_word(s: str, i: int, word: str) -> int:
+    """Index after `word` if s[i:] begins with it; i otherwise."""
+    return i + len(word) if s.startswith(word, i) else i
 
 
 def _after_de(s: str, i: int) -> int:
