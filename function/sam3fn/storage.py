@@ -8,6 +8,7 @@ roles); only the endpoint comes from sam3fn's settings. Errors are sorted into w
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class ObjectInfo:
     etag: str
     size: int
     metadata: dict[str, str] = field(default_factory=dict)  # user metadata, x-amz-meta- prefix removed
+    content_type: str = ""  # as HEAD answers it; "" where not known
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,8 @@ class ObjectStore:
             if isinstance(err, ObjectNotFound):
                 return None
             raise err from None
-        return ObjectInfo(etag=r.get("ETag", "").strip('"'), size=r.get("ContentLength", 0), metadata=r.get("Metadata", {}))
+        return ObjectInfo(etag=r.get("ETag", "").strip('"'), size=r.get("ContentLength", 0),
+                          metadata=r.get("Metadata", {}), content_type=r.get("ContentType", ""))
 
     def get(self, ref: ObjectRef, max_bytes: int) -> tuple[bytes, ObjectInfo]:
         self.check_bucket(ref.bucket)
@@ -200,6 +203,19 @@ class ObjectStore:
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, ref) from None
         return r.get("ETag", "").strip('"')
+
+    def touch(self, ref: ObjectRef, info: ObjectInfo) -> None:
+        """Bring the object's last-modified time to now without changing it: a copy onto itself, keeping the
+        metadata and content type `info` (its HEAD) holds, and only while it still has `info.etag` (a newer
+        object written since is left as it is: PreconditionFailed)."""
+        self.check_bucket(ref.bucket)
+        source = {"Bucket": ref.bucket, "Key": ref.key}
+        try:
+            self.client.copy_object(Bucket=ref.bucket, Key=ref.key, CopySource=source,
+                                    CopySourceIfMatch=f'"{info.etag}"', MetadataDirective="REPLACE",
+                                    Metadata=info.metadata, ContentType=info.content_type or "application/octet-stream")
+        except Exception as exc:  # noqa: BLE001
+            raise _translate(exc, ref) from None
 
     def delete(self, ref: ObjectRef, *, if_match: str | None = None) -> None:
         """Delete an object; with `if_match`, only while it still has that ETag (S3 conditional delete): the
@@ -264,6 +280,12 @@ class LocalStore:
         meta = path.with_name(path.name + _META)
         metadata = json.loads(meta.read_text()) if meta.is_file() else {}
         return ObjectInfo(etag="", size=path.stat().st_size, metadata=metadata)
+
+    def touch(self, ref: ObjectRef, info: ObjectInfo) -> None:
+        """Bring the object's last-modified time to now (ObjectStore.touch); the metadata stays as it is."""
+        path = self._path(ref)
+        if path.is_file():
+            os.utime(path)
 
     def list_objects(self, bucket: str, prefix: str) -> Iterator[ListedObject]:
         """Every object under `prefix`, by key (not the store's metadata and temporary files)."""

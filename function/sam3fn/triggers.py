@@ -28,7 +28,8 @@ from .core.overlay import overlay_png
 from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
-from .storage import LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge
+from .storage import (LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge,
+                      StorageError)
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,9 @@ class EventProcessor:
         """Take one version of an object for this delivery; the Outcome says why not (done, or taken here
         or by another replica). Released by `release(token)`."""
         result_ref, _ = self.result_refs(event)
-        if self._done(result_ref, version):
+        if done := self._result_for(result_ref, version):
+            if event.dialect == "sweep":
+                self._keep_off_sweeps(result_ref, done)
             return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
         token = (event.bucket, event.key, version)
         with self._lock:
@@ -202,7 +205,7 @@ class EventProcessor:
                     self._in_flight[token] = lease
             # Another delivery (here or on another replica) may have written the result and let go of its
             # in-flight slot or claim after our first look.
-            if self._done(result_ref, version):
+            if self._result_for(result_ref, version):
                 self.release(token)
                 return Outcome(event.bucket, event.key, "duplicate", "already processed", result_ref.key)
         except BaseException:
@@ -210,13 +213,24 @@ class EventProcessor:
             raise
         return None
 
-    def _done(self, result_ref: ObjectRef, version: str) -> bool:
+    def _result_for(self, result_ref: ObjectRef, version: str) -> ObjectInfo | None:
+        """The result's HEAD if it is for this version of the input (the event is done), else None."""
         done = self.results.head(result_ref)
         if done is None:
-            return False
+            return None
         # Results written before prompts were part of the version record only the ETag: the version of an
         # input without prompts, so those stay done; one with prompts is run again once, as it may be new.
-        return done.metadata.get("source-version", done.metadata.get("source-etag")) == version
+        return done if done.metadata.get("source-version", done.metadata.get("source-etag")) == version else None
+
+    def _keep_off_sweeps(self, result_ref: ObjectRef, result: ObjectInfo) -> None:
+        """The sweep listed an input newer than its up-to-date result: the same bytes and prompts uploaded
+        again. Bring the result's time forward, or every sweep lists that input again, and enough of them
+        fill each sweep's `limit` for good, so that an object whose event was lost behind them is never
+        reached. Best effort: failing here costs the next sweep two HEADs, nothing else."""
+        try:
+            self.results.touch(result_ref, result)
+        except StorageError as exc:
+            log.info("could not bring %s forward for the sweep (%s)", result_ref, exc.code)
 
     def _current_version(self, event: ObjectEvent) -> str | None:
         info = self.store.head(ObjectRef(event.bucket, event.key))
@@ -315,7 +329,8 @@ class EventProcessor:
         prefixes whole (one LIST per 1000 keys) and skips inputs whose result is not older, so a large bucket
         costs no HEAD per finished object and every key is reached, not only the first `limit`. An upload of
         the same bytes again (with other prompts, say) is newer than the result too: listed here, and
-        `prepare` tells a new version from a repeat by its `source_version`. Listings are to the second and
+        `prepare` tells a new version from a repeat by its `source_version`; a repeat brings its result's
+        time forward (`_keep_off_sweeps`), so it is listed once, not by every sweep. Listings are to the second and
         most results are written in their input's second, so a tie counts as done; what that misses is an
         overwrite landing in the very second the previous version's result was written *and* losing its own
         event.

@@ -158,3 +158,17 @@ def test_a_put_that_fails_before_its_commit_leaves_the_previous_object_and_metad
     assert store.head(ref).metadata == {"source-etag": "v1"}
     assert (tmp_path / "images" / "results" / "a.png.json").read_bytes() == b'{"v": 1}'
 
+
+
+def test_touch_moves_a_result_forward_in_listings_and_keeps_it_and_its_metadata(tmp_path):
+    import os
+
+    store = LocalStore(tmp_path)
+    ref = ObjectRef("b", "results/a.png.json")
+    store.put(ref, b"{}", "application/json", {"source-etag": "e"})
+    path = tmp_path / "b" / "results" / "a.png.json"
+    os.utime(path, (1_000_000, 1_000_000))
+    store.touch(ref, store.head(ref))
+    (listed,) = store.list_objects("b", "results/")
+    assert listed.modified > 1_000_000
+    assert path.read_bytes() == b"{}" and store.head(ref).metadata == {"source-etag": "e"}

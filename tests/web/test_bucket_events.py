@@ -25,7 +25,7 @@ def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory):
-    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted"]
+    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted", "resent"]
     with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=buckets) as store:
         yield store
 
@@ -286,6 +286,35 @@ def test_sweeps_reach_every_input_past_the_limit_and_skip_inputs_with_newer_resu
     time.sleep(1.1)  # listings are to the second: an overwrite must land in a later second to look newer
     s3.put_object(Bucket="paged", Key=keys[1], Body=encode(scene_pixels(seed=20)))
     assert sweep(2) == ({keys[1]: "processed"}, 0)
+
+
+def test_inputs_uploaded_again_unchanged_do_not_starve_a_lost_event_behind_them(make_client, s3_env):
+    """A sync tool puts unchanged files again: each is newer than its result, so the sweep lists it, finds
+    it done, and (before) left it so, listing it again on every sweep. Two of them filled a sweep's limit of
+    2 for good and the object behind them, whose event was lost, was never processed."""
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["resent"], default_prompts=["dog"])
+    s3 = s3_env.client()
+    tag = unique("resent")
+    done = [f"inputs/a-{tag}.png", f"inputs/b-{tag}.png"]
+    for i, key in enumerate(done):
+        s3.put_object(Bucket="resent", Key=key, Body=encode(scene_pixels(seed=40 + i)), Metadata={"prompts": "dog"})
+
+    def sweep() -> dict:
+        r = client.post("/v1/events/sweep", params={"bucket": "resent", "limit": 2})
+        assert r.status_code == 200, r.text
+        return {o["key"]: o["status"] for o in r.json()["outcomes"]}
+
+    assert sweep() == dict.fromkeys(done, "processed")
+    time.sleep(1.1)  # listings are to the second: the uploads again must land in a later second to look newer
+    for i, key in enumerate(done):
+        s3.put_object(Bucket="resent", Key=key, Body=encode(scene_pixels(seed=40 + i)), Metadata={"prompts": "dog"})
+    lost = f"inputs/c-{tag}.png"  # its event never arrived
+    s3.put_object(Bucket="resent", Key=lost, Body=encode(scene_pixels(seed=42)))
+    assert sweep() == dict.fromkeys(done, "duplicate")
+    assert sweep() == {lost: "processed"}
+    assert sweep() == {}
+    meta = s3.head_object(Bucket="resent", Key="results/" + done[0][len("inputs/"):] + ".json")
+    assert meta["ContentType"] == "application/json" and meta["Metadata"]["source-etag"]  # touched, not changed
 
 
 def test_segment_reads_an_s3_image(events_client, seaweed):
