@@ -6,8 +6,8 @@ records the source version (its ETag and prompts: `source_version`), so a repeat
 does no work; the JSON is written last, so a crash half way leaves no result and the redelivery does the
 work. Copies of one delivery in flight at once are done once: within a process by an in-flight set, across
 replicas by a claim object in the bucket (`claims.py`), renewed while the job waits for and holds the
-worker, and checked before anything is written: a delivery whose claim was taken over writes nothing. A version overwritten while it was processed writes
-nothing: the result is always the current version's. Keys under the output prefix are never processed (no
+worker, and checked before anything is written: a delivery whose claim was taken over writes nothing. A
+version overwritten while it was processed writes nothing: the result is always the current version's. Keys under the output prefix are never processed (no
 trigger loops). Work is split in three so that only `infer` holds the inference worker.
 """
 
@@ -131,9 +131,12 @@ class EventProcessor:
         """Where an input's outputs go: its key moved from the input prefix to the output prefix."""
         return self.output_prefix + key[len(self.input_prefix):]
 
+    def _result_key(self, key: str) -> str:
+        return self._stem(key) + ".json"
+
     def result_refs(self, event: ObjectEvent) -> tuple[ObjectRef, ObjectRef]:
-        stem = self._stem(event.key)
-        return ObjectRef(event.bucket, stem + ".json"), ObjectRef(event.bucket, stem + ".overlay.png")
+        return (ObjectRef(event.bucket, self._result_key(event.key)),
+                ObjectRef(event.bucket, self._stem(event.key) + ".overlay.png"))
 
     def claim_ref(self, event: ObjectEvent) -> ObjectRef:
         return ObjectRef(event.bucket, self._stem(event.key) + ".claim")
@@ -330,16 +333,16 @@ class EventProcessor:
         costs no HEAD per finished object and every key is reached, not only the first `limit`. An upload of
         the same bytes again (with other prompts, say) is newer than the result too: listed here, and
         `prepare` tells a new version from a repeat by its `source_version`; a repeat brings its result's
-        time forward (`_keep_off_sweeps`), so it is listed once, not by every sweep. Listings are to the second and
-        most results are written in their input's second, so a tie counts as done; what that misses is an
-        overwrite landing in the very second the previous version's result was written *and* losing its own
-        event.
+        time forward (`_keep_off_sweeps`), so it is listed once, not by every sweep. Listings are to the
+        second and most results are written in their input's second, so a tie counts as done; what that
+        misses is an overwrite landing in the very second the previous version's result was written *and*
+        losing its own event.
         """
         finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)
                     if o.key.endswith(".json")}  # overlays and claims say nothing about being done
         events, more = [], 0
         for obj in self.store.list_objects(bucket, self.input_prefix):
-            if obj.key.endswith("/") or finished.get(self._stem(obj.key) + ".json", float("-inf")) >= obj.modified:
+            if obj.key.endswith("/") or finished.get(self._result_key(obj.key), float("-inf")) >= obj.modified:
                 continue
             if len(events) < limit:
                 events.append(ObjectEvent(bucket=bucket, key=obj.key, kind=CREATED, dialect="sweep"))
