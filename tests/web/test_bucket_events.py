@@ -50,6 +50,11 @@ def created(key: str, bucket: str = "images"):
     return ObjectEvent(bucket=bucket, key=key, kind=CREATED, dialect="test")
 
 
+def like(store, kind):
+    """`kind`, an ObjectStore subclass that injects a fault, on `store`'s endpoint, buckets and client."""
+    return kind(store.endpoint, sorted(store.allowed), client=store.client)
+
+
 def unique(name: str) -> str:
     return f"{name}-{time.monotonic_ns()}"
 
@@ -105,7 +110,7 @@ def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(
             return info
 
     store = processor.store
-    processor.store = OverwrittenAfterHead(store.endpoint, sorted(store.allowed), client=store.client)
+    processor.store = like(store, OverwrittenAfterHead)
     try:
         event = created(key)
         job = processor.prepare(event)
@@ -464,9 +469,7 @@ def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_curre
                 claimed_by_here.append(here.prepare(event))
             return info
 
-    store = here.store
-    pod_b = other_replica(here, store=OverwrittenAndClaimedAfterHead(store.endpoint, sorted(store.allowed),
-                                                                      client=store.client))
+    pod_b = other_replica(here, store=like(here.store, OverwrittenAndClaimedAfterHead))
     late = pod_b.prepare(event)
     [job] = claimed_by_here
     assert isinstance(job, Job) and job.etag == current_etag(s3, key)
@@ -498,9 +501,7 @@ def test_without_claims_a_copy_that_looked_just_before_the_result_was_written_do
                 assert pod.finish(job, pod.infer(job)).status == "processed"
             return info
 
-    store = here.store
-    pod = other_replica(here, claims=False, results=FirstCopyFinishesAfterTheLook(store.endpoint, sorted(store.allowed),
-                                                                                 client=store.client))
+    pod = other_replica(here, claims=False, results=like(here.store, FirstCopyFinishesAfterTheLook))
     job = pod.prepare(event)
     assert isinstance(job, Job)
     first_copy.append(job)
@@ -561,8 +562,7 @@ def test_a_renewal_still_running_when_the_job_finishes_does_not_make_it_lose_its
             return super().put(ref, *args, **kwargs)
 
     here = events_client.app.state.runtime.processor
-    pod = other_replica(here, store=BothRenewalsReadTheLeaseFirst(here.store.endpoint, sorted(here.store.allowed),
-                                                                  client=here.store.client))
+    pod = other_replica(here, store=like(here.store, BothRenewalsReadTheLeaseFirst))
     job = pod.prepare(created(key))
     assert isinstance(job, Job)
     renewed = []
@@ -631,7 +631,7 @@ def test_object_deleted_between_head_and_get_is_skipped_not_an_error(events_clie
             return info
 
     store = processor.store
-    processor.store = DeletedAfterHead(store.endpoint, sorted(store.allowed), client=store.client)
+    processor.store = like(store, DeletedAfterHead)
     try:
         r = events_client.post("/v1/events", json=s3_record("images", key))
     finally:
