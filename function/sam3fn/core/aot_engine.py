@@ -241,8 +241,9 @@ class CompiledEngine:
         self.device, self.dtype, self.manifest = device, dtype, manifest
         # More prompts than the stages were compiled for are run in slices (TensorRT refuses a batch beyond
         # its profile, and SAM3FN_MAX_PROMPTS may be set above it).
-        self.max_prompts = min(manifest["stages"][s].get("max_batch", FORMER_MAX_PROMPTS) for s in ("text", "decoder"))
-        runners = {s: self.load_stage(stage_files(Path(engine_dir), manifest["stages"][s]), device) for s in STAGES}
+        stages = manifest["stages"]
+        self.max_prompts = min(stages[s].get("max_batch", FORMER_MAX_PROMPTS) for s in ("text", "decoder"))
+        runners = {s: self.load_stage(stage_files(Path(engine_dir), stages[s]), device) for s in STAGES}
         self._image, self._text, self._decoder = runners["image"], runners["text"], runners["decoder"]
         # The text encoder and the decoder are launch-bound at small batches: replay them from CUDA graphs.
         # The image encoder is compute-bound at 1008 px and gains nothing worth its graphs' memory.
