@@ -54,9 +54,12 @@ fi
 'transformers', transformers.__version__)" | tee -a "$results/gpu-$stamp.txt"
 
 step "$config random-weights model"
-# shellcheck disable=SC2086 # flags are deliberately word-split
 # (a write cut short leaves a directory tiny-model refuses to overwrite: start it again from nothing)
-[ -f "$work/model/model.safetensors" ] || { rm -rf "$work/model"; "$py" -m sam3fn.cli tiny-model $model_flags "$work/model"; }
+# shellcheck disable=SC2086 # flags are deliberately word-split
+if [ ! -f "$work/model/model.safetensors" ]; then
+  rm -rf "$work/model"
+  "$py" -m sam3fn.cli tiny-model $model_flags "$work/model"
+fi
 
 latency="$results/model-latency-$config-$stamp.json"
 measure() {  # backend:precision pairs, into the one latency file; a failed configuration is recorded there
