@@ -297,6 +297,12 @@ class LocalStore:
             if key.startswith(prefix):
                 yield ListedObject(key, path.stat().st_mtime)
 
+    def delete(self, ref: ObjectRef) -> None:
+        """Delete an object and its metadata; deleting one that is not there is not an error, as on S3."""
+        path = self._path(ref)
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + _META).unlink(missing_ok=True)
+
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)
         try:

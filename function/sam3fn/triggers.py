@@ -33,6 +33,8 @@ from .storage import (LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectS
 
 log = logging.getLogger(__name__)
 
+FAILED = ".failed"  # beside an input's result key: a sweep could not process it (`record_failure`)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -337,18 +339,59 @@ class EventProcessor:
         second and most results are written in their input's second, so a tie counts as done; what that
         misses is an overwrite landing in the very second the previous version's result was written *and*
         losing its own event.
+
+        Inputs that failed in an earlier sweep (`record_failure`) since they were last uploaded come after
+        the rest, the longest-failed first: objects that fail on every try (archived to cold storage,
+        encrypted with a key we lack) would otherwise fill each sweep's `limit` for good and keep every
+        sweep off the inputs listed after them.
         """
-        finished = {o.key: o.modified for o in self.results.list_objects(bucket, self.output_prefix)
-                    if o.key.endswith(".json")}  # overlays and claims say nothing about being done
-        events, more = [], 0
+        finished, failed = {}, {}
+        for o in self.results.list_objects(bucket, self.output_prefix):
+            if o.key.endswith(".json"):  # overlays and claims say nothing about being done
+                finished[o.key] = o.modified
+            elif o.key.endswith(FAILED):
+                failed[o.key] = o.modified
+        never = float("-inf")
+        pending: dict[str, float] = {}  # input key -> when it last failed, `never` if not since its upload
         for obj in self.store.list_objects(bucket, self.input_prefix):
-            if obj.key.endswith("/") or finished.get(self._result_key(obj.key), float("-inf")) >= obj.modified:
+            if obj.key.endswith("/") or finished.get(self._result_key(obj.key), never) >= obj.modified:
                 continue
-            if len(events) < limit:
-                events.append(ObjectEvent(bucket=bucket, key=obj.key, kind=CREATED, dialect="sweep"))
-            else:
-                more += 1
-        return events, more
+            failed_at = failed.get(self._failure_key(obj.key), never)
+            pending[obj.key] = failed_at if failed_at >= obj.modified else never
+        order = sorted(pending, key=pending.__getitem__)  # stable: listing order among equals
+        self._clear_failures(bucket, [k for k in failed if self._input_key(k) not in pending][:limit])
+        events = [ObjectEvent(bucket=bucket, key=key, kind=CREATED, dialect="sweep") for key in order[:limit]]
+        return events, len(order) - len(events)
+
+    def _failure_key(self, key: str) -> str:
+        return self._stem(key) + FAILED
+
+    def _input_key(self, failure_key: str) -> str:
+        return self.input_prefix + failure_key[len(self.output_prefix):-len(FAILED)]
+
+    def record_failure(self, event: ObjectEvent, code: str, message: str) -> None:
+        """A sweep could not process `event`'s object (the next sweep tries it again): say why beside where
+        its result goes, for whoever looks, and for `sweep_events`, which tries it after the inputs that have
+        not failed. Best effort (storage call, in a thread): the store may be why it failed."""
+        doc = {"source": {"bucket": event.bucket, "key": event.key}, "error": {"code": code, "message": message},
+               "note": "the sweep tries this object again; this file goes once it has a result or is deleted"}
+        try:
+            self.results.put(ObjectRef(event.bucket, self._failure_key(event.key)), json.dumps(doc).encode(),
+                             "application/json", {"source-key": quote(event.key, safe="/")})
+        except (StorageError, OSError) as exc:  # OSError: the local results directory
+            log.info("could not record that %s/%s failed (%s)", event.bucket, event.key,
+                     getattr(exc, "code", type(exc).__name__))
+
+    def _clear_failures(self, bucket: str, failure_keys: list[str]) -> None:
+        """Delete failure records whose input has a result by now, or is gone. Best effort: one left behind
+        is deleted by the next sweep, and no sweep deletes more than its `limit`."""
+        for key in failure_keys:
+            try:
+                self.results.delete(ObjectRef(bucket, key))
+            except (StorageError, OSError) as exc:
+                log.info("could not delete the failure record %s/%s (%s)", bucket, key,
+                         getattr(exc, "code", type(exc).__name__))
+                return
 
     def release(self, token: tuple[str, str, str]) -> None:
         """Let go of a delivery's claim (storage call when claims are shared: run it in a thread)."""

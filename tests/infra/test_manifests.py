@@ -27,6 +27,7 @@ from PIL import Image
 import infra_schemas as schemas
 from infra_files import (COMPOSE, INFRA, ROOT, env_of, image_port, image_user, image_volumes, knative_containers,
                          manifest_files, routes, setting_defaults, unknown_env, yaml_docs)
+from sam3fn.triggers import FAILED
 
 K8S_VERSION = "1.32"  # a version every supported managed Kubernetes offers; strict schemas of it are bundled
 CORE_KINDS = {("v1", "ConfigMap"), ("v1", "Secret"), ("batch/v1", "CronJob")}
@@ -309,7 +310,8 @@ def test_function_policy_allows_what_the_function_does_on_the_bucket_and_no_more
     put = next(s for s in statements if s["Action"] == "s3:PutObject")
     assert put["Resource"] == f"arn:aws:s3:::images/{setting_defaults().output_prefix}*", "writes only results"
     delete = next(s for s in statements if s["Action"] == "s3:DeleteObject")
-    assert delete["Resource"] == f"arn:aws:s3:::images/{setting_defaults().output_prefix}*.claim", "deletes only claims"
+    output = f"arn:aws:s3:::images/{setting_defaults().output_prefix}"
+    assert delete["Resource"] == [output + "*.claim", output + "*" + FAILED], "deletes only claims and failure records"
 
 
 # -- MinIO and SeaweedFS webhooks --------------------------------------------------------------------------

@@ -172,3 +172,16 @@ def test_touch_moves_a_result_forward_in_listings_and_keeps_it_and_its_metadata(
     (listed,) = store.list_objects("b", "results/")
     assert listed.modified > 1_000_000
     assert path.read_bytes() == b"{}" and store.head(ref).metadata == {"source-etag": "e"}
+
+
+def test_delete_removes_the_object_and_its_metadata_and_a_missing_object_is_no_error(tmp_path):
+    store = LocalStore(tmp_path)
+    ref, other = ObjectRef("images", "results/a.png.failed"), ObjectRef("images", "results/a.png.json")
+    store.put(ref, b"{}", "application/json", {"source-key": "inputs/a.png"})
+    store.put(other, b"{}", "application/json", {"source-etag": "e"})
+    store.delete(ref)
+    assert store.head(ref) is None and [o.key for o in store.list_objects("images", "")] == [other.key]
+    store.put(ref, b"{}", "application/json")
+    assert store.head(ref).metadata == {}  # no sidecar of the deleted object came back
+    store.delete(ref)
+    store.delete(ref)

@@ -25,7 +25,7 @@ def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory):
-    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted", "resent"]
+    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted", "resent", "starved"]
     with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=buckets) as store:
         yield store
 
@@ -242,6 +242,38 @@ def test_sweep_goes_past_an_object_the_store_will_not_serve(make_client, s3_env)
     assert again == {locked: "failed"}  # never recorded as done: retried on every sweep
     direct = client.post("/v1/events", json=s3_record("swept", locked))
     assert direct.status_code >= 400 and direct.json()["error"]["code"] == "storage_error"  # a producer retries
+
+
+def test_objects_that_fail_on_every_sweep_do_not_starve_the_inputs_listed_after_them(make_client, s3_env):
+    """Two objects the store never serves filled a sweep's limit of 2 on every run, and the input listed
+    after them, whose event was lost, was never processed. Each failure is now recorded beside where its
+    result goes (why, for the operator), and later sweeps try those objects after the rest."""
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["starved"], default_prompts=["dog"])
+    s3 = s3_env.client()
+    tag = unique("starved")
+    locked, lost = [f"inputs/a-{tag}.png", f"inputs/b-{tag}.png"], f"inputs/c-{tag}.png"
+    for key in locked:
+        s3.put_object(Bucket="starved", Key=key, Body=encode(scene_pixels()), SSECustomerAlgorithm="AES256",
+                      SSECustomerKey=b"k" * 32)
+    s3.put_object(Bucket="starved", Key=lost, Body=encode(scene_pixels(seed=8)))
+    record_of = {key: "results/" + key[len("inputs/"):] + ".failed" for key in locked}
+
+    def sweep() -> dict:
+        r = client.post("/v1/events/sweep", params={"bucket": "starved", "limit": 2})
+        assert r.status_code == 200, r.text
+        return {o["key"]: o["status"] for o in r.json()["outcomes"]}
+
+    assert sweep() == dict.fromkeys(locked, "failed")
+    record = json.loads(s3.get_object(Bucket="starved", Key=record_of[locked[0]])["Body"].read())
+    assert (record["source"]["key"], record["error"]["code"]) == (locked[0], "storage_error")
+    assert sweep() == {lost: "processed", locked[0]: "failed"}
+    assert sweep() == dict.fromkeys(locked, "failed")
+    time.sleep(1.1)  # listings are to the second: the fixed upload must be newer than its failure record
+    s3.put_object(Bucket="starved", Key=locked[0], Body=encode(scene_pixels(seed=9)))
+    assert sweep() == {locked[0]: "processed", locked[1]: "failed"}  # a new upload is not held back
+    sweep()
+    records = {o["Key"] for o in s3.list_objects_v2(Bucket="starved", Prefix="results/")["Contents"]}
+    assert record_of[locked[1]] in records and record_of[locked[0]] not in records  # done: its record goes
 
 
 def test_sweep_goes_past_an_object_that_fails_in_an_unforeseen_way(make_client, s3_env, monkeypatch):

@@ -271,7 +271,9 @@ async def sweep(
     Call it periodically (a CronJob or Knative PingSource). It lists the input and output prefixes (one
     LIST per 1000 keys) and handles the inputs whose result is missing or older, at most `limit` of them;
     `remaining` counts the rest, left for the next call. An object that fails (one the store will not
-    serve, say) is reported as `failed` with its error code and tried again by the next sweep.
+    serve, say) is reported as `failed` with its error code, and `<output prefix><key>.failed` says why; the
+    next sweeps try it again, after the objects that have not failed, so a run of such objects cannot fill
+    every sweep's `limit`.
     """
     rt = runtime_of(request)
     rt.require_ready()
@@ -298,6 +300,8 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
             code = exc.code if isinstance(exc, Sam3fnError) else "internal_error"
             log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, code, exc,
                         exc_info=not isinstance(exc, Sam3fnError))
+            message = str(exc) if isinstance(exc, Sam3fnError) else f"{type(exc).__name__} (see the function's log)"
+            await asyncio.to_thread(rt.processor.record_failure, event, code, message)
             prepared = Outcome(event.bucket, event.key, "failed", code)
         outcomes.append(EventOutcome(bucket=prepared.bucket, key=prepared.key, status=prepared.status,
                                      reason=prepared.reason, result_key=prepared.result_key))
