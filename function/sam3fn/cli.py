@@ -111,8 +111,10 @@ def cmd_segment(args: argparse.Namespace) -> int:
     pipeline = Pipeline(segmenter, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
     result = pipeline.segment_image(image, pipeline.prompts(args.prompt), options, decode_ms)
 
-    stem = args.image.stem
-    overlay_path, json_path, coco_path = (out / f"{stem}{ext}" for ext in (".overlay.png", ".json", ".coco.json"))
+    # Named after the whole file name, as bucket results are (results/photo.jpg.json): photo.jpg and
+    # photo.png segmented into one --out must not overwrite each other's outputs.
+    name = args.image.name
+    overlay_path, json_path, coco_path = (out / f"{name}{ext}" for ext in (".overlay.png", ".json", ".coco.json"))
     _write(overlay_path, overlay_png(image.pixels, result))
     document = msgspec.to_builtins(result)
     document["categories"] = coco_categories(result)

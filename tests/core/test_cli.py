@@ -33,9 +33,9 @@ def test_segment_writes_overlay_and_json_whose_rle_decodes(tiny_model_dir, tmp_p
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("dog\t-> dog\t") and lines[1].startswith("red car\t-> red car\t")
     assert "random weights" in proc.stderr
-    overlay = Image.open(out / "street.overlay.png")
+    overlay = Image.open(out / "street.jpg.overlay.png")
     assert overlay.size == (260, 180)
-    doc = json.loads((out / "street.json").read_text())
+    doc = json.loads((out / "street.jpg.json").read_text())
     assert doc["model"]["random_weights"] is True and doc["refine"] == 0.5
     instances = [i for r in doc["results"] for i in r["instances"]]
     assert instances
@@ -43,10 +43,24 @@ def test_segment_writes_overlay_and_json_whose_rle_decodes(tiny_model_dir, tmp_p
         mask = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()})
         assert mask.shape == (180, 260) and int(mask.sum()) == inst["area"]
         assert inst["polygons"]
-    coco = json.loads((out / "street.coco.json").read_text())["annotations"]
+    coco = json.loads((out / "street.jpg.coco.json").read_text())["annotations"]
     assert len(coco) == len(instances) and {d["category_id"] for d in coco} <= {1, 2}
     assert set(doc["timings"]) >= {"decode_image_ms", "preprocess_ms", "image_encode_ms", "text_encode_ms",
                                    "mask_decode_ms", "postprocess_ms"}
+
+
+def test_images_with_one_stem_segmented_into_one_out_keep_their_own_outputs(tiny_model_dir, tmp_path):
+    """photo.jpg and photo.png went to out/photo.json alike: the second run silently replaced the first's."""
+    out = tmp_path / "out"
+    for name, (h, w) in {"photo.jpg": (60, 80), "photo.png": (70, 50)}.items():
+        (tmp_path / name).write_bytes(encode(scene_pixels(h, w), "JPEG" if name.endswith("jpg") else "PNG"))
+        proc = run("segment", tmp_path / name, "-p", "dog", "--model-dir", tiny_model_dir, "--out", out)
+        assert proc.returncode == 0, proc.stderr
+    for name, (h, w) in {"photo.jpg": (60, 80), "photo.png": (70, 50)}.items():
+        image = json.loads((out / f"{name}.json").read_text())["image"]
+        assert (image["width"], image["height"]) == (w, h)
+        assert json.loads((out / f"{name}.coco.json").read_text())["images"][0]["file_name"] == name
+        assert Image.open(out / f"{name}.overlay.png").size == (w, h)
 
 
 def test_tiny_model_command_writes_a_loadable_model(tmp_path):
@@ -134,7 +148,7 @@ def test_coco_file_is_a_dataset_pycocotools_loads(tiny_model_dir, tmp_path):
     out = tmp_path / "out"
     proc = run("segment", image, "-p", "dog", "-p", "狗", "--model-dir", tiny_model_dir, "--out", out)
     assert proc.returncode == 0, proc.stderr
-    coco = COCO(str(out / "街景 photo.coco.json"))
+    coco = COCO(str(out / "街景 photo.png.coco.json"))
     assert coco.loadImgs(coco.getImgIds()) == [{"id": 1, "file_name": "街景 photo.png", "width": 130, "height": 90}]
     assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["dog", "dog"]
     anns = coco.loadAnns(coco.getAnnIds())
@@ -167,11 +181,11 @@ def test_unusable_out_fails_in_one_plain_line_before_the_model_loads(tmp_path, m
 def test_unwritable_output_file_is_one_plain_line(tiny_model_dir, tmp_path):
     image = tmp_path / "in.png"
     image.write_bytes(encode(scene_pixels()))
-    (tmp_path / "o" / "in.json").mkdir(parents=True)  # in the way of out/in.json
+    (tmp_path / "o" / "in.png.json").mkdir(parents=True)  # in the way of out/in.png.json
     proc = run("segment", image, "-p", "dog", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
     assert proc.returncode != 0
     error = proc.stderr.strip().splitlines()[-1]
-    assert error.startswith("error: output_unwritable: ") and "in.json" in error and "Traceback" not in proc.stderr
+    assert error.startswith("error: output_unwritable: ") and "in.png.json" in error and "Traceback" not in proc.stderr
 
 
 def test_tiny_model_never_replaces_other_files(tiny_model_dir, tmp_path):
