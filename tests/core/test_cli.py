@@ -131,7 +131,7 @@ def test_chinese_prompts_are_translated_before_the_model_sees_them(tiny_model_di
     proc = run("segment", image, "-p", "狗", "-p", "穿蓝色夹克的人", "--model-dir", tiny_model_dir, "--out", tmp_path / "o")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith("狗\t-> dog\t")
-    assert proc.stdout.splitlines()[1].startswith("穿蓝色夹克的人\t-> person wearing blue jacket\t")
+    assert proc.stdout.splitlines()[1].startswith("穿蓝色夹克的人\t-> person wearing a blue jacket\t")
 
 
 def test_translate_command_prints_english_and_method(tmp_path):

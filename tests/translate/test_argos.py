@@ -44,7 +44,7 @@ def test_glossary_and_rules_come_before_argos(argos_translator, monkeypatch):
     monkeypatch.setattr(ArgosBackend, "translate", lambda self, text: pytest.fail(f"Argos asked for {text!r}"))
     assert argos_translator.translate("狗") == Translation("狗", "dog", "glossary")
     # the tiny model would answer "person in blue jacket"
-    assert argos_translator.translate("穿蓝色夹克的人").english == "person wearing blue jacket"
+    assert argos_translator.translate("穿蓝色夹克的人").english == "person wearing a blue jacket"
 
 
 def test_argos_output_with_chinese_is_refused(argos_translator):

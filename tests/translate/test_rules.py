@@ -40,11 +40,11 @@ def test_glossary_words_translate_to_the_common_noun(translator, chinese, englis
         ("一只白色的猫", "white cat"),
         ("左边的狗", "dog on the left"),
         ("右侧的红色汽车", "red car on the right"),
-        ("穿蓝色夹克的人", "person wearing blue jacket"),
-        ("戴帽子的男人", "man wearing hat"),
-        ("拿着伞的女人", "woman holding umbrella"),
-        ("骑自行车的男孩", "boy riding bicycle"),
-        ("穿着黑色外套戴着帽子的人", "person wearing black coat wearing hat"),
+        ("穿蓝色夹克的人", "person wearing a blue jacket"),
+        ("戴帽子的男人", "man wearing a hat"),
+        ("拿着伞的女人", "woman holding an umbrella"),
+        ("骑自行车的男孩", "boy riding a bicycle"),
+        ("穿着黑色外套戴着帽子的人", "person wearing a black coat wearing a hat"),
         ("桌子上的杯子", "cup on table"),
         ("左边穿红衣服的小女孩", "small girl wearing red clothes on the left"),
         ("红色的 Tesla", "red tesla"),  # latin words are English already
@@ -64,7 +64,7 @@ def test_attribute_phrases_are_translated_by_rule(translator, chinese, english):
         ("一群羊", "sheep"),
         ("所有的椅子", "chair"),
         ("这些杯子", "cup"),
-        ("两个戴安全帽的工人", "worker wearing hard hat"),
+        ("两个戴安全帽的工人", "worker wearing a hard hat"),
         ("百合", "lily"),  # a word that starts like a number stays a word
         ("三明治", "sandwich"),
     ],
@@ -124,14 +124,14 @@ def test_a_state_adjective_needs_its_de_so_glossary_words_starting_with_it_stay_
         ("正在吃草的牛", "cow eating grass"),
         ("在吃草的牛", "cow eating grass"),
         ("喝水的狗", "dog drinking water"),
-        ("追着球的狗", "dog chasing ball"),
-        ("看着手机的人", "person looking at phone"),
+        ("追着球的狗", "dog chasing a ball"),
+        ("看着手机的人", "person looking at a phone"),
         ("踢足球的男孩", "boy playing soccer"),  # an idiom, not "kicking football" nor the glossary's "play football"
         ("正在打篮球的人", "person playing basketball"),
         ("打电话的男人", "man talking on the phone"),
         ("正在看书的老人", "elderly person reading a book"),
         ("玩手机的女孩", "girl using a phone"),
-        ("戴着帽子踢足球的男孩", "boy wearing hat playing soccer"),  # one 的 for both clauses
+        ("戴着帽子踢足球的男孩", "boy wearing a hat playing soccer"),  # one 的 for both clauses
     ],
 )
 def test_what_the_head_is_doing_follows_it_with_or_without_the_progressive(translator, chinese, english):
@@ -141,14 +141,14 @@ def test_what_the_head_is_doing_follows_it_with_or_without_the_progressive(trans
 @pytest.mark.parametrize(
     "chinese, english",
     [
-        ("停在路边的汽车", "car parked by the road"),
+        ("停在路边的汽车", "car parked by the roadside"),
         ("坐在椅子上的人", "person sitting on chair"),
         ("站在桥上的人", "person standing on bridge"),
         ("躺在沙发上的猫", "cat lying on couch"),
         ("挂在墙上的钟", "clock hanging on wall"),
         ("趴在地上的狗", "dog lying on the ground"),
         ("坐在椅子上看书的人", "person sitting on chair reading a book"),
-        ("在路边的车", "car by the road"),
+        ("在路边的车", "car by the roadside"),
         ("空中的鸟", "bird in the sky"),
         ("岸边的船", "boat on the shore"),
         ("在水里游泳的鸭子", "duck swimming in water"),  # English puts the action before the place
@@ -163,13 +163,13 @@ def test_posture_verbs_and_place_words_put_the_head_somewhere(translator, chines
     [
         ("金色头发的女孩", "girl with golden hair"),
         ("长头发的女孩", "girl with long hair"),
-        ("红色屋顶的房子", "house with red roof"),
-        ("白色尾巴的狗", "dog with white tail"),
+        ("红色屋顶的房子", "house with a red roof"),
+        ("白色尾巴的狗", "dog with a white tail"),
         ("大眼睛的猫", "cat with big eyes"),
         ("有轮子的椅子", "chair with wheels"),
         ("带轮子的椅子", "chair with wheels"),
-        ("有胡子的男人", "man with beard"),
-        ("有院子的房子", "house with yard"),  # 有 takes any phrase, not only a feature word
+        ("有胡子的男人", "man with a beard"),
+        ("有院子的房子", "house with a yard"),  # 有 takes any phrase, not only a feature word
     ],
 )
 def test_features_and_you_phrases_read_as_with_after_the_head(translator, chinese, english):
@@ -180,7 +180,7 @@ def test_a_feature_without_you_needs_an_adjective_and_a_feature_word_as_its_head
     path = tmp_path / "glossary.tsv"
     path.write_text("狗\tdog\n小狗\tpuppy\n主人\towner\n尾巴\ttail\n颜色\tcolor\n凳子\tstool\n", encoding="utf-8")
     rules = PhraseRules(Glossary.load(path))
-    assert rules.translate("白色尾巴的狗") == "dog with white tail"
+    assert rules.translate("白色尾巴的狗") == "dog with a white tail"
     assert rules.translate("小狗的主人") is None  # the owner of a puppy, not "owner with puppy"
     assert rules.translate("尾巴的颜色") is None  # the colour of a tail, not "color with tail"
     assert rules.translate("三条腿的凳子") is None  # how many legs matters: left to Argos
@@ -244,3 +244,101 @@ def test_a_painting_on_a_wall_is_a_painting_not_the_verb_draw(translator):
     """RAM maps 画 to the verb "draw"; as a prompt it is the thing on the wall."""
     assert translator.translate("挂在墙上的画").english == "painting hanging on wall"
     assert translator.translate("画").english == "painting"
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("躺着的狗", "dog lying down"),  # not "lying dog": one that tells lies
+        ("趴着的狗", "dog lying down"),
+        ("坐着的人", "person sitting"),
+        ("站着的男人", "man standing"),
+        ("蹲着的小孩", "child crouching"),
+        ("躺着的黑狗", "black dog lying down"),
+        ("坐着看书的人", "person sitting reading a book"),  # one 的 for both clauses
+        ("戴着帽子坐着的人", "person wearing a hat sitting"),
+    ],
+)
+def test_a_body_position_follows_the_head_as_a_posture_with_a_place_does(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("路边停着的车", "car parked by the roadside"),
+        ("在路边停着的红色汽车", "red car parked by the roadside"),
+        ("沙发上躺着的猫", "cat lying on couch"),
+        ("墙上挂着的画", "painting hanging on wall"),
+        ("床上睡着的猫", "cat sleeping on bed"),
+        ("桌子上放着的杯子", "cup placed on table"),
+    ],
+)
+def test_a_place_then_a_posture_with_zhe_reads_as_the_posture_with_zai(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_place_then_zhe_and_zai_then_place_say_the_same():
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("路边停着的车") == rules.translate("停在路边的车") == "car parked by the roadside"
+    assert rules.translate("沙发上躺着的猫") == rules.translate("躺在沙发上的猫")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("金发女孩", "girl with blonde hair"),  # 金 on hair is blonde, not golden
+        ("金发的女孩", "girl with blonde hair"),
+        ("长发女孩", "girl with long hair"),  # the style of 长头发的女孩
+        ("短发男人", "man with short hair"),
+        ("卷发女孩", "girl with curly hair"),
+        ("白发老人", "elderly person with white hair"),
+        ("有金发的女孩", "girl with blonde hair"),
+        ("长卷发的女孩", "girl with long curly hair"),  # the adjective goes with the hair: not a long girl
+        ("黑色长发的女孩", "girl with long black hair"),  # nor a black girl; English puts size before colour
+    ],
+)
+def test_a_hair_word_needs_no_de_and_reads_as_with_hair_after_the_head(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_an_adjective_before_a_glossary_word_starting_with_fa_stays_on_that_word():
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("长发夹") == "long hairpin"  # 长 + 发夹, not "hair clip with long hair"
+    assert rules.translate("卷发器") == "hair roller"
+    assert rules.translate("金发女孩") == "girl with blonde hair"
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("没有叶子的树", "tree without leaves"),
+        ("没有尾巴的猫", "cat without a tail"),
+        ("不带把手的杯子", "cup without a handle"),
+        ("没戴安全帽的工人", "worker without a hard hat"),  # not wearing is lacking too
+        ("没穿鞋的人", "person without shoes"),
+    ],
+)
+def test_what_a_thing_lacks_reads_as_without_after_the_head(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_an_object_takes_a_or_an_only_when_english_counts_it_as_one_thing(translator):
+    expected = {
+        "戴帽子的男人": "man wearing a hat",
+        "拿着伞的女人": "woman holding an umbrella",  # an before a vowel
+        "拿着橙子的人": "person holding an orange",
+        "穿制服的人": "person wearing a uniform",  # a: the u is said "you"
+        "拿着一个苹果的人": "person holding an apple",  # 一个 is one
+        "有胡子的男人": "man with a beard",
+        "看着天空的人": "person looking at the sky",  # there is one sky
+        "戴眼镜的女人": "woman wearing glasses",  # plural
+        "有轮子的椅子": "chair with wheels",
+        "金色头发的女孩": "girl with golden hair",  # mass noun
+        "背着行李的人": "person carrying luggage",
+        "拿着两个苹果的人": "person holding apple",  # counted as several: no "an"
+        "穿鞋的人": "person wearing shoes",  # worn in pairs
+        "戴耳环的女人": "woman wearing earrings",
+        "吃苹果的人": "person eating apple",  # food and drink are left bare: eating rice, drinking coffee
+    }
+    assert {chinese: translator.translate(chinese).english for chinese in expected} == expected

@@ -26,7 +26,7 @@ def results_of(client, prompts):
 def test_segment_translates_chinese_and_shows_the_english_offline(zh_client):
     with offline() as guard:
         got = results_of(zh_client, ["穿蓝色夹克的人", "狗", "Red  Car", "蓝莓飞船"])
-    assert got == [("穿蓝色夹克的人", "person wearing blue jacket", "glossary"), ("狗", "dog", "glossary"),
+    assert got == [("穿蓝色夹克的人", "person wearing a blue jacket", "glossary"), ("狗", "dog", "glossary"),
                    ("Red  Car", "red car", "none"), ("蓝莓飞船", "blueberry spaceship", "argos")]
     assert guard.attempts == []
 
@@ -45,7 +45,7 @@ def test_predict_translates_too(zh_client, tmp_path):
         r = zh_client.post("/api/predict", json={"prompt": "穿蓝色夹克的人", "image_path": "p.png"})
     body = r.json()
     assert (body["prompt"], body["model_prompt"], body["translation"]) == (
-        "穿蓝色夹克的人", "person wearing blue jacket", "glossary")
+        "穿蓝色夹克的人", "person wearing a blue jacket", "glossary")
     assert guard.attempts == []
 
 

@@ -3,12 +3,13 @@
 Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗. The parser reads a prompt as
 
     phrase    := quantity? modifier* head        (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
-    modifier  := 在? place (正在? action)? 的 | adjective | side 的? | clause 的
+    modifier  := located | adjective | side 的? | clause 的
     adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
-    clause    := feature | 有/带 object | 正在? action | 在 action  (金色头发, 有轮子, 正在吃草, 在吃草)
+    clause    := feature | 有/没有 object | 正在? action | 在 action | position  (金色头发, 没有叶子, 在吃草, 躺着)
     action    := idiom | verb phrase | posture place             (踢足球, 穿蓝色夹克, 停在路边)
     place     := phrase 上/里/旁边... | place word                (桌子上, 路边, 地上, 空中)
-    feature   := adjective+ feature word                         (金色头发, 长尾巴)
+    located   := 在? place (正在? action | posture着)? 的             (桌子上的, 在水里游泳的, 路边停着的)
+    feature   := adjective+ feature word | adjective* hair word  (金色头发, 长尾巴, 金发; a hair word needs no 的)
     object    := adjective* feature word | modifier* head        (有轮子, 有院子; no quantity: 三条腿 is Argos's)
     head      := glossary word (longest first) | latin word
 
@@ -17,13 +18,14 @@ the whole prompt; anything else is left to Argos. A place comes first so that it
 before 上 (红色桌子上的杯子: a cup on a red table); a feature needs an adjective and a feature word as its head
 (金色头发的女孩 "girl with golden hair", but 小狗的主人 is not "owner with small dog"). Clauses in a row may
 share one 的 (穿着外套戴着帽子的人). English order: size, state, colour, material, head, then the clauses in
-Chinese order ("wearing ...", "with ...", "parked by the road", "on ..."), then "on the left".
+Chinese order ("wearing ...", "with ...", "parked by the roadside", "on ..."), then "on the left". What is worn,
+held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .glossary import Glossary
 
@@ -35,8 +37,8 @@ COLOURS = {
 }  # fmt: skip
 SIZES = {"大": "big", "小": "small", "巨大": "huge", "高": "tall", "矮": "short", "长": "long", "短": "short"}
 # States need their 的: many are single characters that begin glossary words (干草 hay, 新娘 bride, 空调 air
-# conditioner), and 破碎的 is how a prompt says them anyway. Participles of what the thing is doing on its
-# own (睡着的 sleeping) go before the head too: "sleeping cat".
+# conditioner), and 破碎的 is how a prompt says them anyway. Participles English uses as adjectives (睡着的
+# sleeping, 停着的 parked) go before the head too: "sleeping cat", "parked car". Body positions do not: POSITIONS.
 STATES = {
     "破": "broken", "破碎": "broken", "破损": "damaged", "坏掉": "broken", "生锈": "rusty", "湿": "wet",
     "干": "dry", "空": "empty", "满": "full", "打开": "open", "开着": "open", "关着": "closed", "关闭": "closed",
@@ -44,8 +46,14 @@ STATES = {
     "透明": "transparent", "圆": "round", "圆形": "round", "方形": "square", "年轻": "young", "年老": "old",
     "有条纹": "striped", "带条纹": "striped", "有斑点": "spotted", "带斑点": "spotted", "毛茸茸": "fluffy",
     "停着": "parked", "睡着": "sleeping", "睡觉": "sleeping", "正在睡觉": "sleeping", "奔跑": "running",
-    "正在跑": "running", "飞行": "flying", "正在飞": "flying", "站着": "standing", "坐着": "sitting",
-    "躺着": "lying", "微笑": "smiling",
+    "正在跑": "running", "飞行": "flying", "正在飞": "flying", "微笑": "smiling",
+}  # fmt: skip
+# A body's position with no place said, read after the head like a posture with a place ("person sitting on
+# chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
+# tells lies), and bare "lying" is unfinished: "dog lying down".
+POSITIONS = {
+    "站着": "standing", "站立": "standing", "坐着": "sitting", "躺着": "lying down", "趴着": "lying down",
+    "蹲着": "crouching", "跪着": "kneeling",
 }  # fmt: skip
 MATERIALS = {  # 的 optional, like colours: no entry is one character, so none cuts a glossary word short
     "木制": "wooden", "木质": "wooden", "木头": "wooden", "金属": "metal", "塑料": "plastic", "玻璃": "glass",
@@ -55,7 +63,7 @@ SIDES = {
     "左边": "on the left", "左侧": "on the left", "左面": "on the left", "右边": "on the right",
     "右侧": "on the right", "右面": "on the right", "中间": "in the middle",
 }  # fmt: skip
-# Transitive verbs: verb + phrase, "wearing blue jacket". No bare 开 or 推: 开车 is driving, 推车 a cart.
+# Transitive verbs: verb + phrase, "wearing a blue jacket". No bare 开 or 推: 开车 is driving, 推车 a cart.
 VERBS = {
     "穿": "wearing", "穿着": "wearing", "戴": "wearing", "戴着": "wearing", "拿": "holding", "拿着": "holding",
     "手拿": "holding", "手持": "holding", "握着": "holding", "抱着": "holding", "举着": "holding",
@@ -84,8 +92,11 @@ IDIOMS = {
 POSTURES = {
     "停在": "parked", "停放在": "parked", "坐在": "sitting", "站在": "standing", "躺在": "lying", "趴在": "lying",
     "睡在": "sleeping", "蹲在": "crouching", "挂在": "hanging", "放在": "placed", "靠在": "leaning",
-    "走在": "walking", "漂浮在": "floating",
+    "走在": "walking", "漂浮在": "floating", "跪在": "kneeling",
 }  # fmt: skip
+# Place first, then the posture verb with 着, says the same: 路边停着的车 = 停在路边的车 -> "car parked by the
+# roadside", 墙上挂着的画 -> "painting hanging on wall". Built from POSTURES, so the two never disagree.
+PLACED = {word.removesuffix("在") + "着": english for word, english in POSTURES.items()}
 PLACES = {
     "上": "on", "上面": "on", "里": "in", "里面": "in", "中": "in", "旁": "next to", "旁边": "next to",
     "下": "under", "下面": "under", "前面": "in front of", "后面": "behind",
@@ -93,11 +104,17 @@ PLACES = {
 # Places said in one word whose ground is not a glossary word (地, 天 and 岸 are not) or whose 边 is not a
 # PLACES word. 墙上, 桌上, 水里 need no entry: phrase + PLACES already reads them ("on wall", "in water").
 PLACE_WORDS = {
-    "路边": "by the road", "路旁": "by the road", "马路边": "by the road", "地上": "on the ground",
+    "路边": "by the roadside", "路旁": "by the roadside", "马路边": "by the roadside", "地上": "on the ground",
     "地面上": "on the ground", "天上": "in the sky", "空中": "in the sky", "岸边": "on the shore",
     "河边": "by the river", "湖边": "by the lake", "海边": "by the sea", "门口": "at the door",
 }  # fmt: skip
-WITH = {"有": "with", "带": "with", "带着": "with", "长着": "with"}  # 有轮子的椅子 -> "chair with wheels"
+# 有轮子的椅子 -> "chair with wheels"; and what a thing lacks, 没有叶子的树 -> "tree without leaves". Not wearing is
+# lacking too: 没戴安全帽的工人 -> "worker without a hard hat".
+WITH = {
+    "有": "with", "带": "with", "带着": "with", "长着": "with", "没有": "without", "没": "without",
+    "不带": "without", "没带": "without", "没戴": "without", "未戴": "without", "不戴": "without",
+    "没穿": "without", "未穿": "without",
+}  # fmt: skip
 # What a thing can be described by having: 金色头发的女孩 -> "girl with golden hair". Plural where a thing
 # usually has several. Kept apart from the glossary, which lacks 轮子 and reads 角 as "angle".
 FEATURES = {
@@ -106,6 +123,39 @@ FEATURES = {
     "手柄": "handle", "腿": "legs", "角": "horns", "毛": "fur", "皮毛": "fur", "羽毛": "feathers", "鬃毛": "mane",
     "喙": "beak", "叶子": "leaves", "窗户": "windows", "领子": "collar", "袖子": "sleeves",
 }  # fmt: skip
+# Hair in one word, its adjective fused to 发: a word of its own, so unlike 金色头发的 it needs no 的, and it reads
+# in the same style: 金发女孩 -> "girl with blonde hair", 长卷发的女孩 -> "girl with long curly hair". On hair 金 and
+# 黄 are "blonde". Every other one-character colour + 发 is added below (白发 "white hair", 黑发 "black hair").
+# No 直发: 直发车 is a direct bus. A glossary word after the adjective still wins (长发夹 "long hairpin").
+HAIR = {"金发": "blonde", "黄发": "blonde", "长发": "long", "短发": "short", "卷发": "curly"}
+# Articles for what is worn, held or had ("wearing a hat"). Spelling shows most plurals (glasses, wheels) but
+# not a mass noun, which takes none either ("with golden hair", "carrying luggage"): these are the mass nouns
+# the glossary's words end in that a thing can wear, hold, carry or have.
+MASS_NOUNS = frozenset(
+    "water grass hair fur snow sand ice mud dirt dust smoke fog frost dew steam rain rust moss algae lichen ivy "
+    "oil paint blood hay straw ash clay coal concrete cement gravel lava foam rubble debris pollen seaweed mold "
+    "wood metal plastic leather paper fabric cloth stone gold silver bronze copper steel marble granite cotton "
+    "wool silk lace satin velvet suede denim linen latex plywood lumber cardboard tinfoil wax ivory porcelain "
+    "food bread rice meat cheese soup milk coffee tea juice wine beer sugar salt cream butter honey jam sauce "
+    "chocolate candy popcorn cereal pasta spaghetti macaroni broccoli lettuce spinach kale garlic ginger corn "
+    "wheat barley oatmeal granola yoghurt tofu sushi sashimi salad seafood beef pork bacon ham salami pepperoni "
+    "caviar hummus guacamole salsa gravy syrup vinegar mustard flour dough frosting icing alcohol liquor "
+    "champagne vodka whiskey gin rum brandy cognac tequila sake soda lemonade cider cocoa espresso broth porridge "
+    "stew curry toast furniture luggage equipment jewelry makeup lipstick mascara eyeliner henna perfume shampoo "
+    "toothpaste detergent money cash currency clothing sportswear swimwear sleepwear silverware cutlery "
+    "hardware software text lettering handwriting graffiti mail music traffic garbage waste stuff camouflage "
+    "armor stationery livestock poultry wildlife confetti tinsel bedding cargo vegetation greenery chess".split()
+)
+# Things worn in pairs are said in the plural ("wearing shoes", "with earrings"), without an article.
+PAIRED = frozenset(
+    "shoe sock boot glove sneaker sandal slipper loafer cleat heel earring earmuff earplug stocking skate "
+    "chopstick flip-flop snowshoe".split()
+)
+# Things a scene has one of take "the" ("looking at the sky"), as the place words say them ("in the sky").
+UNIQUE = frozenset("sky sun moon horizon ground sea ocean".split())
+# Verbs whose object is food or drink, mostly said without an article (eating rice, drinking coffee), which
+# spelling cannot tell from a count noun: their objects are left bare.
+BARE_OBJECT_VERBS = frozenset({"eating", "drinking"})
 CLASSIFIERS = set("个只辆条把件顶张头匹本台块位棵朵双副座架艘支根盏颗粒片栋间名")
 _NUMERALS = set("一二两三四五六七八九十百几多这那每各某")  # before a classifier: 一只, 两辆, 十几个, 这个, 每张
 # quantities without a classifier of their own, longest first (一群 before 一)
@@ -115,14 +165,26 @@ _GROUPS = sorted("一群 一堆 一排 一对 一些 一片 这些 那些 所有
 for _word, _english in list(COLOURS.items()):
     if not _word.endswith("色"):
         COLOURS.setdefault(_word + "色", _english)
+    if len(_word) == 1:  # 白发, 黑发, 红发: the one-character colours only (红色发 is not said)
+        HAIR.setdefault(_word + "发", _english)
+_HAIR_WORDS = tuple(HAIR)
 
 # every table _words_at reads: it looks no further ahead than the longest word in them
-_TABLES = (COLOURS, SIZES, STATES, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACES, PLACE_WORDS, WITH, FEATURES)
+_TABLES = (
+    COLOURS, SIZES, STATES, POSITIONS, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACED, PLACES, PLACE_WORDS, WITH,
+    FEATURES, HAIR,
+)
 _LONGEST_WORD = max(len(word) for table in _TABLES for word in table)
 _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
 # English order: "big broken red wooden chair with wheels on the left"
 _RANK = {"size": 0, "state": 1, "colour": 2, "material": 3, "clause": 4, "side": 5}
 _BEFORE_HEAD = {"size", "state", "colour", "material"}
+_ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
+_PAIR_CLASSIFIERS = set("双副")  # 一双鞋, 一副手套: one pair is two things
+# "an" goes by the sound: a vowel letter that is said "you" or "w" takes "a" (a uniform, a one-way sign), and a
+# silent h takes "an" (an hourglass)
+_A_BEFORE_VOWEL = ("uni", "use", "usu", "uten", "uku", "eu", "ewe", "one", "once")
+_AN_BEFORE_H = ("hour", "honest", "honor", "heir")
 
 
 @dataclass(frozen=True)
@@ -135,6 +197,7 @@ class Modifier:
 class NounPhrase:
     head: str
     modifiers: tuple[Modifier, ...] = ()
+    many: bool = False  # the prompt counted more than one (两个杯子, 一些书): no "a" before it as an object
 
     def english(self) -> str:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
@@ -177,7 +240,12 @@ class _Parser:
         i = _skip_space(self.s, i)
         found = self._modified(i, depth)
         after_quantity = _skip_quantity(self.s, i)
-        return found + self._modified(after_quantity, depth) if after_quantity != i else found
+        if after_quantity == i:
+            return found
+        counted = self._modified(after_quantity, depth)
+        if not _names_one(self.s[i:after_quantity].rstrip("的 ")):
+            counted = [(replace(phrase, many=True), end) for phrase, end in counted]
+        return found + counted
 
     def _modified(self, i: int, depth: int) -> list[tuple[NounPhrase, int]]:
         """A head here, or a modifier followed by the rest of a phrase."""
@@ -205,7 +273,9 @@ class _Parser:
         cup on a red table, 大狗旁边的小猫 a kitten next to a big dog, not a big kitten)."""
         nested = depth < self.rules.max_nesting
         found = self._located(i, depth) if nested else []
-        found += self._adjectives(i)
+        # an adjective just before a hair word describes the hair: 黑色长发的女孩 is a girl with long black hair,
+        # not a black girl (长发夹 stays a long hairpin: 发夹 is no hair word)
+        found += [(mod, end) for mod, end in self._adjectives(i) if not self.s.startswith(_HAIR_WORDS, end)]
         found += [(Modifier("side", english), _after_de(self.s, end)) for english, end in _words_at(SIDES, self.s, i)]
         return found + self._clauses(i, depth) if nested else found
 
@@ -219,39 +289,46 @@ class _Parser:
         return found
 
     def _located(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
-        """在? place 的: 在桌子上的 -> "on table", 路边的 -> "by the road"; with an action, 在水里游泳的 ->
-        "swimming in water" (English says what it does first)."""
+        """在? place 的: 在桌子上的 -> "on table", 路边的 -> "by the roadside"; with an action, 在水里游泳的 ->
+        "swimming in water", or a posture with 着, 路边停着的 -> "parked by the roadside" (English says what it
+        does first)."""
         s, found = self.s, []
         for place, end in self._places(_after_word(s, i, "在"), depth):
             if _has_de(s, end):
                 found.append((Modifier("clause", place), _after_de(s, end)))
-            for action, action_end in self._actions(_after_word(s, _skip_space(s, end), "正在"), depth):
+            j = _skip_space(s, end)
+            for action, action_end in self._actions(_after_word(s, j, "正在"), depth):
                 found += self._clause(f"{action} {place}", action_end)
+            for posture, posture_end in _words_at(PLACED, s, j):
+                found += self._clause(f"{posture} {place}", posture_end)
         return found
 
     def _clauses(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
         """Features, 有 ..., and actions: modifiers English puts after the head, in the order to prefer them."""
         s, found = self.s, []
         for feature, end in self._features(i):  # 金色头发的 -> "with golden hair"; a bare 尾巴的 is not one
-            if feature.modifiers:
-                found += self._clause(f"with {feature.english()}", end)
+            if feature.modifiers:  # 金发 is a word: 金发女孩 needs no 的
+                found += self._clause(f"with {_counted(feature)}", end, fused=s.endswith(_HAIR_WORDS, i, end))
         for with_, end in _words_at(WITH, s, i):  # 有轮子的 -> "with wheels" (有条纹的 was "striped" above)
             j = _skip_space(s, end)
             for thing, thing_end in [*self._features(j), *self._modified(j, depth + 1)]:
-                found += self._clause(f"{with_} {thing.english()}", thing_end)
+                found += self._clause(f"{with_} {_counted(thing)}", thing_end)
         for action, end in self._actions(_after_word(s, i, "正在"), depth):  # 正在吃草的 = 吃草的
             found += self._clause(action, end)
         if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
             for action, end in self._actions(i + 1, depth):
                 found += self._clause(action, end)
+        for position, end in _words_at(POSITIONS, s, i):  # 躺着的 -> "lying down", after the head
+            found += self._clause(position, end)
         return found
 
-    def _clause(self, english: str, end: int) -> list[tuple[Modifier, int]]:
-        """The clause ending at `end` if its 的 follows, or another action that shares it (穿着外套戴着帽子的)."""
+    def _clause(self, english: str, end: int, fused: bool = False) -> list[tuple[Modifier, int]]:
+        """The clause ending at `end` if its 的 follows, or another action that shares it (穿着外套戴着帽子的);
+        a `fused` one (金发) needs neither."""
         if _has_de(self.s, end):
             return [(Modifier("clause", english), _after_de(self.s, end))]
         j = _after_word(self.s, _skip_space(self.s, end), "正在")
-        if any(_words_at(table, self.s, j) for table in (VERBS, IDIOMS, POSTURES, WITH)):
+        if fused or any(_words_at(table, self.s, j) for table in (VERBS, IDIOMS, POSTURES, POSITIONS, WITH)):
             return [(Modifier("clause", english), end)]
         return []
 
@@ -259,9 +336,10 @@ class _Parser:
         """(english, end) for what the head is doing at s[i:]: an idiom, verb + phrase, or posture + place."""
         s = self.s
         found = _words_at(IDIOMS, s, i)  # first: 踢足球 is "playing soccer" before it is "kicking football"
-        for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing blue jacket"
-            found += [(f"{verb} {obj.english()}", obj_end) for obj, obj_end in self.phrases(end, depth + 1)]
-        for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the road"
+        for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing a blue jacket"
+            for obj, obj_end in self.phrases(end, depth + 1):
+                found.append((f"{verb} {obj.english() if verb in BARE_OBJECT_VERBS else _counted(obj)}", obj_end))
+        for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the roadside"
             found += [(f"{posture} {place}", place_end) for place, place_end in self._places(end, depth)]
         return found
 
@@ -273,14 +351,51 @@ class _Parser:
         return found + _words_at(PLACE_WORDS, self.s, i)
 
     def _features(self, i: int) -> list[tuple[NounPhrase, int]]:
-        """Adjectives then a FEATURES word at s[i:]: 金色头发 -> "golden hair", 轮子 -> "wheels"."""
+        """Adjectives then a FEATURES word at s[i:]: 金色头发 -> "golden hair", 轮子 -> "wheels"; or then a hair
+        word, its adjective ranked as English orders it: 黑色长发 -> "long black hair"."""
         if i not in self.feature_memo:
             found = [(NounPhrase(english), end) for english, end in _words_at(FEATURES, self.s, i)]
+            for english, end in _words_at(HAIR, self.s, i):  # 长 is a size, 卷 (curly) a state, 金 a colour
+                kind = "size" if self.s[i] in SIZES else "colour" if self.s[i] in COLOURS else "state"
+                found.append((NounPhrase("hair", (Modifier(kind, english),)), end))
             for adjective, end in self._adjectives(i):
                 for rest, rest_end in self._features(_skip_space(self.s, end)):
                     found.append((NounPhrase(rest.head, (adjective, *rest.modifiers)), rest_end))
             self.feature_memo[i] = found
         return self.feature_memo[i]
+
+
+def _counted(phrase: NounPhrase) -> str:
+    """The phrase as what is worn, held or had, with the article English gives it: "a hat", "an orange", "the
+    sky"; none for a plural ("glasses", "wheels"), a mass noun ("golden hair") or what the prompt counted as
+    several (拿着两个杯子); things worn in pairs go plural ("shoes")."""
+    last = phrase.head.split()[-1]
+    if last in PAIRED:
+        return replace(phrase, head=phrase.head + "s").english()
+    english = phrase.english()
+    if phrase.many or last in MASS_NOUNS or _looks_plural(last):
+        return english
+    if last in UNIQUE:
+        return f"the {english}"
+    return f"{_a_or_an(english)} {english}"
+
+
+def _looks_plural(word: str) -> bool:
+    """Ends in s, but not as the singulars glass, bus, iris, thermos, canvas do. A plural read as a singular would
+    get a wrong "a", so the mistakes this allows go the other way: lens gets no article, as before."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is", "os", "as"))
+
+
+def _a_or_an(english: str) -> str:
+    word = english.split()[0]
+    if word.startswith(_AN_BEFORE_H):
+        return "an"
+    return "an" if word[0] in "aeiou" and not word.startswith(_A_BEFORE_VOWEL) else "a"
+
+
+def _names_one(quantity: str) -> bool:
+    """一顶, 这个, 1个: a quantity of one thing; 两个, 一些, 一群, 一双 are several."""
+    return quantity[:-1] in _ONE and quantity[-1] in CLASSIFIERS and quantity[-1] not in _PAIR_CLASSIFIERS
 
 
 def _words_at(table: dict[str, str], s: str, i: int) -> list[tuple[str, int]]:
