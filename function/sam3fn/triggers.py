@@ -29,7 +29,7 @@ from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
 from .storage import (LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge,
-                      StorageError)
+                      PreconditionFailed, StorageError)
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +247,9 @@ class EventProcessor:
         Versions have their own in-flight slots and claims, so an overwrite's delivery runs beside the older
         one's and may finish first; the older result, written after it, would describe bytes that are gone,
         and the sweep, seeing a result newer than the input, would never look at the object again. Checked
-        just before writing: a version that lands after this check must still be read and segmented before
-        its result is written, while ours is two PUTs away, so the newer result is the one that stays.
+        before writing (a version that lands after this check must still be read and segmented before its
+        result is written, while ours is two PUTs away) and again after the result's PUT, which takes ours
+        back if a newer version overtook it anyway (`_commit`).
         """
         version = self._current_version(job.event)
         if version is None:
@@ -313,17 +314,42 @@ class EventProcessor:
             doc = {"source": {"bucket": job.source.bucket, "key": job.source.key, "etag": job.etag}, **self.identity}
             if isinstance(outcome, Exception):
                 doc["error"] = {"code": outcome.code, "message": str(outcome)}
-                self.results.put(job.result_ref, json.dumps(doc).encode(), "application/json", meta)
+                if reason := self._commit(job, json.dumps(doc).encode(), meta):
+                    return Outcome(job.event.bucket, job.event.key, "skipped", reason)
                 log.info("event object %s is not processable: %s", job.source, outcome.code)
                 return Outcome(job.event.bucket, job.event.key, "error_recorded", outcome.code, job.result_ref.key)
             image, result = outcome
             self.results.put(job.overlay_ref, overlay_png(image.pixels, result), "image/png", meta)
             doc.update(msgspec.to_builtins(result))
             doc["overlay_key"] = job.overlay_ref.key
-            self.results.put(job.result_ref, msgspec.json.encode(doc), "application/json", meta)
+            if reason := self._commit(job, msgspec.json.encode(doc), meta):
+                return Outcome(job.event.bucket, job.event.key, "skipped", reason)
             return Outcome(job.event.bucket, job.event.key, "processed", "", job.result_ref.key)
         finally:
             self.release(job.token)
+
+    def _commit(self, job: Job, document: bytes, meta: dict[str, str]) -> str | None:
+        """Write the result JSON, the commit marker, and look again: None if it stands, else why it was taken
+        back. Between `finish`'s check and this PUT a newer version can be uploaded *and* written (the overlay
+        PUT stalled on retries, say); ours would then have replaced its result, and the sweep, seeing a result
+        newer than the input, would never look at the object again. Taken back, the newer version's result is
+        written by its own delivery if that is still running, else by the next sweep."""
+        self.results.put(job.result_ref, document, "application/json", meta)
+        if (reason := self._superseded(job)) is None:
+            return None
+        log.info("event object %s: %s; taking back the result just written", job.source, reason)
+        try:
+            info = self.results.head(job.result_ref)
+            if info is not None and info.metadata.get("source-version") == job.version:
+                # Only while it is still ours: a newer result written since stays. (The local results
+                # directory has no ETags; its writers share one process.)
+                self.results.delete(job.result_ref, **({"if_match": info.etag} if info.etag else {}))
+        except PreconditionFailed:
+            pass
+        except StorageError as exc:
+            log.warning("event object %s: could not take back the stale result %s (%s); it stays until the "
+                        "object is uploaded again", job.source, job.result_ref, exc.code)
+        return reason
 
     def sweep_events(self, bucket: str, limit: int) -> tuple[list[ObjectEvent], int]:
         """Synthetic 'created' events for the inputs with no up-to-date result, at most `limit`, and how many

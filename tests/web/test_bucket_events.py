@@ -480,6 +480,52 @@ def test_a_version_overwritten_while_it_was_processed_does_not_replace_the_newer
     assert processor.prepare(event).status == "duplicate" and not processor._in_flight
 
 
+@pytest.mark.parametrize("results_in", ["bucket", "local directory"])
+def test_a_newer_version_written_while_the_older_result_was_being_written_is_not_lost(events_client, seaweed,
+                                                                                      tmp_path, results_in):
+    """v1 passes the check before its writes, then its overlay PUT stalls while v2 is uploaded, processed and
+    written. v1's result, landing last, replaced v2's for good: newer than the input, the sweep never looked at
+    the object again. It is now taken back, and the sweep writes v2's."""
+    from sam3fn.storage import LocalStore, ObjectStore
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('stalled overlay')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=32)))
+    processor = events_client.app.state.runtime.processor
+    event = created(key)
+    old = processor.prepare(event)
+    newer: list = []
+
+    def stall_overlay_while_v2_is_done(ref, metadata):
+        if ref == old.overlay_ref and metadata["source-version"] == old.version and not newer:
+            s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=33)))
+            job = processor.prepare(event)
+            newer.append(processor.finish(job, processor.infer(job)))
+
+    class StallingBucket(ObjectStore):
+        def put(self, ref, body, content_type, metadata=None, **conditions):
+            stall_overlay_while_v2_is_done(ref, metadata)
+            return super().put(ref, body, content_type, metadata, **conditions)
+
+    class StallingDirectory(LocalStore):
+        def put(self, ref, body, content_type, metadata=None):
+            stall_overlay_while_v2_is_done(ref, metadata)
+            return super().put(ref, body, content_type, metadata)
+
+    results = processor.results
+    processor.results = like(results, StallingBucket) if results_in == "bucket" else StallingDirectory(tmp_path)
+    try:
+        late = processor.finish(old, processor.infer(old))
+        assert [o.status for o in newer] == ["processed"]
+        assert late.status == "skipped" and "changed" in late.reason
+        [again] = [e for e in processor.sweep_events("images", 10_000)[0] if e.key == key]  # listed: not done
+        job = processor.prepare(again)
+        assert processor.finish(job, processor.infer(job)).status == "processed"
+        assert processor.results.head(old.result_ref).metadata["source-etag"] == current_etag(s3, key) != old.etag
+    finally:
+        processor.results = results
+
+
 def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_current_one(events_client, seaweed):
     """Pod B looks at v1; before it claims, v2 lands and pod A claims v2. B's claim for v1 must not take A's
     live claim over (it used to, then read v2 and did it a second time alongside A)."""
