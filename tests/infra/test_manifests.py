@@ -311,7 +311,8 @@ def test_function_policy_allows_what_the_function_does_on_the_bucket_and_no_more
     assert put["Resource"] == f"arn:aws:s3:::images/{setting_defaults().output_prefix}*", "writes only results"
     delete = next(s for s in statements if s["Action"] == "s3:DeleteObject")
     output = f"arn:aws:s3:::images/{setting_defaults().output_prefix}"
-    assert delete["Resource"] == [output + "*.claim", output + "*" + FAILED], "deletes only claims and failure records"
+    assert delete["Resource"] == [output + "*.claim", output + "*" + FAILED, output + "*.json"], \
+        "deletes only claims, failure records and results it takes back"
 
 
 # -- MinIO and SeaweedFS webhooks --------------------------------------------------------------------------
