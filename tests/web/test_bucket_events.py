@@ -480,13 +480,13 @@ def test_a_version_overwritten_while_it_was_processed_does_not_replace_the_newer
     assert processor.prepare(event).status == "duplicate" and not processor._in_flight
 
 
-@pytest.mark.parametrize("results_in", ["bucket", "local directory"])
+@pytest.mark.parametrize("results_in", ["bucket", "bucket refusing conditional deletes", "local directory"])
 def test_a_newer_version_written_while_the_older_result_was_being_written_is_not_lost(events_client, seaweed,
                                                                                       tmp_path, results_in):
     """v1 passes the check before its writes, then its overlay PUT stalls while v2 is uploaded, processed and
     written. v1's result, landing last, replaced v2's for good: newer than the input, the sweep never looked at
     the object again. It is now taken back, and the sweep writes v2's."""
-    from sam3fn.storage import LocalStore, ObjectStore
+    from sam3fn.storage import LocalStore, ObjectStore, StorageError
 
     s3 = seaweed.client()
     key = f"inputs/{unique('stalled overlay')}.png"
@@ -507,13 +507,21 @@ def test_a_newer_version_written_while_the_older_result_was_being_written_is_not
             stall_overlay_while_v2_is_done(ref, metadata)
             return super().put(ref, body, content_type, metadata, **conditions)
 
+    class StallingBucketPlainDeletes(StallingBucket):
+        def delete(self, ref, *, if_match=None):
+            if if_match is not None:
+                raise StorageError(f"{ref}: If-Match on DELETE is not implemented", code="store_unsupported")
+            return super().delete(ref)
+
     class StallingDirectory(LocalStore):
         def put(self, ref, body, content_type, metadata=None):
             stall_overlay_while_v2_is_done(ref, metadata)
             return super().put(ref, body, content_type, metadata)
 
     results = processor.results
-    processor.results = like(results, StallingBucket) if results_in == "bucket" else StallingDirectory(tmp_path)
+    processor.results = {"bucket": lambda: like(results, StallingBucket),
+                         "bucket refusing conditional deletes": lambda: like(results, StallingBucketPlainDeletes),
+                         "local directory": lambda: StallingDirectory(tmp_path)}[results_in]()
     try:
         late = processor.finish(old, processor.infer(old))
         assert [o.status for o in newer] == ["processed"]
