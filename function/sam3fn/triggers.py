@@ -333,14 +333,16 @@ class EventProcessor:
         back. Between `finish`'s check and this PUT a newer version can be uploaded *and* written (the overlay
         PUT stalled on retries, say); ours would then have replaced its result, and the sweep, seeing a result
         newer than the input, would never look at the object again. Taken back, the newer version's result is
-        written by its own delivery if that is still running, else by the next sweep."""
+        written by its own delivery if that is still running, else by the next sweep. The newer result goes
+        too when our overlay landed after its own: it would point at our picture."""
         self.results.put(job.result_ref, document, "application/json", meta)
         if (reason := self._superseded(job)) is None:
             return None
         log.info("event object %s: %s; taking back the result just written", job.source, reason)
         try:
             info = self.results.head(job.result_ref)
-            if info is not None and info.metadata.get("source-version") == job.version:
+            ours = info is not None and info.metadata.get("source-version") == job.version
+            if info is not None and (ours or self._overlay_is_ours(job)):
                 self._delete_if_still(job.result_ref, info.etag)
         except (PreconditionFailed, ObjectNotFound):
             pass  # replaced or gone since: a newer result stays
@@ -348,6 +350,10 @@ class EventProcessor:
             log.warning("event object %s: could not take back the stale result %s (%s); it stays until the "
                         "object is uploaded again", job.source, job.result_ref, exc.code)
         return reason
+
+    def _overlay_is_ours(self, job: Job) -> bool:
+        overlay = self.results.head(job.overlay_ref)
+        return overlay is not None and overlay.metadata.get("source-version") == job.version
 
     def _delete_if_still(self, ref: ObjectRef, etag: str) -> None:
         """Delete `ref` only while it has `etag`. The local results directory has no ETags (its writers share

@@ -534,6 +534,60 @@ def test_a_newer_version_written_while_the_older_result_was_being_written_is_not
         processor.results = results
 
 
+def test_an_older_overlay_landing_after_the_newer_one_takes_the_newer_result_back_for_the_sweep(events_client,
+                                                                                                seaweed):
+    """The writes interleave as v2 overlay, v1 overlay, v1 result, v2 result: the result is v2's, but the
+    overlay it names is v1's picture. v1, finding itself superseded, takes the result back, so the sweep
+    writes v2's overlay and result again instead of leaving them mismatched for good."""
+    import threading
+
+    from sam3fn.storage import ObjectStore
+
+    s3 = seaweed.client()
+    key = f"inputs/{unique('interleaved')}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=34)))
+    processor = events_client.app.state.runtime.processor
+    event = created(key)
+    old = processor.prepare(event)
+    v2_overlay_written, v1_result_written, v2_result_written = (threading.Event() for _ in range(3))
+    v2: list = []
+
+    def deliver_v2():
+        job = processor.prepare(event)
+        v2.append(processor.finish(job, processor.infer(job)))
+
+    class Interleaving(ObjectStore):
+        def put(self, ref, body, content_type, metadata=None, **conditions):
+            mine = metadata["source-version"] == old.version
+            if mine and ref == old.overlay_ref:  # v2 arrives; its overlay lands first
+                s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=35)))
+                threading.Thread(target=deliver_v2).start()
+                assert v2_overlay_written.wait(60)
+            if not mine and ref == old.result_ref:
+                assert v1_result_written.wait(60)
+            etag = super().put(ref, body, content_type, metadata, **conditions)
+            if not mine:
+                (v2_overlay_written if ref == old.overlay_ref else v2_result_written).set()
+            if mine and ref == old.result_ref:  # v1's result lands, then v2's
+                v1_result_written.set()
+                assert v2_result_written.wait(60)
+            return etag
+
+    results = processor.results
+    processor.results = like(results, Interleaving)
+    try:
+        late = processor.finish(old, processor.infer(old))
+    finally:
+        processor.results = results
+    assert late.status == "skipped" and [o.status for o in v2] == ["processed"]
+    [again] = [e for e in processor.sweep_events("images", 10_000)[0] if e.key == key]  # listed: not done
+    job = processor.prepare(again)
+    assert processor.finish(job, processor.infer(job)).status == "processed"
+    result, overlay = (s3.head_object(Bucket="images", Key=ref.key)["Metadata"]["source-etag"]
+                       for ref in (old.result_ref, old.overlay_ref))
+    assert result == overlay == current_etag(s3, key) != old.etag
+
+
 def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_current_one(events_client, seaweed):
     """Pod B looks at v1; before it claims, v2 lands and pod A claims v2. B's claim for v1 must not take A's
     live claim over (it used to, then read v2 and did it a second time alongside A)."""
