@@ -434,6 +434,13 @@ def other_replica(here, store=None, results=None, claims: bool = True):
                           identity=here.identity, claims=ClaimStore(store, 300, "other-pod") if claims else None)
 
 
+def sweep_processes(processor, key: str, bucket: str = "images") -> None:
+    """The sweep lists `key` (it has no up-to-date result) and processing that event writes one."""
+    [event] = [e for e in processor.sweep_events(bucket, 10_000)[0] if e.key == key]
+    job = processor.prepare(event)
+    assert processor.finish(job, processor.infer(job)).status == "processed"
+
+
 def current_etag(s3, key: str, bucket: str = "images") -> str:
     return s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
 
@@ -526,9 +533,7 @@ def test_a_newer_version_written_while_the_older_result_was_being_written_is_not
         late = processor.finish(old, processor.infer(old))
         assert [o.status for o in newer] == ["processed"]
         assert late.status == "skipped" and "changed" in late.reason
-        [again] = [e for e in processor.sweep_events("images", 10_000)[0] if e.key == key]  # listed: not done
-        job = processor.prepare(again)
-        assert processor.finish(job, processor.infer(job)).status == "processed"
+        sweep_processes(processor, key)
         assert processor.results.head(old.result_ref).metadata["source-etag"] == current_etag(s3, key) != old.etag
     finally:
         processor.results = results
@@ -580,9 +585,7 @@ def test_an_older_overlay_landing_after_the_newer_one_takes_the_newer_result_bac
     finally:
         processor.results = results
     assert late.status == "skipped" and [o.status for o in v2] == ["processed"]
-    [again] = [e for e in processor.sweep_events("images", 10_000)[0] if e.key == key]  # listed: not done
-    job = processor.prepare(again)
-    assert processor.finish(job, processor.infer(job)).status == "processed"
+    sweep_processes(processor, key)
     result, overlay = (s3.head_object(Bucket="images", Key=ref.key)["Metadata"]["source-etag"]
                        for ref in (old.result_ref, old.overlay_ref))
     assert result == overlay == current_etag(s3, key) != old.etag
