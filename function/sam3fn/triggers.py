@@ -79,6 +79,13 @@ def source_version(info: ObjectInfo) -> str:
     return f"{info.etag}+p{hashlib.sha256(prompts.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
+def _written_for(output: ObjectInfo | None, version: str) -> bool:
+    """Whether a result or overlay (its HEAD) was written for this version of its input. Those written before
+    prompts were part of the version record only the ETag: the version of an input without prompts, so those
+    stay done; one with prompts is run again once, as it may be new."""
+    return output is not None and output.metadata.get("source-version", output.metadata.get("source-etag")) == version
+
+
 def decode_metadata_text(value: str) -> str:
     """S3 user metadata is ASCII only, so non-ASCII prompts (Chinese) arrive encoded: as percent-encoded
     UTF-8 (`%E7%8B%97`, what we document) or as an RFC 2047 word (`=?UTF-8?B?54uX?=`, what S3 itself
@@ -221,11 +228,7 @@ class EventProcessor:
     def _result_for(self, result_ref: ObjectRef, version: str) -> ObjectInfo | None:
         """The result's HEAD if it is for this version of the input (the event is done), else None."""
         done = self.results.head(result_ref)
-        if done is None:
-            return None
-        # Results written before prompts were part of the version record only the ETag: the version of an
-        # input without prompts, so those stay done; one with prompts is run again once, as it may be new.
-        return done if done.metadata.get("source-version", done.metadata.get("source-etag")) == version else None
+        return done if _written_for(done, version) else None
 
     def _keep_off_sweeps(self, result_ref: ObjectRef, result: ObjectInfo) -> None:
         """The sweep listed an input newer than its up-to-date result: the same bytes and prompts uploaded
@@ -341,8 +344,8 @@ class EventProcessor:
         log.info("event object %s: %s; taking back the result just written", job.source, reason)
         try:
             info = self.results.head(job.result_ref)
-            ours = info is not None and info.metadata.get("source-version") == job.version
-            if info is not None and (ours or self._overlay_is_ours(job)):
+            if info is not None and (_written_for(info, job.version)
+                                     or _written_for(self.results.head(job.overlay_ref), job.version)):
                 self._delete_if_still(job.result_ref, info.etag)
         except (PreconditionFailed, ObjectNotFound):
             pass  # replaced or gone since: a newer result stays
@@ -350,10 +353,6 @@ class EventProcessor:
             log.warning("event object %s: could not take back the stale result %s (%s); it stays until the "
                         "object is uploaded again", job.source, job.result_ref, exc.code)
         return reason
-
-    def _overlay_is_ours(self, job: Job) -> bool:
-        overlay = self.results.head(job.overlay_ref)
-        return overlay is not None and overlay.metadata.get("source-version") == job.version
 
     def _delete_if_still(self, ref: ObjectRef, etag: str) -> None:
         """Delete `ref` only while it has `etag`. The local results directory has no ETags (its writers share
