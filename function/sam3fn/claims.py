@@ -49,7 +49,6 @@ class ClaimStore:
             raise ValueError("a claim needs a positive TTL")
         self.store, self.ttl_s, self.owner, self.clock = store, ttl_s, owner, clock
         self.enabled = True
-        self.conditional_deletes = True  # off once the store refuses If-Match on DELETE
 
     def acquire(self, ref: ObjectRef, source_etag: str, current: CurrentEtag | None = None) -> Lease | None:
         """A lease on `ref` for this source version, or None while another holder's lease is live: on this
@@ -103,27 +102,14 @@ class ClaimStore:
         if not self.enabled or self.clock() >= lease.expires_at:
             return
         try:
-            self._delete(lease)
+            # Where the store refuses the condition, unconditionally: better than claims that linger a whole
+            # TTL after each failed event and turn its redeliveries away.
+            self.store.delete_unless_changed(lease.ref, lease.claim_etag)
         except (PreconditionFailed, ObjectNotFound):
             log.info("the claim %s is no longer ours; left to its holder", lease.ref)
         except StorageError as exc:
             log.warning("could not release the claim %s (%s); it expires in %.0f s", lease.ref, exc.code,
                         lease.expires_at - self.clock())
-
-    def _delete(self, lease: Lease) -> None:
-        if self.conditional_deletes:
-            try:
-                self.store.delete(lease.ref, if_match=lease.claim_etag or None)  # no ETag from the store: as before
-                return
-            except StorageError as exc:
-                if exc.code != "store_unsupported":
-                    raise
-                # Better an unconditional delete than claims that linger a whole TTL after each failed event
-                # and turn its redeliveries away.
-                log.warning("the store refused a conditional delete of %s; claims are released unconditionally",
-                            lease.ref)
-                self.conditional_deletes = False
-        self.store.delete(lease.ref)
 
     def _write(self, lease: Lease, *, if_none_match: bool = False, if_match: str | None = None) -> Lease | None:
         """Write the claim; the lease with the claim's ETag, or None when the condition failed."""

@@ -8,6 +8,7 @@ roles); only the endpoint comes from sam3fn's settings. Errors are sorted into w
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from .core.errors import Sam3fnError
 from .core.files import write_atomically
+
+log = logging.getLogger(__name__)
 
 
 class StorageError(Sam3fnError):
@@ -136,6 +139,7 @@ class ObjectStore:
         self.endpoint = endpoint
         self.allowed = set(allowed_buckets or [])
         self._client = client
+        self.conditional_deletes = True  # off once the store refuses If-Match on DELETE
 
     @property
     def client(self):
@@ -227,6 +231,22 @@ class ObjectStore:
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, ref) from None
 
+    def delete_unless_changed(self, ref: ObjectRef, etag: str | None) -> None:
+        """Delete an object only while it still has `etag` (PreconditionFailed otherwise); None: plainly. A
+        store that refuses If-Match on DELETE (501) gets plain deletes from then on: what is deleted this way
+        (a claim, a superseded result) does more harm left for good than deleted a moment too late."""
+        if etag and self.conditional_deletes:
+            try:
+                self.delete(ref, if_match=etag)
+                return
+            except StorageError as exc:
+                if exc.code != "store_unsupported":
+                    raise
+                log.warning("the store refused a conditional delete of %s; it deletes unconditionally from now on",
+                            ref)
+                self.conditional_deletes = False
+        self.delete(ref)
+
 
 # The local store's own files beside an object: its metadata, and write_atomically's temporary file.
 _META, _TMP = ".meta.json", ".tmp"
@@ -302,6 +322,11 @@ class LocalStore:
         path = self._path(ref)
         path.unlink(missing_ok=True)
         path.with_name(path.name + _META).unlink(missing_ok=True)
+
+    def delete_unless_changed(self, ref: ObjectRef, etag: str | None) -> None:
+        """ObjectStore.delete_unless_changed, without the condition: a directory has no ETags (its writers share
+        one process)."""
+        self.delete(ref)
 
     def put(self, ref: ObjectRef, body: bytes, content_type: str, metadata: dict[str, str] | None = None) -> None:
         path = self._path(ref)

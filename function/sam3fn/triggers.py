@@ -346,24 +346,15 @@ class EventProcessor:
             info = self.results.head(job.result_ref)
             if info is not None and (_written_for(info, job.version)
                                      or _written_for(self.results.head(job.overlay_ref), job.version)):
-                self._delete_if_still(job.result_ref, info.etag)
+                # Where the store cannot make the delete conditional, at worst it deletes a newer result written
+                # in between, which the sweep writes again; kept, a stale result stays for good.
+                self.results.delete_unless_changed(job.result_ref, info.etag)
         except (PreconditionFailed, ObjectNotFound):
             pass  # replaced or gone since: a newer result stays
         except StorageError as exc:
             log.warning("event object %s: could not take back the stale result %s (%s); it stays until the "
                         "object is uploaded again", job.source, job.result_ref, exc.code)
         return reason
-
-    def _delete_if_still(self, ref: ObjectRef, etag: str) -> None:
-        """Delete `ref` only while it has `etag`. The local results directory has no ETags (its writers share
-        one process), and a store that refuses If-Match on DELETE gets a plain one: at worst it deletes a
-        newer result written in between, which the sweep writes again; kept, a stale result stays for good."""
-        try:
-            self.results.delete(ref, **({"if_match": etag} if etag else {}))
-        except StorageError as exc:
-            if exc.code != "store_unsupported":
-                raise
-            self.results.delete(ref)
 
     def sweep_events(self, bucket: str, limit: int) -> tuple[list[ObjectEvent], int]:
         """Synthetic 'created' events for the inputs with no up-to-date result, at most `limit`, and how many

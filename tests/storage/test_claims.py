@@ -115,7 +115,7 @@ def test_unreadable_claim_is_taken_over_instead_of_blocking_the_object(store, re
 def test_store_without_conditional_writes_turns_claims_off_instead_of_refusing_events(seaweed, ref, caplog):
     client = seaweed.client()
     claims = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=client), 60, "a")
-    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="sam3fn.claims"):
+    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="sam3fn.storage"):
         stub.add_client_error("put_object", service_error_code="NotImplemented", http_status_code=501,
                               service_message="A header you provided implies functionality that is not implemented")
         assert claims.acquire(ref, "v1") is not None
@@ -158,13 +158,13 @@ def test_store_without_conditional_deletes_still_releases_claims(seaweed, ref, c
     client = seaweed.client()
     claims = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=client), 60, "a")
     lease = claims.acquire(ref, "v1")
-    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="sam3fn.claims"):
+    with Stubber(client) as stub, caplog.at_level(logging.WARNING, logger="sam3fn.storage"):
         stub.add_client_error("delete_object", service_error_code="NotImplemented", http_status_code=501,
                               expected_params={"Bucket": BUCKET, "Key": ref.key, "IfMatch": f'"{lease.claim_etag}"'})
         stub.add_response("delete_object", {}, expected_params={"Bucket": BUCKET, "Key": ref.key})
         claims.release(lease)
         stub.assert_no_pending_responses()
-    assert not claims.conditional_deletes and "released unconditionally" in caplog.text
+    assert not claims.store.conditional_deletes and "deletes unconditionally" in caplog.text
 
 
 def test_a_renewed_lease_is_not_taken_over_when_its_first_ttl_runs_out(store, ref):
