@@ -297,10 +297,10 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
         except Exception as exc:  # noqa: BLE001 - not only ours: an object can break the pipeline unforeseen
             if not keep_going:
                 raise
-            code = exc.code if isinstance(exc, Sam3fnError) else "internal_error"
-            log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, code, exc,
-                        exc_info=not isinstance(exc, Sam3fnError))
-            message = str(exc) if isinstance(exc, Sam3fnError) else f"{type(exc).__name__} (see the function's log)"
+            ours = isinstance(exc, Sam3fnError)
+            code, message = ((exc.code, str(exc)) if ours
+                             else ("internal_error", f"{type(exc).__name__} (see the function's log)"))
+            log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, code, exc, exc_info=not ours)
             await asyncio.to_thread(rt.processor.record_failure, event, code, message)
             prepared = Outcome(event.bucket, event.key, "failed", code)
         outcomes.append(EventOutcome(bucket=prepared.bucket, key=prepared.key, status=prepared.status,
