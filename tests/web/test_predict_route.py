@@ -85,3 +85,13 @@ def test_s3_image_path_with_an_invalid_bucket_name_is_a_400_not_a_retryable_503(
     r = client.post("/api/predict", json={"prompt": "dog", "image_path": "s3://Bad_Bucket!/a.png"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_s3_url"
     assert "retry-after" not in r.headers
+
+
+def test_openapi_shows_the_predict_body_the_route_decodes(client):
+    doc = client.get("/schema/openapi.json").json()
+    body = doc["paths"]["/api/predict"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    if "$ref" in schema:  # inline or a component: either documents the body
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert body["required"] and set(schema["required"]) == {"prompt", "image_path"}
+    assert set(schema["properties"]) == {"prompt", "image_path", "threshold", "refine_edges"}

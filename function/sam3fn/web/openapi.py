@@ -1,5 +1,6 @@
-"""OpenAPI pieces Litestar cannot infer: /v1/segment takes JSON *or* multipart on one path, and
-/v1/preview takes the image file itself as the body."""
+"""OpenAPI pieces Litestar cannot infer: /v1/segment takes JSON *or* multipart on one path, /api/predict's
+JSON is decoded by the route itself (for its error codes), and /v1/preview takes the image file itself as
+the body."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 import msgspec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
-from .schemas import CANDIDATE_FLOOR_DOC, SegmentRequest
+from .schemas import CANDIDATE_FLOOR_DOC, PredictRequest, SegmentRequest
 
 
 def inline_schema(struct) -> dict:
@@ -56,6 +57,15 @@ class SegmentOperation(Operation):
                 "application/json": OpenAPIMediaType(schema=inline_schema(SegmentRequest)),
                 "multipart/form-data": OpenAPIMediaType(schema=_MULTIPART),
             },
+        )
+
+
+@dataclass
+class PredictOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, description="one prompt and the image's path (s3:// or under the image root)",
+            content={"application/json": OpenAPIMediaType(schema=inline_schema(PredictRequest))},
         )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, QueryParameter
+from litestar.params import QueryParameter
 from litestar.datastructures import UploadFile
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -26,7 +26,7 @@ from ..storage import is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
-from .openapi import PreviewOperation, SegmentOperation
+from .openapi import PredictOperation, PreviewOperation, SegmentOperation
 from .runtime import Runtime
 from .schemas import (ErrorBody, EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse,
                       SegmentRequest, SegmentResponse, SweepResponse)
@@ -208,16 +208,9 @@ def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
     return result, merge_rles(rles, result.image.height, result.image.width)
 
 
-async def _require_json(request: Request) -> None:
-    """Before Litestar parses /api/predict's body: refuse what is not JSON the way /v1/segment does
-    (`invalid_json`). Litestar's own parse answers a different code for broken JSON, a riddle for an empty
-    body, and a 500 for a string that is not UTF-8 (msgspec raises UnicodeDecodeError, which it lets by)."""
-    _decode_json(await request.body())  # the body is cached: Litestar's parse reads it again for free
-
-
-@post("/api/predict", guards=[api_key_guard], before_request=_require_json, status_code=200, tags=["segment"],
+@post("/api/predict", guards=[api_key_guard], status_code=200, operation_class=PredictOperation, tags=["segment"],
       responses=_errors(400, 401, 403, 404, 413, 422, 503))
-async def predict(request: Request, data: Annotated[PredictRequest, Body()]) -> PredictResponse:
+async def predict(request: Request) -> PredictResponse:
     """The request existing SAM 3 deployments take: `{prompt, image_path, threshold, refine_edges}`.
 
     `image_path` is `s3://bucket/key` or a path inside the configured image root. `mask` is the union of
@@ -225,6 +218,9 @@ async def predict(request: Request, data: Annotated[PredictRequest, Body()]) -> 
     """
     rt = runtime_of(request)
     rt.require_ready()
+    # Decoded here, once, as /v1/segment's JSON is: the same codes for broken JSON, an empty body or a
+    # string that is not UTF-8 (Litestar's own parse answers 500 for the last).
+    data = _decode_json(await request.body(), PredictRequest)
     s = rt.settings
     if is_s3_url(data.image_path):
         image = await asyncio.to_thread(from_s3, data.image_path, rt.store, s.max_body_bytes)
