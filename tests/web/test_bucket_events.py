@@ -59,10 +59,16 @@ def unique(name: str) -> str:
     return f"{name}-{time.monotonic_ns()}"
 
 
+def uploaded(s3, name: str, seed: int = 0, metadata: dict | None = None) -> str:
+    """The key of a new scene image put under images/inputs/, named `name` plus a unique suffix."""
+    key = f"inputs/{unique(name)}.png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=seed)), Metadata=metadata or {})
+    return key
+
+
 def test_created_image_is_segmented_once_and_redelivery_does_no_work(events_client, seaweed):
     s3 = seaweed.client()
-    key = f"inputs/{unique('street scene')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels()), Metadata={"prompts": "dog,tree"})
+    key = uploaded(s3, "street scene", metadata={"prompts": "dog,tree"})
     first = events_client.post("/v1/events", json=s3_record("images", key))
     assert first.status_code == 200, first.text
     [outcome] = first.json()["outcomes"]
@@ -82,8 +88,7 @@ def test_created_image_is_segmented_once_and_redelivery_does_no_work(events_clie
 
 def test_overwritten_object_with_a_new_etag_is_processed_again(events_client, seaweed):
     s3 = seaweed.client()
-    key = f"inputs/{unique('overwrite')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=1)))
+    key = uploaded(s3, "overwrite", seed=1)
     assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "processed"
     s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=2)))
     assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "processed"
@@ -95,8 +100,7 @@ def test_object_overwritten_between_head_and_get_is_claimed_by_the_version_read(
     from sam3fn.storage import ObjectStore
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('racing')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=3)))
+    key = uploaded(s3, "racing", seed=3)
     processor = events_client.app.state.runtime.processor
 
     class OverwrittenAfterHead(ObjectStore):
@@ -132,8 +136,7 @@ def test_two_replicas_given_the_same_event_at_once_segment_it_once(events_client
     from sam3fn.triggers import EventProcessor, Job
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('two pods')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=5)))
+    key = uploaded(s3, "two pods", seed=5)
     here = events_client.app.state.runtime.processor
     other_pod = EventProcessor(here.pipeline, here.store, here.results, input_prefix=here.input_prefix,
                                output_prefix=here.output_prefix, default_prompts=["dog"], max_bytes=here.max_bytes,
@@ -355,8 +358,7 @@ def test_inputs_uploaded_again_unchanged_do_not_starve_a_lost_event_behind_them(
 
 
 def test_segment_reads_an_s3_image(events_client, seaweed):
-    key = f"inputs/{unique('direct')}.png"
-    seaweed.client().put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    key = uploaded(seaweed.client(), "direct")
     r = events_client.post("/v1/segment", json={"image": {"s3": f"s3://images/{key}"}, "prompts": ["dog"]})
     assert r.status_code == 200, r.text
 
@@ -383,8 +385,7 @@ def test_segment_s3_errors(events_client, url, status, code):
 
 
 def test_wrong_credentials_are_access_denied(make_client, s3_env, monkeypatch, seaweed):
-    key = f"inputs/{unique('denied')}.png"
-    seaweed.client().put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    key = uploaded(seaweed.client(), "denied")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
     client = make_client(s3_endpoint=seaweed.endpoint)
     r = client.post("/v1/segment", json={"image": {"s3": f"s3://images/{key}"}, "prompts": ["dog"]})
@@ -453,8 +454,7 @@ def test_keys_that_are_not_plain_ascii_get_their_result(events_client, seaweed, 
     from urllib.parse import unquote
 
     s3 = seaweed.client()
-    key = f"inputs/{unique(name)}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    key = uploaded(s3, name)
     r = events_client.post("/v1/events", json=s3_record("images", key))
     assert r.status_code == 200, r.text
     assert r.json()["outcomes"][0]["status"] == "processed"
@@ -471,8 +471,7 @@ def test_a_version_overwritten_while_it_was_processed_does_not_replace_the_newer
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('overtaken')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=30)))
+    key = uploaded(s3, "overtaken", seed=30)
     processor = events_client.app.state.runtime.processor
     event = created(key)
     old = processor.prepare(event)
@@ -496,8 +495,7 @@ def test_a_newer_version_written_while_the_older_result_was_being_written_is_not
     from sam3fn.storage import LocalStore, ObjectStore, StorageError
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('stalled overlay')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=32)))
+    key = uploaded(s3, "stalled overlay", seed=32)
     processor = events_client.app.state.runtime.processor
     event = created(key)
     old = processor.prepare(event)
@@ -549,8 +547,7 @@ def test_an_older_overlay_landing_after_the_newer_one_takes_the_newer_result_bac
     from sam3fn.storage import ObjectStore
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('interleaved')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=34)))
+    key = uploaded(s3, "interleaved", seed=34)
     processor = events_client.app.state.runtime.processor
     event = created(key)
     old = processor.prepare(event)
@@ -598,8 +595,7 @@ def test_a_replica_reading_an_older_version_does_not_take_the_claim_of_the_curre
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('old look')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=32)))
+    key = uploaded(s3, "old look", seed=32)
     here = events_client.app.state.runtime.processor
     event = created(key)
     claimed_by_here = []
@@ -630,8 +626,7 @@ def test_without_claims_a_copy_that_looked_just_before_the_result_was_written_do
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('no claims')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=34)))
+    key = uploaded(s3, "no claims", seed=34)
     here = events_client.app.state.runtime.processor
     event = created(key)
     first_copy = []
@@ -662,8 +657,7 @@ def test_a_delivery_whose_claim_was_taken_over_while_it_waited_writes_nothing(ev
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('taken over')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=35)))
+    key = uploaded(s3, "taken over", seed=35)
     here = events_client.app.state.runtime.processor
     event = created(key)
     pod_a = other_replica(here)
@@ -691,8 +685,7 @@ def test_a_renewal_still_running_when_the_job_finishes_does_not_make_it_lose_its
     from sam3fn.triggers import Job
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('two renewals')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=37)))
+    key = uploaded(s3, "two renewals", seed=37)
     both_read = threading.Barrier(2)
 
     class BothRenewalsReadTheLeaseFirst(ObjectStore):
@@ -728,8 +721,7 @@ def test_a_delivery_queued_for_the_worker_past_its_claim_ttl_keeps_its_claim(mak
     client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"],
                          event_claim_ttl_s=0.9)
     s3 = s3_env.client()
-    key = f"inputs/{unique('long queue')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=36)))
+    key = uploaded(s3, "long queue", seed=36)
     infer, held = EventProcessor.infer, threading.Event()
 
     def queued_behind_others(self, job):
@@ -762,8 +754,7 @@ def test_object_deleted_between_head_and_get_is_skipped_not_an_error(events_clie
     from sam3fn.storage import ObjectStore
 
     s3 = seaweed.client()
-    key = f"inputs/{unique('vanishing')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels()))
+    key = uploaded(s3, "vanishing")
     processor = events_client.app.state.runtime.processor
 
     class DeletedAfterHead(ObjectStore):
@@ -821,8 +812,7 @@ def test_results_written_before_prompts_counted_stay_valid(events_client, seawee
     """A result that records only the source ETag (written before the prompts were part of the version) still
     marks an input without prompts metadata as done: an upgrade must not run the whole bucket again."""
     s3 = seaweed.client()
-    key = f"inputs/{unique('older result')}.png"
-    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=41)))
+    key = uploaded(s3, "older result", seed=41)
     s3.put_object(Bucket="images", Key="results/" + key[len("inputs/"):] + ".json", Body=b"{}",
                   Metadata={"source-etag": current_etag(s3, key)})
     outcome = events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]
