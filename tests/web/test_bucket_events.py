@@ -25,7 +25,7 @@ def s3_record(bucket: str, key: str, event: str = "ObjectCreated:Put") -> dict:
 
 @pytest.fixture(scope="module")
 def seaweed(tmp_path_factory):
-    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted", "resent", "starved"]
+    buckets = ["images", "private", "swept", "paged", "poisoned", "reprompted", "resent", "starved", "failing"]
     with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=buckets) as store:
         yield store
 
@@ -277,6 +277,41 @@ def test_objects_that_fail_on_every_sweep_do_not_starve_the_inputs_listed_after_
     sweep()
     records = {o["Key"] for o in s3.list_objects_v2(Bucket="starved", Prefix="results/")["Contents"]}
     assert record_of[locked[1]] in records and record_of[locked[0]] not in records  # done: its record goes
+
+
+def test_a_sweep_stops_at_a_store_failure_and_the_next_sweeps_try_that_object_last(make_client, s3_env):
+    """The store answers 5xx for one object (a failing disk, say) or for all of them (an outage). Each sweep
+    used to retry every object left, each failure waiting out boto's retries, and answer 200. It now stops
+    at the first such failure with a 503 (a CronJob sees the outage), after recording it, so the next
+    sweeps process the other inputs first instead of stopping at the same object every time."""
+    from sam3fn.storage import ObjectStore, StorageUnavailable
+
+    client = make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["failing"], default_prompts=["dog"])
+    s3 = s3_env.client()
+    tag = unique("failing")
+    sick, others = f"inputs/a-{tag}.png", [f"inputs/b-{tag}.png", f"inputs/c-{tag}.png"]
+    for i, key in enumerate([sick, *others]):
+        s3.put_object(Bucket="failing", Key=key, Body=encode(scene_pixels(seed=50 + i)))
+    looked_at = []
+
+    class SickDisk(ObjectStore):
+        def head(self, ref):
+            looked_at.append(ref.key)
+            if ref.key == sick:
+                raise StorageUnavailable(f"the store failed on {ref} (InternalError); retry later")
+            return super().head(ref)
+
+    processor = client.app.state.runtime.processor
+    processor.store = like(processor.store, SickDisk)
+    r = client.post("/v1/events/sweep", params={"bucket": "failing"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "storage_unavailable", r.text
+    assert r.headers["retry-after"] and looked_at == [sick]  # stopped there: the others wait for the next sweep
+    record = json.loads(s3.get_object(Bucket="failing", Key=f"results/a-{tag}.png.failed")["Body"].read())
+    assert record["error"]["code"] == "storage_unavailable"
+    r = client.post("/v1/events/sweep", params={"bucket": "failing"})
+    assert r.status_code == 503
+    done = {o["Key"] for o in s3.list_objects_v2(Bucket="failing", Prefix="results/")["Contents"]}
+    assert {"results/" + k[len("inputs/"):] + ".json" for k in others} <= done
 
 
 def test_sweep_goes_past_an_object_that_fails_in_an_unforeseen_way(make_client, s3_env, monkeypatch):

@@ -22,7 +22,7 @@ from ..core.images import decode_image, to_png
 from ..core.overlay import overlay_png
 from ..core.segmenter import SegmentOptions
 from ..events import parse_events
-from ..storage import is_s3_url, valid_bucket_name
+from ..storage import StorageUnavailable, is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
 from .auth import api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
@@ -269,7 +269,8 @@ async def sweep(
     `remaining` counts the rest, left for the next call. An object that fails (one the store will not
     serve, say) is reported as `failed` with its error code, and `<output prefix><key>.failed` says why; the
     next sweeps try it again, after the objects that have not failed, so a run of such objects cannot fill
-    every sweep's `limit`.
+    every sweep's `limit`. A store failure (5xx, throttling, unreachable) is recorded the same way and stops
+    the sweep with a 503.
     """
     rt = runtime_of(request)
     rt.require_ready()
@@ -283,7 +284,7 @@ async def sweep(
 async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False) -> list[EventOutcome]:
     """Each event in turn. A delivery stops at the first failure, so its producer redelivers it; a sweep
     (`keep_going`) reports that object as failed and goes on, or one unreadable object would stop every
-    sweep at the same key, and the next sweep retries it."""
+    sweep at the same key, and the next sweep retries it. A sweep stops at a store outage, though."""
     outcomes = []
     for event in found:
         try:
@@ -298,6 +299,10 @@ async def _handle(request: Request, rt: Runtime, found, keep_going: bool = False
                              else ("internal_error", f"{type(exc).__name__} (see the function's log)"))
             log.warning("sweep: %s/%s failed (%s: %s)", event.bucket, event.key, code, exc, exc_info=not ours)
             await asyncio.to_thread(rt.processor.record_failure, event, code, message)
+            if isinstance(exc, StorageUnavailable):
+                # The store is failing (5xx, throttling, unreachable): each object left would wait out the
+                # same retries, so stop with a 503. The record puts this object last in the next sweep.
+                raise
             prepared = Outcome(event.bucket, event.key, "failed", code)
         outcomes.append(EventOutcome(bucket=prepared.bucket, key=prepared.key, status=prepared.status,
                                      reason=prepared.reason, result_key=prepared.result_key))
