@@ -336,9 +336,102 @@ def test_an_object_takes_a_or_an_only_when_english_counts_it_as_one_thing(transl
         "有轮子的椅子": "chair with wheels",
         "金色头发的女孩": "girl with golden hair",  # mass noun
         "背着行李的人": "person carrying luggage",
-        "拿着两个苹果的人": "person holding apple",  # counted as several: no "an"
+        "拿着两个苹果的人": "person holding two apples",  # counted as several: the count, a plural, no "an"
         "穿鞋的人": "person wearing shoes",  # worn in pairs
         "戴耳环的女人": "woman wearing earrings",
         "吃苹果的人": "person eating apple",  # food and drink are left bare: eating rice, drinking coffee
     }
     assert {chinese: translator.translate(chinese).english for chinese in expected} == expected
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("拿着两个苹果的孩子", "child holding two apples"),
+        ("拿着两个红苹果的孩子", "child holding two red apples"),  # the adjective stays singular
+        ("拿着两把刀的人", "person holding two knives"),  # irregular plurals
+        ("带着三个孩子的女人", "woman with three children"),
+        ("拿着两只老鼠的猫", "cat holding two mice"),
+        ("拿着两条鱼的人", "person holding two fish"),
+        ("牵着两只狗的女人", "woman walking two dogs"),
+        ("戴着两顶帽子的人", "person wearing two hats"),
+        ("拿着十二个橙子的人", "person holding twelve oranges"),
+        ("拿着15个橙子的人", "person holding 15 oranges"),  # larger counts in digits
+        ("拿着二十个橙子的人", "person holding 20 oranges"),
+        ("吃两个苹果的人", "person eating two apples"),  # counted food is no longer bare
+        ("有四个轮子的车", "car with four wheels"),  # 有 takes a quantity too
+        ("有三条腿的凳子", "stool with three legs"),
+    ],
+)
+def test_a_count_inside_what_is_held_worn_or_had_is_kept_with_an_english_plural(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("拿着一些书的人", "person holding books"),
+        ("拿着几个苹果的人", "person holding apples"),
+        ("拿着十几个苹果的人", "person holding apples"),
+        ("拿着这些书的人", "person holding books"),
+    ],
+)
+def test_a_vague_quantity_inside_an_object_gives_a_plural_without_a_number(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("穿着两双鞋的人", "person wearing two pairs of shoes"),  # 双 and 副 count pairs
+        ("戴着两副手套的人", "person wearing two pairs of gloves"),
+        ("拿着两副眼镜的人", "person holding two pairs of glasses"),
+        ("穿着两只鞋的人", "person wearing two shoes"),  # 只 counts shoes
+    ],
+)
+def test_objects_counted_in_pairs_are_said_in_pairs(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_count_before_the_head_is_still_dropped_and_a_counted_mass_noun_keeps_none(translator):
+    assert translator.translate("两只狗").english == "dog"
+    assert translator.translate("两个拿着苹果的孩子").english == "child holding an apple"
+    assert translator.translate("拿着两块面包的人").english == "person holding bread"  # not "two breads"
+    assert translator.translate("拿着一双鞋的人").english == "person holding shoes"  # one pair
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("发光的球", "glowing ball"),
+        ("红色发光的灯", "glowing red lamp"),
+        ("红发光的灯", "glowing red lamp"),  # 红 + 发光, not 红发 (red hair) + 光
+        ("发亮的灯", "shining lamp"),
+        ("发芽的土豆", "sprouting potato"),
+        ("红色发动机", "red engine"),
+        ("红发动机", "red engine"),
+    ],
+)
+def test_fa_beginning_a_word_of_its_own_is_that_word_not_hair(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_hair_word_whose_fa_begins_a_longer_word_is_no_hair_word():
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("红发光") is None  # was "light with red hair": left to Argos
+    assert rules.translate("白发光") is None
+    assert rules.translate("红发女孩") == "girl with red hair"  # 发女 is no word: still hair
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("红沙发", "red couch"),  # 沙发's 发 is no hair word: 沙 is no adjective
+        ("红色沙发上的猫", "cat on red couch"),
+        ("坐在沙发上的金发女孩", "girl sitting on couch with blonde hair"),
+        ("红头发的女孩", "girl with red hair"),  # 头发 is a word of its own
+        ("发动机", "engine"),
+    ],
+)
+def test_words_holding_fa_keep_it(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

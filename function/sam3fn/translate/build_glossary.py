@@ -64,6 +64,7 @@ OVERRIDES: dict[str, str] = {
     "垃圾桶": "trash can", "箱子": "box", "柜子": "cabinet", "毯子": "blanket", "塑料袋": "plastic bag",
     "滑雪者": "skier", "消防员": "firefighter", "老年人": "elderly person", "船只": "boat",
     "停车计时器": "parking meter", "画": "painting", "轮子": "wheel",
+    "发动机": "engine",  # RAM has only 引擎
     # what annotators label beyond everyday photos: faces and body parts, roads and sites, inspection,
     # remote sensing, crops, microscopy and medical images
     "人脸": "face", "头部": "head", "嘴巴": "mouth", "手指": "finger", "牙齿": "tooth", "身体": "body",

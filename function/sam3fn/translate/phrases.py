@@ -10,7 +10,7 @@ Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗.
     place     := phrase 上/里/旁边... | place word                (桌子上, 路边, 地上, 空中)
     located   := 在? place (正在? action | posture着)? 的             (桌子上的, 在水里游泳的, 路边停着的)
     feature   := adjective+ feature word | adjective* hair word  (金色头发, 长尾巴, 金发; a hair word needs no 的)
-    object    := adjective* feature word | modifier* head        (有轮子, 有院子; no quantity: 三条腿 is Argos's)
+    object    := quantity? (adjective* feature word | modifier* head)   (有轮子, 有院子, 有四个轮子)
     head      := glossary word (longest first) | latin word
 
 Alternatives are listed in the order the parser prefers them, and it answers with the first parse that covers
@@ -19,13 +19,17 @@ before 上 (红色桌子上的杯子: a cup on a red table); a feature needs an 
 (金色头发的女孩 "girl with golden hair", but 小狗的主人 is not "owner with small dog"). Clauses in a row may
 share one 的 (穿着外套戴着帽子的人). English order: size, state, colour, material, head, then the clauses in
 Chinese order ("wearing ...", "with ...", "parked by the roadside", "on ..."), then "on the left". What is worn,
-held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels").
+held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels"), and
+keeps its count in the plural when the prompt gives one (拿着两把刀的人 -> "person holding two knives"), though
+the count before the head goes (两只狗 -> "dog": SAM 3 finds every instance anyway).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+from pluralizer import Pluralizer
 
 from .glossary import Glossary
 
@@ -47,6 +51,8 @@ STATES = {
     "有条纹": "striped", "带条纹": "striped", "有斑点": "spotted", "带斑点": "spotted", "毛茸茸": "fluffy",
     "停着": "parked", "睡着": "sleeping", "睡觉": "sleeping", "正在睡觉": "sleeping", "奔跑": "running",
     "正在跑": "running", "飞行": "flying", "正在飞": "flying", "微笑": "smiling",
+    # 发 + what it gives off or grows: also why 红发光 is red + 发光, not red hair (see _yields_fa)
+    "发光": "glowing", "发亮": "shining", "发芽": "sprouting", "发霉": "moldy",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -168,6 +174,9 @@ for _word, _english in list(COLOURS.items()):
     if len(_word) == 1:  # 白发, 黑发, 红发: the one-character colours only (红色发 is not said)
         HAIR.setdefault(_word + "发", _english)
 _HAIR_WORDS = tuple(HAIR)
+# A 发 that is a character of its own, bare or fused to its adjective, can begin another word instead: 红发光 is
+# 红 + 发光 (glowing). 头发 and the glossary's 假发 are words of their own and keep theirs.
+_LOOSE_FA = frozenset({"发", *HAIR})
 
 # every table _words_at reads: it looks no further ahead than the longest word in them
 _TABLES = (
@@ -181,6 +190,11 @@ _RANK = {"size": 0, "state": 1, "colour": 2, "material": 3, "clause": 4, "side":
 _BEFORE_HEAD = {"size", "state", "colour", "material"}
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
 _PAIR_CLASSIFIERS = set("双副")  # 一双鞋, 一副手套: one pair is two things
+_DIGITS = dict(zip("一二两三四五六七八九", (1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+# English spells a small count out ("two knives") and writes a larger one in digits ("15 eggs")
+_NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+# rules and irregulars (knife -> knives, child -> children, sheep -> sheep); plurals stay (glasses, legs)
+_PLURALIZER = Pluralizer()
 # "an" goes by the sound: a vowel letter that is said "you" or "w" takes "a" (a uniform, a one-way sign), and a
 # silent h takes "an" (an hourglass)
 _A_BEFORE_VOWEL = ("uni", "use", "usu", "uten", "uku", "eu", "ewe", "one", "once")
@@ -197,7 +211,9 @@ class Modifier:
 class NounPhrase:
     head: str
     modifiers: tuple[Modifier, ...] = ()
-    many: bool = False  # the prompt counted more than one (两个杯子, 一些书): no "a" before it as an object
+    many: bool = False  # the prompt counted more than one (两个杯子, 一些书): plural, no "a", as an object
+    count: int | None = None  # how many, when the prompt says exactly and it is more than one (两个, 3只)
+    pairs: bool = False  # counted in pairs (两双鞋): "two pairs of shoes"
 
     def english(self) -> str:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
@@ -237,15 +253,18 @@ class _Parser:
 
     def phrases(self, i: int, depth: int) -> list[tuple[NounPhrase, int]]:
         """Every phrase starting at s[i:], an optional 一只 / 这个 first."""
+        return self._quantified(i, lambda j: self._modified(j, depth))
+
+    def _quantified(self, i: int, parse) -> list[tuple[NounPhrase, int]]:
+        """parse(i), then parse after a quantity at s[i:] (一只, 两个, 一些), which the phrases keep: as an object
+        English says it (拿着两个苹果 -> "holding two apples")."""
         i = _skip_space(self.s, i)
-        found = self._modified(i, depth)
+        found = parse(i)
         after_quantity = _skip_quantity(self.s, i)
         if after_quantity == i:
             return found
-        counted = self._modified(after_quantity, depth)
-        if not _names_one(self.s[i:after_quantity].rstrip("的 ")):
-            counted = [(replace(phrase, many=True), end) for phrase, end in counted]
-        return found + counted
+        quantity = _quantity(self.s[i:after_quantity].rstrip("的 "))
+        return found + [(replace(phrase, **quantity), end) for phrase, end in parse(after_quantity)]
 
     def _modified(self, i: int, depth: int) -> list[tuple[NounPhrase, int]]:
         """A head here, or a modifier followed by the rest of a phrase."""
@@ -275,7 +294,7 @@ class _Parser:
         found = self._located(i, depth) if nested else []
         # an adjective just before a hair word describes the hair: 黑色长发的女孩 is a girl with long black hair,
         # not a black girl (长发夹 stays a long hairpin: 发夹 is no hair word)
-        found += [(mod, end) for mod, end in self._adjectives(i) if not self.s.startswith(_HAIR_WORDS, end)]
+        found += [(mod, end) for mod, end in self._adjectives(i) if not self._hair_words_at(end)]
         found += [(Modifier("side", english), _after_de(self.s, end)) for english, end in _words_at(SIDES, self.s, i)]
         return found + self._clauses(i, depth) if nested else found
 
@@ -310,8 +329,8 @@ class _Parser:
             if feature.modifiers:  # 金发 is a word: 金发女孩 needs no 的
                 found += self._clause(f"with {_counted(feature)}", end, fused=s.endswith(_HAIR_WORDS, i, end))
         for with_, end in _words_at(WITH, s, i):  # 有轮子的 -> "with wheels" (有条纹的 was "striped" above)
-            j = _skip_space(s, end)
-            for thing, thing_end in [*self._features(j), *self._modified(j, depth + 1)]:
+            things = self._quantified(end, lambda j: [*self._features(j), *self._modified(j, depth + 1)])
+            for thing, thing_end in things:  # 有四个轮子的 -> "with four wheels"
                 found += self._clause(f"{with_} {_counted(thing)}", thing_end)
         for action, end in self._actions(_after_word(s, i, "正在"), depth):  # 正在吃草的 = 吃草的
             found += self._clause(action, end)
@@ -337,8 +356,7 @@ class _Parser:
         s = self.s
         found = _words_at(IDIOMS, s, i)  # first: 踢足球 is "playing soccer" before it is "kicking football"
         for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing a blue jacket"
-            for obj, obj_end in self.phrases(end, depth + 1):
-                found.append((f"{verb} {obj.english() if verb in BARE_OBJECT_VERBS else _counted(obj)}", obj_end))
+            found += [(f"{verb} {_object(verb, obj)}", obj_end) for obj, obj_end in self.phrases(end, depth + 1)]
         for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the roadside"
             found += [(f"{posture} {place}", place_end) for place, place_end in self._places(end, depth)]
         return found
@@ -354,8 +372,9 @@ class _Parser:
         """Adjectives then a FEATURES word at s[i:]: 金色头发 -> "golden hair", 轮子 -> "wheels"; or then a hair
         word, its adjective ranked as English orders it: 黑色长发 -> "long black hair"."""
         if i not in self.feature_memo:
-            found = [(NounPhrase(english), end) for english, end in _words_at(FEATURES, self.s, i)]
-            for english, end in _words_at(HAIR, self.s, i):  # 长 is a size, 卷 (curly) a state, 金 a colour
+            features = _words_at(FEATURES, self.s, i)
+            found = [(NounPhrase(english), end) for english, end in features if not self._yields_fa(i, end)]
+            for english, end in self._hair_words_at(i):  # 长 is a size, 卷 (curly) a state, 金 a colour
                 kind = "size" if self.s[i] in SIZES else "colour" if self.s[i] in COLOURS else "state"
                 found.append((NounPhrase("hair", (Modifier(kind, english),)), end))
             for adjective, end in self._adjectives(i):
@@ -364,20 +383,56 @@ class _Parser:
             self.feature_memo[i] = found
         return self.feature_memo[i]
 
+    def _hair_words_at(self, i: int) -> list[tuple[str, int]]:
+        """HAIR words at s[i:] that are hair: 红发女孩 has one, 红发光的灯 none (its 发 is in 发光)."""
+        return [(english, end) for english, end in _words_at(HAIR, self.s, i) if not self._yields_fa(i, end)]
+
+    def _yields_fa(self, start: int, end: int) -> bool:
+        """Whether s[start:end], a loose 发 (发, 红发, 长发), gives its 发 to a longer word beginning there, as a
+        reader does: 红发光 is red + 发光 (glowing), 红发动机 red + 发动机 (engine), 长发夹 long + 发夹 (hairpin)."""
+        if self.s[start:end] not in _LOOSE_FA:
+            return False
+        fa = end - 1
+        ends = [word_end for _, word_end in self.rules.glossary.matches_at(self.s, fa)]
+        ends += [word_end for table in _TABLES for _, word_end in _words_at(table, self.s, fa)]
+        return any(word_end > end for word_end in ends)
+
+
+def _object(verb: str, phrase: NounPhrase) -> str:
+    """What a verb takes: food and drink bare ("eating apple") unless counted ("eating two apples")."""
+    return phrase.english() if verb in BARE_OBJECT_VERBS and not phrase.many else _counted(phrase)
+
 
 def _counted(phrase: NounPhrase) -> str:
     """The phrase as what is worn, held or had, with the article English gives it: "a hat", "an orange", "the
-    sky"; none for a plural ("glasses", "wheels"), a mass noun ("golden hair") or what the prompt counted as
-    several (拿着两个杯子); things worn in pairs go plural ("shoes")."""
+    sky"; none for a plural ("glasses", "wheels") or a mass noun ("golden hair"). What the prompt counted as
+    several goes plural, with its count when exact ("two apples", 一些书 "books"), as do things worn in pairs
+    ("shoes"). A mass noun keeps no count: English would need "pieces of" (两块面包 stays "bread")."""
     last = phrase.head.split()[-1]
-    if last in PAIRED:
-        return replace(phrase, head=phrase.head + "s").english()
+    if last in MASS_NOUNS:
+        return phrase.english()
+    if phrase.many or last in PAIRED:
+        return _how_many(phrase) + replace(phrase, head=_plural(phrase.head)).english()
     english = phrase.english()
-    if phrase.many or last in MASS_NOUNS or _looks_plural(last):
+    if _looks_plural(last):
         return english
     if last in UNIQUE:
         return f"the {english}"
     return f"{_a_or_an(english)} {english}"
+
+
+def _how_many(phrase: NounPhrase) -> str:
+    """"two ", "15 ", "two pairs of " (两双鞋), or nothing: the count said before a plural object."""
+    if phrase.count is None:
+        return ""
+    number = _NUMBER_WORDS[phrase.count] if phrase.count < len(_NUMBER_WORDS) else str(phrase.count)
+    return f"{number} pairs of " if phrase.pairs else f"{number} "
+
+
+def _plural(head: str) -> str:
+    """The head with its last word plural: "knife" -> "knives", "hard hat" -> "hard hats"; "glasses" stays."""
+    rest, _, last = head.rpartition(" ")
+    return f"{rest} {_PLURALIZER.plural(last)}".lstrip()
 
 
 def _looks_plural(word: str) -> bool:
@@ -391,6 +446,28 @@ def _a_or_an(english: str) -> str:
     if word.startswith(_AN_BEFORE_H):
         return "an"
     return "an" if word[0] in "aeiou" and not word.startswith(_A_BEFORE_VOWEL) else "a"
+
+
+def _quantity(quantity: str) -> dict:
+    """The NounPhrase fields a quantity sets: none for one thing (一顶, 这个); else several, with the count when
+    exact (两个 -> 2, 十二只 -> 12; 几个, 十几个, 一些 give none) and whether it counts pairs (两双, 两副)."""
+    if _names_one(quantity):
+        return {}
+    classifier = quantity[-1] if quantity[-1] in CLASSIFIERS else ""
+    count = _number(quantity[:-1]) if classifier else None
+    return {"many": True, "count": count if count and count > 1 else None, "pairs": classifier in _PAIR_CLASSIFIERS}
+
+
+def _number(numeral: str) -> int | None:
+    """一 to 九十九, or digits; None for a vague numeral (几, 十几, 多) or one this does not read (一百)."""
+    if numeral.isascii() and numeral.isdigit():
+        return int(numeral)
+    if "十" not in numeral:
+        return _DIGITS.get(numeral)
+    tens, _, ones = numeral.partition("十")
+    tens_value = _DIGITS.get(tens) if tens else 1
+    ones_value = _DIGITS.get(ones) if ones else 0
+    return None if tens_value is None or ones_value is None else tens_value * 10 + ones_value
 
 
 def _names_one(quantity: str) -> bool:
