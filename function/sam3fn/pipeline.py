@@ -19,6 +19,13 @@ class TranslationRequired(InputError):
     code = "translation_unavailable"
 
 
+# SAM 3's text encoder reads 32 tokens, start and end included (transformers' Sam3 text config,
+# max_position_embeddings); English noun phrases average a token per 4-5 characters, so 30 tokens are
+# about 120-150 characters and anything past 200 is cut by the tokenizer anyway. Prompts longer than
+# this (after normalisation) are refused instead of being tokenized, translated and cached at any size.
+MAX_PROMPT_CHARS = 200
+
+
 class Pipeline:
     def __init__(self, segmenter: Segmenter, translator=None, max_pixels: int = 40_000_000, max_prompts: int = 16):
         self.segmenter = segmenter
@@ -27,25 +34,39 @@ class Pipeline:
         self.max_prompts = max_prompts
 
     def prompts(self, texts: list[str]) -> list[Prompt]:
-        """Check the prompts and give each its English model prompt (Chinese is translated, never passed on)."""
+        """Check the prompts and give each its English model prompt (Chinese is translated, never passed on).
+
+        Each is normalised here, once, before translation and the model (`normalize_prompt`: invisible
+        format characters dropped, NFKC, whitespace collapsed); `Prompt.sent` keeps it as sent.
+        """
         check_prompt_texts(texts)
         if len(texts) > self.max_prompts:
             raise PromptError(f"{len(texts)} prompts sent; at most {self.max_prompts} per request", code="too_many_prompts")
-        return [self._prompt(t) for t in texts]
+        return [self._prompt(position, text) for position, text in enumerate(texts, start=1)]
 
-    def _prompt(self, text: str) -> Prompt:
+    def _prompt(self, position: int, sent: str) -> Prompt:
         from .translate import TranslationUnavailable, contains_cjk
+        from .translate.text import control_character, excerpt, normalize_prompt
 
+        bad = control_character(sent)
+        if bad is not None:
+            raise PromptError(f"prompt {position} holds a control character (U+{ord(bad):04X}); a prompt is plain "
+                              "text such as 'dog' or 'red car'", code="invalid_prompt")
+        text = normalize_prompt(sent)
+        check_prompt_texts([text])  # empty once invisible characters and spaces are gone: empty_prompt
+        if len(text) > MAX_PROMPT_CHARS:
+            raise PromptError(f"prompt {position} is {len(text):,} characters long; at most {MAX_PROMPT_CHARS} are "
+                              "accepted (SAM 3 reads 32 tokens): write a short noun phrase", code="prompt_too_long")
         if self.translator is None:
             if contains_cjk(text):
-                raise TranslationRequired(f"prompt {text!r} is Chinese and no translator is configured; "
+                raise TranslationRequired(f"prompt {excerpt(text)} is Chinese and no translator is configured; "
                                           "set SAM3FN_ARGOS_MODEL or send English")
-            return Prompt.plain(text)
+            return Prompt(sent=sent, model=text.lower())
         try:
-            t = self.translator.translate(text)  # English too: it comes back normalised, method "none"
+            t = self.translator.translate(text)  # English too: it comes back lowercased, method "none"
         except TranslationUnavailable as exc:
             raise TranslationRequired(str(exc)) from None
-        return Prompt(sent=text, model=t.english, translation=t.method)
+        return Prompt(sent=sent, model=t.english, translation=t.method)
 
     def segment_bytes(self, data: bytes, prompts: list[Prompt], options: SegmentOptions) -> tuple[RgbImage, SegmentResult]:
         image, decode_ms = timed_decode(data, self.max_pixels)

@@ -17,6 +17,14 @@ from .errors import ImageError, ImageTooLargeError
 
 DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: above every phone camera, far below a decompression bomb
 
+# The raster formats decoded, and nothing else: PIL would otherwise open whatever plugin recognises the
+# bytes, EPS and PostScript included, whose loader runs Ghostscript on the upload where it is installed,
+# along with a long tail of rarely used decoders (PSD, FLI, SGI, PCX, ...), each more attack surface.
+# JPEG includes MPO (phone cameras' multi-picture JPEG, opened by the JPEG plugin); PPM is the netpbm
+# family (PBM, PGM, PPM, PFM) computer-vision tools write.
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "TIFF", "BMP", "AVIF", "JPEG2000", "PPM")
+FORMAT_NAMES = "PNG, JPEG, WebP, GIF, TIFF, BMP, AVIF, JPEG 2000 or PNM"
+
 # PIL's own bomb guard is a fixed process-wide limit that fires inside Image.open; ours is configurable
 # and runs on every decode before any pixel is read, so PIL's is switched off in favour of it.
 Image.MAX_IMAGE_PIXELS = None
@@ -53,7 +61,7 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
     if not data:
         raise ImageError("the image is empty (0 bytes)", code="empty_image")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as img:
             width, height = img.size
             if width * height > max_pixels:
                 raise ImageTooLargeError(
@@ -66,10 +74,41 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError("the data is not an image in a format this server reads (PNG, JPEG, WebP, ...)") from None
+        other = _other_format(data)
+        if other is not None:
+            raise ImageError(f"the data looks like {other}, a format this server does not read; send {FORMAT_NAMES}") from None
+        raise ImageError(f"the data is not an image in a format this server reads ({FORMAT_NAMES})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
     return from_array(np.array(rgb, dtype=np.uint8))  # a writable copy torch can wrap
+
+
+# Formats PIL has no opener for that people still send as images, by their leading bytes.
+_SIGNATURES = ((b"%PDF-", "PDF"), (b"<svg", "SVG"))
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+# PIL plugins whose signature is two to four common bytes (a TGA header passes CUR's): not worth naming.
+_WEAK_SIGNATURES = frozenset({"CUR", "DIB", "GBR", "PCX", "SGI", "XBM"})
+
+
+def _other_format(data: bytes) -> str | None:
+    """The name of a format outside FORMATS that `data` looks like, for the error message, from the
+    signature checks of PIL's other plugins (a look at the first bytes: no decoder of theirs runs)."""
+    Image.init()  # every plugin registered, not only the ones preinit() loads
+    head = data[:16]
+    for name, (_, accept) in Image.OPEN.items():
+        if name in FORMATS or name in _WEAK_SIGNATURES or accept is None:
+            continue
+        try:
+            if accept(head):
+                return name
+        except Exception:  # noqa: BLE001 - a plugin's check tripping over short data says nothing
+            continue
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIF/HEIC"
+    start = data[:1024].lstrip().lower()
+    if start.startswith(b"<?xml") and b"<svg" in start:
+        return "SVG"
+    return next((name for sig, name in _SIGNATURES if start.startswith(sig.lower())), None)
 
 
 # EXIF orientation -> the transpose that shows the picture upright (the EXIF 2.3 table, as ImageOps uses it)

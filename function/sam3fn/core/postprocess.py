@@ -99,6 +99,10 @@ def instance_masks(raw: RawOutputs, kept: list[Kept], height: int, width: int, m
     does it. Chunks bound memory at `chunk` x H x W floats whatever the instance count and image size.
     With `non_overlapping`, a pixel belongs only to the instance (across all prompts) most probable there,
     as SAM 3's non-overlapping constraint does; that costs a first pass to find the owners.
+
+    An instance whose mask is empty at (H, W) (no pixel over mask_threshold, or every pixel owned by
+    another instance) is not a finding and is left out: a chunk that holds one is yielded as a `Kept` of
+    its other instances alone, with start 0 (a 1 x 1 image gave "instances" of area 0).
     """
     owner = _owners(raw, kept, height, width, chunk) if non_overlapping and any(len(k.queries) for k in kept) else None
     offset = 0
@@ -108,7 +112,18 @@ def instance_masks(raw: RawOutputs, kept: list[Kept], height: int, width: int, m
             positions = torch.arange(offset, offset + len(queries), device=owner.device)
             masks &= owner.unsqueeze(0) == positions[:, None, None]
         offset += len(queries)
-        yield k, start, masks
+        found = masks.flatten(1).any(dim=1)
+        if bool(found.all()):
+            yield k, start, masks
+        elif bool(found.any()):
+            yield _subset(k, start, found.cpu().numpy()), 0, masks[found]
+
+
+def _subset(k: Kept, start: int, found: np.ndarray) -> Kept:
+    """The instances of `k` from `start` on that `found` (a bool per instance) marks."""
+    rows = np.flatnonzero(found) + start
+    return Kept(prompt=k.prompt, scores=k.scores[rows], boxes=k.boxes[rows],
+                queries=k.queries[torch.from_numpy(rows).to(k.queries.device)])
 
 
 @dataclass

@@ -242,6 +242,8 @@ def _encode_instances(raw, kept: list[Kept], height: int, width: int, options: S
             rles, areas = encode_rle_tensor(masks), masks.flatten(1).sum(dim=1).cpu().numpy()
             polygons = [None] * len(rles)
         for i, (rle, area, poly) in enumerate(zip(rles, areas, polygons)):
+            if not area:  # refinement drops islands smaller than a speck: a small mask can go whole
+                continue
             out[k.prompt].append(Instance(score=round(float(k.scores[start + i]), 6),
                                           box=[round(float(v), 2) for v in k.boxes[start + i]],
                                           area=int(area), mask=rle, polygons=poly))

@@ -9,7 +9,7 @@ from .argos import ArgosBackend
 from ..core.caches import LruCache
 from .glossary import Glossary
 from .phrases import PhraseRules
-from .text import clean_source, collapse, contains_cjk, noun_phrase
+from .text import clean_source, contains_cjk, control_character, excerpt, noun_phrase, normalize_prompt
 from .translation import Translation, TranslationUnavailable
 
 # Where an Argos package is unpacked when no argos_home is given: the temp dir is writable even in
@@ -56,12 +56,19 @@ class Translator:
             "cache": self._cache.stats(),
         }
 
-    def _translate(self, text: str) -> Translation:
+    def _translate(self, sent: str) -> Translation:
+        """`sent` as the caller has it (echoed back as `source`); what is translated is its normalised
+        form (`normalize_prompt`, the pipeline's own), so "狗\u200b" is "狗" whoever calls."""
+        if control_character(sent) is not None:
+            raise TranslationUnavailable(f"{excerpt(sent)} holds a control character; a prompt is plain text")
+        text = normalize_prompt(sent)
+        if not text:
+            raise TranslationUnavailable(f"{excerpt(sent)} is empty once invisible characters and spaces are dropped")
         if not contains_cjk(text):
-            return Translation(text, collapse(text).lower(), "none")
+            return Translation(sent, text.lower(), "none")
         source = clean_source(text)
-        if not contains_cjk(source):  # only full-width latin or CJK punctuation around English
-            return Translation(text, source, "none")
+        if not contains_cjk(source):  # only CJK punctuation around English
+            return Translation(sent, source, "none")
         english = self._rules.translate(source)
         method = "glossary"
         if english is None:
@@ -69,15 +76,15 @@ class Translator:
         english = noun_phrase(english)
         if not english or contains_cjk(english):
             raise TranslationUnavailable(
-                f"{method} translated {text!r} to {english!r}, which is empty or still holds CJK text; "
+                f"{method} translated {excerpt(text)} to {excerpt(english)}, which is empty or still holds CJK text; "
                 "Chinese text is never sent to the model"
             )
-        return Translation(text, english, method)
+        return Translation(sent, english, method)
 
     def _argos_translate(self, text: str, source: str) -> str:
         if self._argos is None:
             raise TranslationUnavailable(
-                f"cannot translate {text!r}: the glossary does not cover it and no Argos zh->en model is configured; "
+                f"cannot translate {excerpt(text)}: the glossary does not cover it and no Argos zh->en model is configured; "
                 "set argos_model (SAM3FN_ARGOS_MODEL, --argos-model) to a translate-zh_en .argosmodel file"
             )
         return self._argos.translate(source)
