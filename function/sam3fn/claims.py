@@ -125,6 +125,8 @@ class ClaimStore:
         except StorageUnavailable:
             raise
         except StorageError as exc:
+            if exc.code == "invalid_key":  # this one key is too long for the store: says nothing of the others
+                raise
             # A store without conditional writes (or a policy that forbids the claim key): fall back to each
             # pod's own in-flight guard rather than refusing every event.
             log.warning("the store refused a claim on %s (%s: %s); cross-replica claims are off, each pod "

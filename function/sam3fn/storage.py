@@ -41,6 +41,13 @@ class BucketNotAllowed(StorageError):
     code = "bucket_not_allowed"
 
 
+class BucketNotFound(ObjectNotFound):
+    """The bucket itself does not exist (NoSuchBucket): no object in it does either, so every caller that
+    handles a missing object handles this too, while the caller of a LIST or GET learns what is missing."""
+
+    code = "bucket_not_found"
+
+
 class PreconditionFailed(StorageError):
     """A conditional write lost: the object exists (If-None-Match) or changed (If-Match)."""
 
@@ -85,6 +92,25 @@ def valid_bucket_name(name: str) -> bool:
     return bool(_BUCKET_NAME.match(name))
 
 
+# S3 (and MinIO, SeaweedFS, Cloud Storage) refuse keys longer than this many bytes of UTF-8.
+MAX_KEY_BYTES = 1024
+
+
+def key_problem(key: str) -> str | None:
+    """Why no S3 request can name `key`, or None. Tabs, newlines and other control characters are valid in
+    keys; NUL is not (the store answers 400 InvalidRequest), nor text that is not Unicode (a lone surrogate,
+    which JSON's \\ud800 escape can carry, cannot be sent at all), nor a key over MAX_KEY_BYTES."""
+    if "\x00" in key:
+        return "holds a NUL character, which no S3 key may"
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "is not valid Unicode text (it holds a lone surrogate)"
+    if size > MAX_KEY_BYTES:
+        return f"is {size:,} bytes long, over the {MAX_KEY_BYTES:,} an S3 key may have"
+    return None
+
+
 def is_s3_url(text: str) -> bool:
     return text[:5].lower() == "s3://"  # URL schemes are case-insensitive
 
@@ -98,6 +124,8 @@ def parse_s3_url(url: str) -> ObjectRef:
         raise StorageError(f"{url!r} is not an s3://bucket/key URL", code="invalid_s3_url")
     if not valid_bucket_name(bucket):
         raise StorageError(f"{bucket!r} in {url!r} is not a valid bucket name", code="invalid_s3_url")
+    if problem := key_problem(key):
+        raise StorageError(f"the key in {url[:200]!r} {problem}", code="invalid_s3_url")
     return ObjectRef(bucket, key)
 
 
@@ -111,12 +139,16 @@ def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+        if code == "NoSuchBucket":  # a HEAD answers a bare 404 (no body), so only LIST, GET and PUT tell
+            return BucketNotFound(f"the bucket {ref.bucket!r} does not exist in the store")
+        if code in ("NoSuchKey", "404", "NotFound"):
             return ObjectNotFound(f"{ref} does not exist")
         if code == "PreconditionFailed" or status == 412:
             return PreconditionFailed(f"{ref} changed under a conditional write")
         if code in ("AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
             return AccessDenied(f"access to {ref} was denied by the store")
+        if code == "KeyTooLongError":  # permanent: over the store's own limit (SeaweedFS: 255 bytes a segment)
+            return StorageError(f"the store refuses the key of {str(ref)[:200]!r} as too long", code="invalid_key")
         if code == "NotImplemented":  # 501, yet permanent: a feature (a header) this store does not have
             return StorageError(f"the store does not support this request on {ref}", code="store_unsupported")
         if code in _TRANSIENT_CODES or status >= 500:
@@ -156,8 +188,15 @@ class ObjectStore:
         if self.allowed and bucket not in self.allowed:
             raise BucketNotAllowed(f"bucket {bucket!r} is not in this function's allowed buckets")
 
-    def head(self, ref: ObjectRef) -> ObjectInfo | None:
+    def _check(self, ref: ObjectRef) -> None:
+        """The bucket is allowed and the key one a request can carry: refused here, a key the store would
+        refuse (NUL, too long) is the caller's mistake with a code, not the store's 400 passed on as a 502."""
         self.check_bucket(ref.bucket)
+        if problem := key_problem(ref.key):
+            raise StorageError(f"the key {ref.key[:200]!r} in bucket {ref.bucket!r} {problem}", code="invalid_key")
+
+    def head(self, ref: ObjectRef) -> ObjectInfo | None:
+        self._check(ref)
         try:
             r = self.client.head_object(Bucket=ref.bucket, Key=ref.key)
         except Exception as exc:  # noqa: BLE001 - sorted by _translate
@@ -169,7 +208,7 @@ class ObjectStore:
                           metadata=r.get("Metadata", {}), content_type=r.get("ContentType", ""))
 
     def get(self, ref: ObjectRef, max_bytes: int) -> tuple[bytes, ObjectInfo]:
-        self.check_bucket(ref.bucket)
+        self._check(ref)
         try:
             r = self.client.get_object(Bucket=ref.bucket, Key=ref.key)
             size = r.get("ContentLength", 0)
@@ -197,7 +236,7 @@ class ObjectStore:
             if_none_match: bool = False, if_match: str | None = None) -> str:
         """Write an object; returns its ETag. `if_none_match` writes only if no object is there, `if_match`
         only if the object there has that ETag (S3 conditional writes): the loser gets PreconditionFailed."""
-        self.check_bucket(ref.bucket)
+        self._check(ref)
         conditions = {"IfNoneMatch": "*"} if if_none_match else {}
         if if_match is not None:
             conditions["IfMatch"] = f'"{if_match}"'
@@ -212,7 +251,7 @@ class ObjectStore:
         """Bring the object's last-modified time to now without changing it: a copy onto itself, keeping the
         metadata and content type `info` (its HEAD) holds, and only while it still has `info.etag` (a newer
         object written since is left as it is: PreconditionFailed)."""
-        self.check_bucket(ref.bucket)
+        self._check(ref)
         source = {"Bucket": ref.bucket, "Key": ref.key}
         try:
             self.client.copy_object(Bucket=ref.bucket, Key=ref.key, CopySource=source,
@@ -224,7 +263,7 @@ class ObjectStore:
     def delete(self, ref: ObjectRef, *, if_match: str | None = None) -> None:
         """Delete an object; with `if_match`, only while it still has that ETag (S3 conditional delete): the
         loser gets PreconditionFailed."""
-        self.check_bucket(ref.bucket)
+        self._check(ref)
         conditions = {"IfMatch": f'"{if_match}"'} if if_match is not None else {}
         try:
             self.client.delete_object(Bucket=ref.bucket, Key=ref.key, **conditions)

@@ -29,11 +29,12 @@ from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
 from .storage import (LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge,
-                      PreconditionFailed, StorageError)
+                      PreconditionFailed, StorageError, key_problem)
 
 log = logging.getLogger(__name__)
 
 FAILED = ".failed"  # beside an input's result key: a sweep could not process it (`record_failure`)
+OVERLAY = ".overlay.png"  # the longest suffix an input's outputs get (.json, .claim, .failed are shorter)
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,17 @@ class EventProcessor:
 
     def result_refs(self, event: ObjectEvent) -> tuple[ObjectRef, ObjectRef]:
         return (ObjectRef(event.bucket, self._result_key(event.key)),
-                ObjectRef(event.bucket, self._stem(event.key) + ".overlay.png"))
+                ObjectRef(event.bucket, self._stem(event.key) + OVERLAY))
 
     def claim_ref(self, event: ObjectEvent) -> ObjectRef:
         return ObjectRef(event.bucket, self._stem(event.key) + ".claim")
 
     def skip_reason(self, event: ObjectEvent) -> str | None:
+        """Why this event is answered `skipped` with no storage call, or None. A key no request can name (NUL,
+        say) is skipped too: the store would refuse every read with a 400, and an error answer would have
+        the producer redeliver the event for good."""
+        if problem := key_problem(event.key):
+            return f"the key {problem}: no object can have it"
         if event.key.startswith(self.output_prefix):
             return "own output (loop guard)"
         if event.kind != CREATED:
@@ -159,6 +165,16 @@ class EventProcessor:
             return f"outside the input prefix {self.input_prefix!r}"
         if event.key.endswith("/"):
             return "a folder marker"
+        if problem := self._outputs_problem(event.key):
+            return problem
+        return None
+
+    def _outputs_problem(self, key: str) -> str | None:
+        """Why an input's results cannot be written, or None: a key just under the store's length limit
+        whose result keys are over it would be read and segmented on every delivery and sweep, and its
+        result refused each time."""
+        if problem := key_problem(self._stem(key) + OVERLAY):
+            return f"its result key {self._stem(key)[:100]!r}... {problem}"
         return None
 
     def prepare(self, event: ObjectEvent) -> Job | Outcome:
@@ -387,6 +403,8 @@ class EventProcessor:
         for obj in self.store.list_objects(bucket, self.input_prefix):
             if obj.key.endswith("/") or finished.get(self._result_key(obj.key), never) >= obj.modified:
                 continue
+            if self._outputs_problem(obj.key):  # no result can ever be written: listing it again and again
+                continue                        # would only fill each sweep's `limit`
             failed_at = failed.get(self._failure_key(obj.key), never)
             pending[obj.key] = failed_at if failed_at >= obj.modified else never
         order = sorted(pending, key=pending.__getitem__)  # stable: listing order among equals
