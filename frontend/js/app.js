@@ -57,6 +57,7 @@ function errorDetail(err) {
 /** Any failure in plain words: an ApiError by its code, anything else as "unknown" with its message. */
 function showError(thrown) {
   const err = thrown instanceof ApiError ? thrown : new ApiError("unknown", String(thrown && thrown.message));
+  if (err.code === "unauthorized") askForKey();
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
@@ -109,13 +110,27 @@ async function pollServer() {
     serverInfo = null;
     statusKey = status === 401 ? "err_unauthorized" : "statusLoading";
     renderStatus();
-    if (status !== 401) setTimeout(pollServer, 2000);
+    if (status === 401) {
+      askForKey(); // polling stops: a key entered (or changed) polls again
+    } else {
+      setTimeout(pollServer, 2000);
+    }
   } catch {
     serverInfo = null;
     statusKey = "statusDown";
     renderStatus();
     setTimeout(pollServer, 5000);
   }
+}
+
+/** The server wants a (different) API key: show the field the status line points to, and put the cursor
+ * in it unless the person is busy with another field. */
+function askForKey() {
+  const field = $("api-key");
+  const settings = field.closest("details");
+  if (settings) settings.open = true;
+  const busy = document.activeElement && document.activeElement !== document.body && document.activeElement !== field;
+  if (!busy) field.focus();
 }
 
 function renderStatus() {

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from sam3fn.web.worker import ClientGone, InferenceWorker, Overloaded
+
+
+def run(scenario):
+    """asyncio.run(scenario()) on a thread of its own: the browser tests' Playwright keeps an event loop
+    running on the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, scenario()).result()
 
 
 def test_a_queued_job_whose_client_went_away_is_dropped_and_its_place_freed():
@@ -34,7 +42,7 @@ def test_a_queued_job_whose_client_went_away_is_dropped_and_its_place_freed():
         worker.shutdown()
         return ran
 
-    assert asyncio.run(scenario()) == ["admitted"]
+    assert run(scenario) == ["admitted"]
 
 
 def test_a_running_job_keeps_its_place_until_it_ends_though_its_caller_was_cancelled():
@@ -56,7 +64,7 @@ def test_a_running_job_keeps_its_place_until_it_ends_though_its_caller_was_cance
         assert await worker.submit(lambda: "next") == "next"
         worker.shutdown()
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_job_that_finishes_first_is_answered_though_a_gone_watch_was_given():
@@ -67,4 +75,4 @@ def test_a_job_that_finishes_first_is_answered_though_a_gone_watch_was_given():
         assert worker.pending == 0
         worker.shutdown()
 
-    asyncio.run(scenario())
+    run(scenario)

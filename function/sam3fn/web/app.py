@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
+from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -18,11 +19,29 @@ from .. import __version__
 from ..core.errors import Sam3fnError
 from ..settings import Settings
 from .errors import on_http_error, on_sam3fn_error, on_unexpected
-from .observability import RequestContextMiddleware, configure_logging
-from .routes import ROUTES
+from .observability import STATIC, RequestContextMiddleware, configure_logging
+from .routes import ROUTES, refuse_encoded_body
 from .runtime import Runtime
 
 REPO_FRONTEND = Path(__file__).resolve().parents[3] / "frontend"
+# What a path the caller made up can make stat() raise besides FileNotFoundError: a NUL byte (ValueError),
+# a name or path too long, a file used as a directory (/index.html/x), a symlink loop. Each means "no such
+# file here"; Litestar's static files answer 500 for them (and log a traceback for the ValueError).
+_NO_SUCH_FILE = {errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP, errno.EINVAL}
+
+
+class PageFiles(BaseLocalFileSystem):
+    """The local file system for the page's files, where an impossible file name is a 404 like a missing one."""
+
+    async def info(self, path, **kwargs):
+        try:
+            return await super().info(path, **kwargs)
+        except ValueError:  # "embedded null byte"
+            raise FileNotFoundError(errno.ENOENT, "no such file") from None
+        except OSError as exc:
+            if exc.errno in _NO_SUCH_FILE:
+                raise FileNotFoundError(errno.ENOENT, "no such file") from None
+            raise
 
 
 def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
@@ -42,11 +61,12 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
     handlers = list(ROUTES)
     if frontend.is_dir():
         handlers.append(create_static_files_router(path="/", directories=[frontend], html_mode=True,
+                                                   file_system=PageFiles(), opt={STATIC: True},
                                                    include_in_schema=False))
     app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(RequestContextMiddleware, metrics=runtime.metrics)],
+        before_request=refuse_encoded_body,
         exception_handlers={Sam3fnError: on_sam3fn_error, HTTPException: on_http_error, Exception: on_unexpected},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
@@ -58,6 +78,9 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
         logging_config=None,  # our JSON logging (configure_logging) stays in charge
     )
     app.state.runtime = runtime
+    # Around the router, not inside it as Litestar's `middleware=` would be: the router's own answers (405s,
+    # 404s where no route matches) then get a request id, a log line and a count like every other request.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics=runtime.metrics)
     return app
 
 

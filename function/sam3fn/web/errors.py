@@ -14,14 +14,16 @@ from .schemas import ErrorBody, ErrorDetail
 log = logging.getLogger("sam3fn.web")
 
 STATUS = {
-    "image_too_large": 413, "object_too_large": 413, "body_too_large": 413,
+    "image_too_large": 413, "object_too_large": 413, "body_too_large": 413, "too_many_records": 413,
     "translation_unavailable": 422,
     "unauthorized": 401,
     "access_denied": 403, "bucket_not_allowed": 403, "path_not_allowed": 403,
-    "object_not_found": 404, "path_not_found": 404, "not_found": 404,
+    "object_not_found": 404, "bucket_not_found": 404, "path_not_found": 404, "not_found": 404,
     "method_not_allowed": 405,
+    "unsupported_encoding": 415, "unsupported_media_type": 415,
     "overloaded": 503, "storage_unavailable": 503, "not_ready": 503, "model_unavailable": 503,
     "internal_error": 500, "storage_error": 502,
+    "client_closed_request": 499,  # nginx's word for it: the client left; nobody reads this answer
 }
 RETRY_AFTER = {"overloaded": "1", "storage_unavailable": "5", "not_ready": "5"}
 
@@ -42,10 +44,12 @@ def error_response(request: Request, code: str, message: str, status: int | None
         headers["Retry-After"] = RETRY_AFTER[code]
     if code == "unauthorized":
         headers["WWW-Authenticate"] = "Bearer"
+    if code == "unsupported_encoding":
+        headers["Accept-Encoding"] = "identity"  # RFC 7694: the codings this server takes in a request
     state = request.scope.setdefault("state", {})
     if not state.get("request_id"):
-        # Litestar's router answers 405 (and 404 where no route matches) before any middleware runs, so the
-        # one that assigns request ids never saw this request: give the error an id all the same.
+        # RequestContextMiddleware wraps the router (app.py), so every request has an id by now; should an
+        # app be built without it, the error still gets one.
         state["request_id"] = headers["X-Request-Id"] = request_id_for(request.scope)
     body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=state["request_id"]))
     state["error_code"] = code
@@ -60,13 +64,26 @@ _HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 40
                413: "body_too_large", 415: "unsupported_media_type"}
 
 
+def _is_api_path(path: str) -> bool:
+    return path in ("/v1", "/api") or path.startswith(("/v1/", "/api/"))
+
+
+def _shown(path: str, limit: int = 120) -> str:
+    """The path as the caller sent it, cut short: it is theirs, and may be anything."""
+    return path if len(path) <= limit else path[:limit] + "…"
+
+
 def on_http_error(request: Request, exc: HTTPException) -> Response:
     path = request.scope.get("path", "")
-    if (exc.status_code == 405 and path.startswith(("/v1/", "/api/"))
+    if (exc.status_code in (404, 405) and _is_api_path(path)
             and path not in request.app.route_handler_method_map):
         # The page's static files are mounted at "/", so a mistyped API path (POST /v1/segmnet) reaches them
         # and they refuse the method; the caller's mistake is the path.
-        return error_response(request, "not_found", f"no API route at {path}; the routes are listed at /schema")
+        return error_response(request, "not_found",
+                              f"no API route at {_shown(path)}; the routes are listed at /schema")
+    if exc.status_code == 404:
+        # The static files' own message names the file system path it looked at; say what was asked for.
+        return error_response(request, "not_found", f"nothing at {_shown(path)}")
     code = _HTTP_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error")
     message = exc.detail or "bad request"
     if isinstance(exc, ValidationException):

@@ -80,7 +80,11 @@ def request_id_for(scope) -> str:
 
 
 class RequestContextMiddleware:
-    """Pure ASGI: assigns the request id, times the request, counts it and logs one JSON line."""
+    """Pure ASGI: assigns the request id, times the request, counts it and logs one JSON line.
+
+    It wraps the whole application, router included (see `wrap`), so the router's own answers (a 405, a 404
+    where no route matches) are counted and logged with the rest.
+    """
 
     def __init__(self, app, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -105,10 +109,11 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
-            route = state.get("route") or _route_label(scope["path"])
-            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            route = route_label(scope, status)
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            self.metrics.requests.labels(route, method, str(status)).inc()
             self.metrics.latency.labels(route).observe(elapsed)
-            extra = {"request_id": request_id, "method": scope["method"], "route": route, "status": status,
+            extra = {"request_id": request_id, "method": method, "route": route, "status": status,
                      "ms": round(elapsed * 1000, 2)}
             for key in ("timings", "error_code", "outcomes"):
                 if key in state:
@@ -117,8 +122,25 @@ class RequestContextMiddleware:
                 self.log.info("request", extra=extra)
 
 
-def _route_label(path: str) -> str:
-    # Bound the metric's label values: API routes by path, everything else (static files) as one.
-    if path.startswith(("/v1/", "/api/")) or path in ("/healthz", "/readyz", "/metrics"):
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+UNMATCHED = "unmatched"
+STATIC = "static"
+
+
+def route_label(scope, status: int) -> str:
+    """A bounded metric label: the matched route's path template (`/v1/segment`, never the path as sent),
+    `static` for the page's files, and `unmatched` for whatever reached no route or no file, so a scan of
+    made-up paths adds no series."""
+    template = scope.get("path_template")
+    handler = scope.get("route_handler")
+    if template is not None and handler is not None:  # routed (the router sets both, or neither)
+        if (handler.opt or {}).get(STATIC):
+            return STATIC if status != 404 else UNMATCHED
+        return template
+    # The router refused it before matching a handler: a 405 on a real route keeps that route's name
+    # (its path is one of the app's templates, a bounded set); anything else is unmatched.
+    app = scope.get("app")
+    path = scope.get("path", "")
+    if status == 405 and app is not None and path in app.route_handler_method_map:
         return path
-    return "static"
+    return UNMATCHED

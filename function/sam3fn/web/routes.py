@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import ClientException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.datastructures import UploadFile
@@ -35,8 +36,9 @@ log = logging.getLogger("sam3fn.web")
 
 
 _ERROR_MEANINGS = {400: "invalid input (see `error.code`)", 401: "missing or wrong bearer token",
-                   403: "path, bucket or object not allowed", 404: "image or object not found",
-                   413: "body or image too large", 422: "a Chinese prompt could not be translated",
+                   403: "path, bucket or object not allowed", 404: "image, object or bucket not found",
+                   413: "body or image too large, or too many records in one event delivery",
+                   415: "a Content-Encoding other than identity", 422: "a Chinese prompt could not be translated",
                    503: "loading, overloaded or storage unavailable (Retry-After)"}
 
 
@@ -49,6 +51,16 @@ def _errors(*statuses: int) -> dict[int, ResponseSpec]:
 
 def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+def _gone(request: Request):
+    """A watch, for the worker, that ends when the client disconnects: a job still queued then is dropped
+    rather than run for nobody (an abandoned upload kept others out with 503s). Called once the body is read,
+    so the next ASGI message is the disconnect."""
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+    return disconnected
 
 
 def _note(request: Request, rt: Runtime, result) -> None:
@@ -75,7 +87,7 @@ def readyz(request: Request) -> Response[Health]:
     return Response(Health(status="failed" if rt.error else "loading"), status_code=503, headers={"Retry-After": "5"})
 
 
-@get("/v1/info", sync_to_thread=False, tags=["health"], responses=_errors(503))
+@get("/v1/info", guards=[api_key_guard], sync_to_thread=False, tags=["health"], responses=_errors(401, 503))
 def info(request: Request) -> Info:
     """Model, backend, precision, device and versions; the notice says when random weights are served."""
     rt = runtime_of(request)
@@ -97,6 +109,21 @@ def info(request: Request) -> Info:
 @get("/metrics", sync_to_thread=False, tags=["health"], include_in_schema=False)
 def metrics(request: Request) -> Response[bytes]:
     return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# -- request bodies --------------------------------------------------------------------------------
+def refuse_encoded_body(request: Request) -> None:
+    """Every route reads its body as sent: a gzip (br, deflate, ...) body would be read as its compressed
+    bytes and fail as "not JSON" or "not an image". Say what is wrong instead, with a 415 (RFC 7694).
+    Runs after the guards (a Litestar before_request hook), so a caller without the key still gets a 401."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    header = request.headers.get("content-encoding", "")
+    encoded = [c for c in (c.strip().lower() for c in header.split(",")) if c not in ("", "identity")]
+    if encoded:
+        raise InputError(f"the request body is {'+'.join(encoded)}-encoded (Content-Encoding: {header[:60]}); this "
+                          "server reads only unencoded bodies: send the body without Content-Encoding",
+                          code="unsupported_encoding")
 
 
 # -- segmentation ----------------------------------------------------------------------------------
@@ -125,20 +152,13 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
                              "part a charset), and the image as a file part with a filename",
                              code="invalid_request") from None
         except ClientException as exc:
-            if exc.detail != "Request Entity Too Large":  # Litestar's words for its part limit (a 400 until 3.0)
+            # A body over request_max_body_size is a RequestEntityTooLarge (413: body_too_large, as for JSON);
+            # Litestar's part limit is a plain ClientException (a 400 until 3.0) with the same words.
+            if isinstance(exc, RequestEntityTooLarge) or exc.detail != "Request Entity Too Large":
                 raise
             raise InputError(f"the form has more than {request.app.multipart_form_part_limit} parts: send one image "
                              f"and at most {s.max_prompts} prompts", code="invalid_request") from None
-        upload = form.get("image")
-        if not isinstance(upload, UploadFile):
-            raise InputError("multipart field 'image' must be a file", code="invalid_request")
-        data = await upload.read()
-        fields = {k: form.get(k) for k in ("threshold", "mask_threshold", "refine", "candidate_floor")
-                  if form.get(k) not in (None, "")}
-        flags = {k: str(form.get(k)).lower() in ("1", "true", "on", "yes") for k in ("non_overlapping", "return_overlay")
-                 if form.get(k) is not None}
-        raw = {"image": {}, "prompts": form.getall("prompts", []) or form.getall("prompt", []),
-               "formats": form.getall("formats", []) or ["rle"], **fields, **flags}
+        data, raw = await _form_fields(form)
         try:
             req = msgspec.convert(raw, SegmentRequest, strict=False)
         except msgspec.ValidationError as exc:
@@ -150,6 +170,50 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
     if req.image.base64 is not None:
         return from_base64(req.image.base64, s.max_body_bytes), req
     return await asyncio.to_thread(from_s3, req.image.s3, rt.store, s.max_body_bytes), req
+
+
+_FORM_NUMBERS = ("threshold", "mask_threshold", "refine", "candidate_floor")
+_FORM_FLAGS = ("non_overlapping", "return_overlay")
+_FORM_LISTS = ("prompts", "prompt", "formats")  # repeated once per value; `prompt` is an alias of `prompts`
+_FORM_FIELDS = ("image", *_FORM_LISTS, *_FORM_NUMBERS, *_FORM_FLAGS)
+_TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
+
+
+async def _form_fields(form) -> tuple[bytes, dict]:
+    """The image's bytes and the request's fields from a multipart form, refused as JSON would refuse them:
+    an unknown field, a field given twice that takes one value, a flag that is not a yes or a no."""
+    given: dict[str, list] = {}
+    for name, value in form.multi_items():
+        given.setdefault(name, []).append(value)
+    unknown = sorted(set(given) - set(_FORM_FIELDS))
+    if unknown:
+        raise InputError(f"unknown multipart field {unknown[0]!r}; the fields are {', '.join(_FORM_FIELDS)}",
+                         code="invalid_request")
+    for name, values in given.items():
+        if name not in _FORM_LISTS and len(values) > 1:
+            raise InputError(f"multipart field {name!r} is given {len(values)} times; it takes one "
+                             + ("image" if name == "image" else "value"), code="invalid_request")
+        if name != "image" and any(isinstance(v, UploadFile) for v in values):
+            raise InputError(f"multipart field {name!r} must be text, not a file", code="invalid_request")
+    if "prompts" in given and "prompt" in given:
+        raise InputError("multipart fields 'prompts' and 'prompt' are both given: repeat 'prompts' once per prompt",
+                         code="invalid_request")
+    upload = given.get("image", [None])[0]
+    if not isinstance(upload, UploadFile):
+        raise InputError("multipart field 'image' must be a file", code="invalid_request")
+    raw: dict = {"image": {}, "prompts": given.get("prompts") or given.get("prompt") or [],
+                 "formats": given.get("formats") or ["rle"]}
+    for name in _FORM_NUMBERS:
+        if name in given and given[name][0] != "":  # an empty field is the default, as a form leaves it
+            raw[name] = given[name][0]
+    for name in _FORM_FLAGS:
+        value = given.get(name, [""])[0].strip().lower()
+        if value in _TRUE or value in _FALSE:
+            raw[name] = value in _TRUE
+        elif value:
+            raise InputError(f"multipart field {name!r} must be true or false (or 1/0, on/off, yes/no), "
+                             f"not {given[name][0][:40]!r}", code="invalid_request")
+    return await upload.read(), raw
 
 
 def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
@@ -174,7 +238,7 @@ async def segment(request: Request) -> SegmentResponse:
     rt = runtime_of(request)
     rt.require_ready()
     data, req = await _segment_request(request, rt)
-    result, overlay, pngs = await rt.worker.submit(_run_segment, rt, data, req)
+    result, overlay, pngs = await rt.worker.submit(_run_segment, rt, data, req, gone=_gone(request))
     _note(request, rt, result)
     return SegmentResponse(
         request_id=request.scope["state"]["request_id"], results=result.results, timings=result.timings,
@@ -195,8 +259,11 @@ async def preview(request: Request) -> Response[bytes]:
     pixels the model sees. For a page whose browser cannot show the original (TIFF, say). No model
     needed; it queues with segmentation, so a flood of large images is refused (503) rather than piled up."""
     rt = runtime_of(request)
+    if request.content_type[0] in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise InputError("send the image file's bytes as the body (curl --data-binary @photo.png), not a form",
+                         code="invalid_request")
     data = await request.body()
-    png = await rt.worker.submit(_preview_png, data, rt.settings.max_pixels)
+    png = await rt.worker.submit(_preview_png, data, rt.settings.max_pixels, gone=_gone(request))
     return Response(png, media_type="image/png")
 
 
@@ -226,7 +293,7 @@ async def predict(request: Request) -> PredictResponse:
         image = await asyncio.to_thread(from_s3, data.image_path, rt.store, s.max_body_bytes)
     else:
         image = await asyncio.to_thread(from_local_path, data.image_path, s.image_root, s.max_body_bytes)
-    result, union = await rt.worker.submit(_run_predict, rt, image, data)
+    result, union = await rt.worker.submit(_run_predict, rt, image, data, gone=_gone(request))
     _note(request, rt, result)
     r = result.results[0]
     return PredictResponse(
@@ -238,7 +305,7 @@ async def predict(request: Request) -> PredictResponse:
 
 # -- object-storage events -------------------------------------------------------------------------
 @post("/v1/events", guards=[events_token_guard], status_code=200, tags=["events"],
-      responses=_errors(400, 401, 403, 503))
+      responses=_errors(400, 401, 403, 413, 503))
 async def events(request: Request) -> EventsResponse:
     """Object-storage triggers: AWS S3, MinIO, CloudEvents (binary/structured) and SeaweedFS payloads.
 
@@ -256,7 +323,7 @@ async def events(request: Request) -> EventsResponse:
 
 
 @post("/v1/events/sweep", guards=[events_token_guard], status_code=200, tags=["events"],
-      responses=_errors(400, 401, 403, 503))
+      responses=_errors(400, 401, 403, 404, 503))
 async def sweep(
     request: Request,
     bucket: Annotated[str, QueryParameter(description="the bucket to sweep")],
