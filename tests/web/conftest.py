@@ -62,3 +62,18 @@ def make_client(tmp_path, tiny_model_dir, argos_home):
 @pytest.fixture
 def client(make_client):
     return make_client()
+
+
+# For the modules that start SeaweedFS: each defines its own `seaweed` fixture (a server with its buckets).
+@pytest.fixture
+def s3_env(seaweed, monkeypatch):
+    """The module's SeaweedFS, its credentials in the environment as boto3's standard configuration reads them."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", seaweed.region)
+    return seaweed
+
+
+@pytest.fixture
+def events_client(make_client, s3_env):
+    return make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"])

@@ -30,19 +30,6 @@ def seaweed(tmp_path_factory):
         yield store
 
 
-@pytest.fixture
-def s3_env(seaweed, monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", seaweed.region)
-    return seaweed
-
-
-@pytest.fixture
-def events_client(make_client, s3_env):
-    return make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"])
-
-
 def created(key: str, bucket: str = "images"):
     """The 'created' event a producer sends for `key`."""
     from sam3fn.events import CREATED, ObjectEvent

@@ -26,19 +26,6 @@ def seaweed(tmp_path_factory):
         yield store
 
 
-@pytest.fixture
-def s3_env(seaweed, monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweed.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweed.secret_key)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", seaweed.region)
-    return seaweed
-
-
-@pytest.fixture
-def events_client(make_client, s3_env):
-    return make_client(s3_endpoint=s3_env.endpoint, allowed_buckets=["images"], default_prompts=["dog"])
-
-
 def record(key: str, bucket: str = "images", event: str = "ObjectCreated:Put") -> dict:
     """One S3 event record as S3 sends it: the key form-URL-encoded."""
     return {"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": event,
