@@ -389,8 +389,10 @@ function slider(id) {
 }
 
 function shown() {
-  const cut = slider("threshold");
-  return state.items.filter((it) => it.score >= cut);
+  // An item with no pixel over the mask threshold is no finding: the server leaves such instances out too.
+  const threshold = slider("threshold");
+  const cut = slider("mask-threshold");
+  return state.items.filter((it) => it.score >= threshold && it.layer().area(cut) > 0);
 }
 
 /** What the overlay draws: items above the detection threshold whose layer is not hidden. */
@@ -478,13 +480,13 @@ function buildLegend() {
 }
 
 function renderLegend() {
-  const threshold = slider("threshold");
   const cut = slider("mask-threshold");
   const total = state.frame ? state.frame.width * state.frame.height : 1;
+  const listed = new Set(shown());
   let visible = 0;
   for (const it of state.items) {
     const { li, box, area } = it.row;
-    li.hidden = it.score < threshold;
+    li.hidden = !listed.has(it);
     box.checked = !it.hidden;
     li.classList.toggle("hidden-layer", it.hidden);
     li.classList.toggle("active", state.highlight === it.index);

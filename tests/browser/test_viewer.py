@@ -154,6 +154,22 @@ def test_sliders_change_instances_and_pixels_without_a_request(open_page, scene_
     assert iou(after, expected) > 0.98
 
 
+def test_a_candidate_with_no_pixel_over_the_mask_threshold_is_not_listed(open_page, scene_file, page_server):
+    """As the server leaves an empty mask out, the page does not list, draw or count one: raising the mask
+    threshold to 0.9 empties some of the tiny model's masks, and the page lists what the server returns."""
+    page = open_page()
+    body = run_prompts(page, scene_file, ["dog"])
+    above = sum(c["score"] >= 0.5 for c in body["results"][0]["candidates"])
+    expected = len(server_masks(page_server, scene_file.read_bytes(), "dog", 0.9))
+    assert expected < above, "no mask of the tiny model empties at 0.9: change the scene seed"
+    page.focus("#mask-threshold")
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")  # 0.50 -> 0.90
+    assert page.input_value("#mask-threshold") == "0.9"
+    assert page.locator(ROWS).count() == expected
+    assert page.inner_text("#summary").startswith(f"{expected} ")
+
+
 def test_layers_can_be_hidden_and_hover_highlights_one(open_page, scene_file):
     page = open_page()
     run_prompts(page, scene_file, ["dog"])
