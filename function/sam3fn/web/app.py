@@ -12,12 +12,14 @@ from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
 from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from .. import __version__
 from ..core.errors import Sam3fnError
 from ..settings import Settings
+from .auth import SECURITY_SCHEMES
 from .errors import on_http_error, on_sam3fn_error, on_unexpected
 from .observability import STATIC, RequestContextMiddleware, configure_logging
 from .routes import ROUTES, refuse_encoded_body
@@ -73,6 +75,7 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="sam3fn", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()],
             description="SAM 3 text-prompted segmentation as a serverless function",
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         debug=False,
         logging_config=None,  # our JSON logging (configure_logging) stays in charge

@@ -6,8 +6,21 @@ import hmac
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import SecurityScheme
 
 from ..core.errors import Sam3fnError
+
+
+# The OpenAPI security schemes the guards enforce (optional: each is checked only when its setting is set).
+API_KEY_SCHEME, EVENTS_TOKEN_SCHEME = "apiKey", "eventsToken"
+SECURITY_SCHEMES = {
+    API_KEY_SCHEME: SecurityScheme(type="http", scheme="bearer",
+                                   description="SAM3FN_API_KEY, when set, for /api and /v1 (not /v1/events)"),
+    EVENTS_TOKEN_SCHEME: SecurityScheme(type="http", scheme="bearer",
+                                        description="SAM3FN_EVENTS_TOKEN, when set, for /v1/events"),
+}
+API_KEY = [{API_KEY_SCHEME: []}, {}]  # {}: no token needed when the setting is unset
+EVENTS_TOKEN = [{EVENTS_TOKEN_SCHEME: []}, {}]
 
 
 class Unauthorized(Sam3fnError):

@@ -25,7 +25,7 @@ from ..core.segmenter import SegmentOptions
 from ..events import parse_events
 from ..storage import StorageUnavailable, is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
-from .auth import api_key_guard, events_token_guard
+from .auth import API_KEY, EVENTS_TOKEN, api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
 from .openapi import PredictOperation, PreviewOperation, SegmentOperation
 from .runtime import Runtime
@@ -87,7 +87,8 @@ def readyz(request: Request) -> Response[Health]:
     return Response(Health(status="failed" if rt.error else "loading"), status_code=503, headers={"Retry-After": "5"})
 
 
-@get("/v1/info", guards=[api_key_guard], sync_to_thread=False, tags=["health"], responses=_errors(401, 503))
+@get("/v1/info", guards=[api_key_guard], security=API_KEY, sync_to_thread=False, tags=["health"],
+     responses=_errors(401, 503))
 def info(request: Request) -> Info:
     """Model, backend, precision, device and versions; the notice says when random weights are served."""
     rt = runtime_of(request)
@@ -231,7 +232,8 @@ def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
     return result, overlay, pngs
 
 
-@post("/v1/segment", guards=[api_key_guard], status_code=200, operation_class=SegmentOperation, tags=["segment"],
+@post("/v1/segment", guards=[api_key_guard], security=API_KEY, status_code=200, operation_class=SegmentOperation,
+      tags=["segment"],
       responses=_errors(400, 401, 403, 404, 413, 422, 503))
 async def segment(request: Request) -> SegmentResponse:
     """Segment one image with one or more prompts (English or Chinese); masks as COCO RLE, boxes pixel xyxy."""
@@ -252,7 +254,8 @@ def _preview_png(data: bytes, max_pixels: int) -> bytes:
     return to_png(decode_image(data, max_pixels))
 
 
-@post("/v1/preview", guards=[api_key_guard], status_code=200, media_type="image/png", tags=["segment"],
+@post("/v1/preview", guards=[api_key_guard], security=API_KEY, status_code=200, media_type="image/png",
+      tags=["segment"],
       operation_class=PreviewOperation, responses=_errors(400, 401, 413, 503))
 async def preview(request: Request) -> Response[bytes]:
     """The image in the body (any format the server reads) as PNG: upright, 8-bit RGB, full size, the
@@ -275,7 +278,8 @@ def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
     return result, merge_rles(rles, result.image.height, result.image.width)
 
 
-@post("/api/predict", guards=[api_key_guard], status_code=200, operation_class=PredictOperation, tags=["segment"],
+@post("/api/predict", guards=[api_key_guard], security=API_KEY, status_code=200, operation_class=PredictOperation,
+      tags=["segment"],
       responses=_errors(400, 401, 403, 404, 413, 422, 503))
 async def predict(request: Request) -> PredictResponse:
     """The request existing SAM 3 deployments take: `{prompt, image_path, threshold, refine_edges}`.
@@ -304,7 +308,7 @@ async def predict(request: Request) -> PredictResponse:
 
 
 # -- object-storage events -------------------------------------------------------------------------
-@post("/v1/events", guards=[events_token_guard], status_code=200, tags=["events"],
+@post("/v1/events", guards=[events_token_guard], security=EVENTS_TOKEN, status_code=200, tags=["events"],
       responses=_errors(400, 401, 403, 413, 503))
 async def events(request: Request) -> EventsResponse:
     """Object-storage triggers: AWS S3, MinIO, CloudEvents (binary/structured) and SeaweedFS payloads.
@@ -322,7 +326,7 @@ async def events(request: Request) -> EventsResponse:
     return EventsResponse(request_id=request.scope["state"]["request_id"], outcomes=outcomes)
 
 
-@post("/v1/events/sweep", guards=[events_token_guard], status_code=200, tags=["events"],
+@post("/v1/events/sweep", guards=[events_token_guard], security=EVENTS_TOKEN, status_code=200, tags=["events"],
       responses=_errors(400, 401, 403, 404, 503))
 async def sweep(
     request: Request,
