@@ -162,3 +162,16 @@ def test_multipart_media_type_is_case_insensitive(client):
                                                 content_type="Multipart/Form-Data"))
     assert r.status_code == 200, r.text
     assert [x["prompt"] for x in r.json()["results"]] == ["dog"]
+
+
+def test_openapi_states_the_option_ranges_the_server_refuses_outside_of(client, scene_png):
+    body = client.get("/schema/openapi.json").json()["paths"]["/v1/segment"]["post"]["requestBody"]["content"]
+    json_schema, form = body["application/json"]["schema"]["properties"], body["multipart/form-data"]["schema"]
+    assert json_schema["prompts"]["minItems"] == form["properties"]["prompts"]["minItems"] == 1
+    image = {"base64": base64.b64encode(scene_png).decode()}
+    for name in ("threshold", "mask_threshold", "refine", "candidate_floor"):
+        number = next(v for v in json_schema[name].get("anyOf", [json_schema[name]]) if v.get("type") == "number")
+        assert (number["minimum"], number["maximum"]) == (0, 1) == (form["properties"][name]["minimum"],
+                                                                   form["properties"][name]["maximum"])
+        r = client.post("/v1/segment", json={"image": image, "prompts": ["dog"], name: 1.01})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_option", name

@@ -29,20 +29,38 @@ def inline_schema(struct) -> dict:
     return resolve(schema)
 
 
+# Checked by SegmentOptions (400 invalid_option), not by msgspec, so the document would not say so itself.
+UNIT_INTERVAL = ("threshold", "mask_threshold", "refine", "candidate_floor")
+
+
+def with_bounds(schema: dict) -> dict:
+    """`schema` (a request's JSON schema) with the ranges the server enforces: options in [0, 1], and at
+    least one prompt."""
+    properties = schema["properties"]
+    for name in UNIT_INTERVAL:
+        if name in properties:
+            for variant in properties[name].get("anyOf", [properties[name]]):
+                if variant.get("type") == "number":
+                    variant.update(minimum=0, maximum=1)
+    if "prompts" in properties:
+        properties["prompts"]["minItems"] = 1
+    return schema
+
+
 _MULTIPART = Schema(
     type=OpenAPIType.OBJECT,
     required=["image", "prompts"],
     properties={
         "image": Schema(type=OpenAPIType.STRING, format="binary", description="the image file"),
-        "prompts": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING),
+        "prompts": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING), min_items=1,
                           description="repeat the field once per prompt"),
-        "threshold": Schema(type=OpenAPIType.NUMBER, default=0.5),
-        "mask_threshold": Schema(type=OpenAPIType.NUMBER, default=0.5),
-        "refine": Schema(type=OpenAPIType.NUMBER, default=0.0),
+        "threshold": Schema(type=OpenAPIType.NUMBER, default=0.5, minimum=0, maximum=1),
+        "mask_threshold": Schema(type=OpenAPIType.NUMBER, default=0.5, minimum=0, maximum=1),
+        "refine": Schema(type=OpenAPIType.NUMBER, default=0.0, minimum=0, maximum=1),
         "non_overlapping": Schema(type=OpenAPIType.BOOLEAN, default=False),
         "formats": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, enum=["rle", "polygons", "png"])),
         "return_overlay": Schema(type=OpenAPIType.BOOLEAN, default=False),
-        "candidate_floor": Schema(type=OpenAPIType.NUMBER, description=CANDIDATE_FLOOR_DOC),
+        "candidate_floor": Schema(type=OpenAPIType.NUMBER, description=CANDIDATE_FLOOR_DOC, minimum=0, maximum=1),
     },
 )
 
@@ -54,7 +72,7 @@ class SegmentOperation(Operation):
             required=True,
             description="JSON with an inline base64 or s3:// image, or a multipart upload (the web page's path)",
             content={
-                "application/json": OpenAPIMediaType(schema=inline_schema(SegmentRequest)),
+                "application/json": OpenAPIMediaType(schema=with_bounds(inline_schema(SegmentRequest))),
                 "multipart/form-data": OpenAPIMediaType(schema=_MULTIPART),
             },
         )
@@ -65,7 +83,7 @@ class PredictOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True, description="one prompt and the image's path (s3:// or under the image root)",
-            content={"application/json": OpenAPIMediaType(schema=inline_schema(PredictRequest))},
+            content={"application/json": OpenAPIMediaType(schema=with_bounds(inline_schema(PredictRequest)))},
         )
 
 
