@@ -46,7 +46,7 @@ class Pipeline:
 
     def _prompt(self, position: int, sent: str) -> Prompt:
         from .translate import TranslationUnavailable, contains_cjk
-        from .translate.text import control_character, excerpt, normalize_prompt
+        from .core.prompt_text import control_character, excerpt, normalize_prompt
 
         bad = control_character(sent)
         if bad is not None:

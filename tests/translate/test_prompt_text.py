@@ -15,7 +15,7 @@ from sam3fn.core.segmenter import Prompt
 from sam3fn.pipeline import MAX_PROMPT_CHARS, Pipeline, TranslationRequired
 from sam3fn.translate import Translation, TranslationUnavailable, Translator
 from sam3fn.translate.command import run
-from sam3fn.translate.text import normalize_prompt
+from sam3fn.core.prompt_text import normalize_prompt
 
 
 @pytest.fixture(scope="module")

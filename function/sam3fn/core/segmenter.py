@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from .engine import ImageFeatures
 from .errors import InputError, PromptError
 from .images import RgbImage
 from .loader import LoadedModel
+from .prompt_text import normalize_prompt
 from .postprocess import Candidates, Kept, instance_masks, select_candidates, select_instances
 from .preprocess import to_pixels
 from .refine import refine_masks
@@ -78,23 +78,12 @@ class ImageState:
     stage_ms: dict[str, float] = field(default_factory=dict)
 
 
-_SPACES = re.compile(r"\s+")
-# Unicode format characters (zero-width space and joiners, BOM, direction marks) ride along when prompts are
-# pasted from web pages and chat apps; they are invisible, so "dog\u200b" must be "dog" and "\u200b" blank.
-_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
-
-
-def model_text(text: str) -> str:
-    """The prompt the tokenizer gets: invisible characters dropped, whitespace runs made one space."""
-    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
-
-
 def check_prompt_texts(texts: list[str]) -> None:
     """At least one prompt, none blank: the check every entry point and the core share."""
     if not texts:
         raise PromptError("at least one prompt is needed", code="empty_prompt")
     for text in texts:
-        if not model_text(text):
+        if not normalize_prompt(text):  # "\u200b" is blank whoever builds the Prompt
             raise PromptError("a prompt is empty; write a noun phrase such as 'dog' or 'red car'", code="empty_prompt")
 
 
@@ -164,7 +153,7 @@ class Segmenter:
         """Decode every prompt against one image in a single batched pass and build the result."""
         start = time.perf_counter()
         check_prompt_texts([p.model for p in prompts])
-        texts = [model_text(p.model) for p in prompts]
+        texts = [normalize_prompt(p.model) for p in prompts]  # what the tokenizer gets
         watch = Stopwatch(self.model.device)
         with watch.stage("text_encode_ms"):
             text, text_mask, truncated, hits = self.text_features(texts)

@@ -9,7 +9,8 @@ from .argos import ArgosBackend
 from ..core.caches import LruCache
 from .glossary import Glossary
 from .phrases import PhraseRules
-from .text import clean_source, contains_cjk, control_character, excerpt, noun_phrase, normalize_prompt
+from ..core.prompt_text import control_character, excerpt, normalize_prompt
+from .text import clean_source, contains_cjk, noun_phrase
 from .translation import Translation, TranslationUnavailable
 
 # Where an Argos package is unpacked when no argos_home is given: the temp dir is writable even in
