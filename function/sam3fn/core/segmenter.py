@@ -50,6 +50,10 @@ class Prompt:
         return cls(sent=text, model=" ".join(text.split()).lower())
 
 
+# The options that are fractions, refused outside [0, 1] (invalid_option); the web layer documents the range.
+UNIT_OPTIONS = ("threshold", "mask_threshold", "refine", "candidate_floor")
+
+
 @dataclass(frozen=True)
 class SegmentOptions:
     threshold: float = 0.5
@@ -62,7 +66,7 @@ class SegmentOptions:
     candidate_floor: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("threshold", "mask_threshold", "refine", "candidate_floor"):
+        for name in UNIT_OPTIONS:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise InputError(f"{name} must be between 0 and 1, got {value}", code="invalid_option")

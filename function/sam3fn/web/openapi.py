@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import msgspec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
+from ..core.segmenter import UNIT_OPTIONS
 from .schemas import CANDIDATE_FLOOR_DOC, PredictRequest, SegmentRequest
 
 
@@ -29,15 +30,11 @@ def inline_schema(struct) -> dict:
     return resolve(schema)
 
 
-# Checked by SegmentOptions (400 invalid_option), not by msgspec, so the document would not say so itself.
-UNIT_INTERVAL = ("threshold", "mask_threshold", "refine", "candidate_floor")
-
-
 def with_bounds(schema: dict) -> dict:
     """`schema` (a request's JSON schema) with the ranges the server enforces: options in [0, 1], and at
     least one prompt."""
     properties = schema["properties"]
-    for name in UNIT_INTERVAL:
+    for name in UNIT_OPTIONS:  # checked by SegmentOptions, not msgspec: the schema would not say so
         if name in properties:
             for variant in properties[name].get("anyOf", [properties[name]]):
                 if variant.get("type") == "number":

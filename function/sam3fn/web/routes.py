@@ -21,7 +21,7 @@ from ..core.encodings import decode_rle, mask_to_png, merge_rles
 from ..core.errors import InputError, Sam3fnError
 from ..core.images import decode_image, to_png
 from ..core.overlay import overlay_png
-from ..core.segmenter import SegmentOptions
+from ..core.segmenter import UNIT_OPTIONS, SegmentOptions
 from ..events import parse_events
 from ..storage import StorageUnavailable, is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
@@ -173,10 +173,9 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
     return await asyncio.to_thread(from_s3, req.image.s3, rt.store, s.max_body_bytes), req
 
 
-_FORM_NUMBERS = ("threshold", "mask_threshold", "refine", "candidate_floor")
 _FORM_FLAGS = ("non_overlapping", "return_overlay")
 _FORM_LISTS = ("prompts", "prompt", "formats")  # repeated once per value; `prompt` is an alias of `prompts`
-_FORM_FIELDS = ("image", *_FORM_LISTS, *_FORM_NUMBERS, *_FORM_FLAGS)
+_FORM_FIELDS = ("image", *_FORM_LISTS, *UNIT_OPTIONS, *_FORM_FLAGS)  # the numbers are the [0, 1] options
 _TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
 
 
@@ -204,7 +203,7 @@ async def _form_fields(form) -> tuple[bytes, dict]:
         raise InputError("multipart field 'image' must be a file", code="invalid_request")
     raw: dict = {"image": {}, "prompts": given.get("prompts") or given.get("prompt") or [],
                  "formats": given.get("formats") or ["rle"]}
-    for name in _FORM_NUMBERS:
+    for name in UNIT_OPTIONS:
         if name in given and given[name][0] != "":  # an empty field is the default, as a form leaves it
             raw[name] = given[name][0]
     for name in _FORM_FLAGS:
