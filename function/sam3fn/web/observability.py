@@ -82,8 +82,8 @@ def request_id_for(scope) -> str:
 class RequestContextMiddleware:
     """Pure ASGI: assigns the request id, times the request, counts it and logs one JSON line.
 
-    It wraps the whole application, router included (see `wrap`), so the router's own answers (a 405, a 404
-    where no route matches) are counted and logged with the rest.
+    It wraps the whole application, router included (`create_app` sets it as `app.asgi_handler`), so the
+    router's own answers (a 405, a 404 where no route matches) are counted and logged with the rest.
     """
 
     def __init__(self, app, metrics: Metrics) -> None:
