@@ -12,15 +12,8 @@ from botocore.stub import Stubber
 
 from sam3fn.claims import ClaimStore
 from sam3fn.storage import ObjectRef, ObjectStore, PreconditionFailed
-from support.seaweed import SeaweedFS
 
 BUCKET = "claims"
-
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=[BUCKET]) as server:
-        yield server
 
 
 @pytest.fixture

@@ -10,15 +10,8 @@ import pytest
 from sam3fn.claims import ClaimStore
 from sam3fn.storage import (BucketNotFound, ObjectNotFound, ObjectRef, ObjectStore, StorageError,
                             StorageUnavailable, parse_s3_url)
-from support.seaweed import SeaweedFS
 
 BUCKET = "edges"
-
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    with SeaweedFS(tmp_path_factory.mktemp("seaweed"), buckets=[BUCKET]) as server:
-        yield server
 
 
 @pytest.fixture
