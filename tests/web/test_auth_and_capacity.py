@@ -31,6 +31,40 @@ def test_right_key_passes_and_the_events_token_is_separate(make_client):
     assert client.get("/healthz").status_code == 200  # probes stay open
 
 
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_events_endpoint_challenges_for_basic_auth_as_sns_needs(make_client):
+    # SNS sends the credentials of its endpoint URL (https://sns:TOKEN@host/v1/events) only after a 401
+    # whose WWW-Authenticate asks for Basic.
+    client = make_client(api_key="s3cret-key", events_token="events-token")
+    r = client.post("/v1/events", json={"Records": []})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert r.headers["www-authenticate"].startswith("Basic realm=")
+    assert "Bearer" in r.headers["www-authenticate"]
+    r = client.post("/v1/events", json={"Records": []}, headers={"Authorization": _basic("sns", "events-token")})
+    assert r.status_code == 200
+    sweep = client.post("/v1/events/sweep?bucket=b", headers={"Authorization": _basic("sns", "s3cret-key")})
+    assert sweep.status_code == 401
+
+
+@pytest.mark.parametrize("header", [
+    _basic("sns", "wrong"), _basic("events-token", ""), "Basic " + base64.b64encode(b"events-token").decode(),
+    "Basic not*base64", "Basic " + base64.b64encode(b"sns:\xff").decode(), "Basic",
+])
+def test_events_basic_auth_needs_the_token_as_its_password(make_client, header):
+    client = make_client(events_token="events-token")
+    r = client.post("/v1/events", json={"Records": []}, headers={"Authorization": header})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_the_api_key_is_never_taken_as_basic_auth(make_client):
+    client = make_client(api_key="s3cret-key")
+    r = client.post("/v1/segment", json=PAYLOAD, headers={"Authorization": _basic("x", "s3cret-key")})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+
+
 def test_over_capacity_answers_503_with_retry_after(make_client):
     client = make_client(queue_depth=0)
     worker = client.app.state.runtime.worker

@@ -28,14 +28,14 @@ def test_openapi_says_info_can_answer_401(client):
     assert "401" in responses
 
 
-def test_openapi_names_the_bearer_token_each_guarded_route_takes(client):
+def test_openapi_names_the_token_each_guarded_route_takes(client):
     doc = client.get("/schema/openapi.json").json()
     schemes = doc["components"]["securitySchemes"]
     assert {k: (v["type"], v["scheme"]) for k, v in schemes.items()} == {
-        "apiKey": ("http", "bearer"), "eventsToken": ("http", "bearer")}
+        "apiKey": ("http", "bearer"), "eventsToken": ("http", "bearer"), "eventsBasic": ("http", "basic")}
     security = {(path, method): op.get("security") for path, ops in doc["paths"].items() for method, op in ops.items()}
     for path in ("/v1/segment", "/v1/preview", "/api/predict", "/v1/info"):
         assert {"apiKey": []} in security[(path, "post" if path != "/v1/info" else "get")], path
     for path in ("/v1/events", "/v1/events/sweep"):
-        assert {"eventsToken": []} in security[(path, "post")], path
+        assert {"eventsToken": []} in security[(path, "post")] and {"eventsBasic": []} in security[(path, "post")]
     assert not security[("/healthz", "get")] and not security[("/readyz", "get")]

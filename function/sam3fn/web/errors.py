@@ -8,6 +8,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from ..core.errors import Sam3fnError
+from .auth import BEARER_CHALLENGE, Unauthorized
 from .observability import request_id_for
 from .schemas import ErrorBody, ErrorDetail
 
@@ -43,7 +44,7 @@ def error_response(request: Request, code: str, message: str, status: int | None
     if code in RETRY_AFTER:
         headers["Retry-After"] = RETRY_AFTER[code]
     if code == "unauthorized":
-        headers["WWW-Authenticate"] = "Bearer"
+        headers.setdefault("WWW-Authenticate", BEARER_CHALLENGE)
     if code == "unsupported_encoding":
         headers["Accept-Encoding"] = "identity"  # RFC 7694: the codings this server takes in a request
     state = request.scope.setdefault("state", {})
@@ -57,7 +58,8 @@ def error_response(request: Request, code: str, message: str, status: int | None
 
 
 def on_sam3fn_error(request: Request, exc: Sam3fnError) -> Response:
-    return error_response(request, exc.code, exc.message)
+    headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, Unauthorized) else None
+    return error_response(request, exc.code, exc.message, headers=headers)
 
 
 _HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
