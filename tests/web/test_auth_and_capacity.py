@@ -105,3 +105,17 @@ def test_one_log_line_per_request_with_id_route_status_timings_and_no_secrets(ma
 
     line = JsonFormatter().format(record)
     assert "s3cret-key" not in line and PAYLOAD["image"]["base64"][:40] not in line
+
+
+def test_cors_lets_other_origins_send_the_key_and_read_the_request_id(make_client):
+    client = make_client(api_key="s3cret-key", cors_origins=["https://labeler.example"])
+    origin = {"Origin": "https://labeler.example"}
+    r = client.options("/v1/segment", headers={**origin, "Access-Control-Request-Method": "POST",
+                                               "Access-Control-Request-Headers": "authorization, content-type"})
+    assert r.status_code in (200, 204)
+    allowed = {h.strip().lower() for h in r.headers["access-control-allow-headers"].split(",")}
+    assert {"authorization", "content-type"} <= allowed
+    r = client.post("/v1/segment", json=PAYLOAD, headers={**origin, "Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.headers["access-control-allow-origin"] == "https://labeler.example"
+    exposed = {h.strip().lower() for h in r.headers["access-control-expose-headers"].split(",")}
+    assert {"x-request-id", "retry-after", "www-authenticate"} <= exposed

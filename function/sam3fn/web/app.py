@@ -46,6 +46,14 @@ class PageFiles(BaseLocalFileSystem):
             raise
 
 
+def _cors(origins: list[str]) -> CORSConfig | None:
+    """CORS for the listed origins (none: off). A page on another origin reads the headers an answer is
+    explained by: the request id to quote, when to retry, which credentials a 401 asks for."""
+    if not origins:
+        return None
+    return CORSConfig(allow_origins=origins, expose_headers=["X-Request-Id", "Retry-After", "WWW-Authenticate"])
+
+
 def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
     if configure_logs:
         configure_logging(settings.log_level)
@@ -71,7 +79,7 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
         before_request=refuse_encoded_body,
         exception_handlers={Sam3fnError: on_sam3fn_error, HTTPException: on_http_error, Exception: on_unexpected},
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
+        cors_config=_cors(settings.cors_origins),
         openapi_config=OpenAPIConfig(
             title="sam3fn", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()],
             description="SAM 3 text-prompted segmentation as a serverless function",
