@@ -46,6 +46,32 @@ class PageFiles(BaseLocalFileSystem):
             raise
 
 
+class HeadAsGet:
+    """Pure ASGI: HEAD is answered as GET would be, without the body (RFC 9110 9.3.2).
+
+    Uptime checks and load balancers often probe with HEAD, and Litestar routes it only to handlers
+    declared for it. The method reads HEAD again once the answer is sent, for the log line and metrics.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def send_headers_only(message):
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # Content-Length still says what GET would send
+            await send(message)
+
+        scope["method"] = "GET"  # in place: the outer middleware reads the route the router writes here
+        try:
+            await self.app(scope, receive, send_headers_only)
+        finally:
+            scope["method"] = "HEAD"
+
+
 def _cors(origins: list[str]) -> CORSConfig | None:
     """CORS for the listed origins (none: off). A page on another origin reads the headers an answer is
     explained by: the request id to quote, when to retry, which credentials a 401 asks for."""
@@ -91,7 +117,7 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
     app.state.runtime = runtime
     # Around the router, not inside it as Litestar's `middleware=` would be: the router's own answers (405s,
     # 404s where no route matches) then get a request id, a log line and a count like every other request.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics=runtime.metrics)
+    app.asgi_handler = RequestContextMiddleware(HeadAsGet(app.asgi_handler), metrics=runtime.metrics)
     return app
 
 
