@@ -17,7 +17,12 @@ class Rle(msgspec.Struct, frozen=True):
 
 
 class Instance(msgspec.Struct, frozen=True):
-    """One detected object. `box` = [x0, y0, x1, y1] pixels; `area` in pixels of the final mask."""
+    """One detected object. `box` = [x0, y0, x1, y1] pixels; `area` in pixels of the final mask.
+
+    `polygons` (when asked for) are the mask's outer contours, [x0, y0, x1, y1, ...] through its boundary
+    pixels (OpenCV's contours); a part too thin to enclose an area (a lone pixel, a 1-pixel straight line)
+    has none. The RLE `mask` is the exact one.
+    """
 
     score: float
     box: list[float]
