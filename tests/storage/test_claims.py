@@ -90,12 +90,18 @@ def test_of_two_replicas_taking_over_a_stale_claim_only_one_wins(store, seaweed,
     assert json.loads(store.get(ref, 4096)[0])["owner"] == "rival"
 
 
-def test_release_after_the_lease_ran_out_leaves_the_new_holders_claim(store, ref):
+def _lease_taken_over(store, ref, taker: str):
+    """A 60 s lease held by "slow" runs out and `taker` claims the object: (slow's store, its old lease)."""
     clock = Clock()
-    slow, next_holder = ClaimStore(store, 60, "slow", clock), ClaimStore(store, 60, "next", clock)
+    slow = ClaimStore(store, 60, "slow", clock)
     lease = slow.acquire(ref, "v1")
     clock.now += 61
-    assert next_holder.acquire(ref, "v1") is not None
+    assert ClaimStore(store, 60, taker, clock).acquire(ref, "v1") is not None
+    return slow, lease
+
+
+def test_release_after_the_lease_ran_out_leaves_the_new_holders_claim(store, ref):
+    slow, lease = _lease_taken_over(store, ref, "next")
     slow.release(lease)
     assert json.loads(store.get(ref, 4096)[0])["owner"] == "next"
 
@@ -176,10 +182,6 @@ def test_a_renewed_lease_is_not_taken_over_when_its_first_ttl_runs_out(store, re
 
 
 def test_a_lease_taken_over_after_it_ran_out_cannot_be_renewed_back(store, ref):
-    clock = Clock()
-    slow, taker = ClaimStore(store, 60, "slow", clock), ClaimStore(store, 60, "taker", clock)
-    lease = slow.acquire(ref, "v1")
-    clock.now += 61
-    assert taker.acquire(ref, "v1") is not None
+    slow, lease = _lease_taken_over(store, ref, "taker")
     assert slow.renew(lease) is None
     assert json.loads(store.get(ref, 4096)[0])["owner"] == "taker"
