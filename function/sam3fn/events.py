@@ -9,22 +9,26 @@
   (`application/cloudevents+json`), with S3, MinIO, EventBridge or GCS-style data.
 - SeaweedFS filer webhook: a filer entry change under `/buckets/<bucket>/<key>`.
 
-Every field is read with the JSON type it must have, and a payload that breaks that is refused with a
-message naming the field as the payload spells it (`Records[0].s3.object.key must be a string, not a
-number`), never with Python's words for it.
+The dialect is told by the keys of the decoded JSON; the part it names is then converted by msgspec into
+the Struct for its shape (`S3Record`, `EventBridgeEvent`, `GcsObject`, `SeaweedEvent`, ...), which holds the
+fields this module reads, each with the JSON type it must have. A payload that breaks that is refused with
+a message naming the field as the payload spells it, from the body's root (`Records[0].s3.object.key must
+be a string, not a number`), in JSON's words, never Python's (`_explain`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import unquote_plus
+
+import msgspec
 
 from .core.errors import InputError
 from .storage import valid_bucket_name
@@ -65,56 +69,131 @@ class ObjectEvent:
             raise EventFormatError(f"the event names no object (bucket {self.bucket!r}, key {self.key!r})")
 
 
-# -- reading JSON fields by type -------------------------------------------------------------------
-def _json_type(value) -> str:
-    """A value's JSON type, in JSON's words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "binary data"
+# -- the payloads' shapes -------------------------------------------------------------------------
+# Only the fields read here. Unknown fields are ignored (msgspec's default; never forbid_unknown_fields):
+# producers add fields from one version to the next. An optional field absent or null is None.
+class S3Bucket(msgspec.Struct):
+    name: str
 
 
-_WANTED = {str: "a string", dict: "an object", list: "a list", bool: "a boolean"}
+class S3Object(msgspec.Struct):
+    key: str  # form-URL-encoded
+    e_tag: str | None = msgspec.field(default=None, name="eTag")
+    etag: str | None = None  # read too, for producers that spell it so
+    user_metadata: dict[str, Any] | None = msgspec.field(default=None, name="userMetadata")  # MinIO
+
+
+class S3Entity(msgspec.Struct):
+    bucket: S3Bucket
+    object: S3Object
+
+
+class S3Record(msgspec.Struct):
+    s3: S3Entity
+    event_name: str | None = msgspec.field(default=None, name="eventName")
+
+
+class EventBridgeObject(msgspec.Struct):
+    key: str  # not URL-encoded
+    etag: str | None = None
+
+
+class EventBridgeDetail(msgspec.Struct):
+    bucket: S3Bucket
+    object: EventBridgeObject
+
+
+class EventBridgeEvent(msgspec.Struct):
+    detail: EventBridgeDetail
+    detail_type: str | None = msgspec.field(default=None, name="detail-type")
+
+
+class GcsObject(msgspec.Struct):
+    bucket: str
+    name: str
+    etag: str | None = None
+    md5_hash: str | None = msgspec.field(default=None, name="md5Hash")
+    metadata: dict[str, Any] | None = None
+
+
+class SeaweedAttributes(msgspec.Struct):
+    md5: str | None = None  # base64 of the 16 bytes
+
+
+class SeaweedEntry(msgspec.Struct):
+    is_directory: bool | None = None
+    attributes: SeaweedAttributes | None = None
+    extended: dict[str, Any] | None = None  # the filer's bytes values, base64 (`_b64_text`)
+
+
+class SeaweedChange(msgspec.Struct):
+    new_entry: SeaweedEntry | None = None
+    old_entry: SeaweedEntry | None = None
+
+
+class SeaweedEvent(msgspec.Struct):
+    key: str | None = None  # "/buckets/<bucket>/<key>", not URL-encoded
+    event_type: str | None = None
+    message: SeaweedChange | None = None
+
+
+class CloudEvent(msgspec.Struct):  # structured mode; binary mode's body is the data itself
+    type: str | None = None
+    data: Any = None
+    data_base64: str | None = None
+
+
+class SnsNotification(msgspec.Struct):
+    message: str | dict[str, Any] = msgspec.field(name="Message")  # SNS sends the event as JSON text
+
+
+class SnsConfirmation(msgspec.Struct):
+    type: str = msgspec.field(name="Type")
+    topic_arn: str = msgspec.field(name="TopicArn")
+    token: str = msgspec.field(name="Token")
+
+
+# -- decoding and converting, errors in the payload's terms ------------------------------------------
+_JSON_WORDS = {"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean",
+               "object": "an object", "array": "a list", "null": "null"}
+# msgspec.ValidationError's two messages for JSON that does not fit a type; `at` is a path such as `$[0].s3`.
+_MISMATCH = re.compile(r"Expected `(?P<wanted>[^`]+)`, got `(?P<got>[^`]+)`(?: - at `\$(?P<at>[^`]*)`)?")
+_MISSING = re.compile(r"Object missing required field `(?P<name>[^`]+)`(?: - at `\$(?P<at>[^`]*)`)?")
 
 
 def _path(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
 
-def _typed(value, kind: type, path: str, what: str = ""):
-    if not isinstance(value, kind):
-        raise EventFormatError(f"{path} must be {what or _WANTED[kind]}, not {_json_type(value)}")
-    return value
+def _explain(error: str, where: str) -> str:
+    """A msgspec.ValidationError's message for a part found at `where` (from the body's root: "" for the
+    body itself), in this module's words: `Records[0].s3.object.key must be a string, not a number`."""
+    def named(at: str | None, name: str = "") -> str:
+        return (where + (at or "") + (f".{name}" if name else "")).lstrip(".") or "the event body"
+
+    if missing := _MISSING.fullmatch(error):
+        return f"{named(missing['at'], missing['name'])} is missing"
+    if mismatch := _MISMATCH.fullmatch(error):
+        # null is left out of what an optional field must be: absent and null both mean "not given"
+        wanted = [w for w in mismatch["wanted"].split(" | ") if w != "null"] or ["null"]
+        words = " or ".join(_JSON_WORDS.get(w, w) for w in wanted)
+        return f"{named(mismatch['at'])} must be {words}, not {_JSON_WORDS.get(mismatch['got'], mismatch['got'])}"
+    return f"{named(None)} is not valid: {error}"  # a check none of the shapes above makes
 
 
-def _need(obj: dict, name: str, kind: type, where: str, what: str = ""):
-    """`obj[name]`, which must be there and of JSON type `kind`."""
-    if name not in obj:
-        raise EventFormatError(f"{_path(where, name)} is missing")
-    return _typed(obj[name], kind, _path(where, name), what)
+def _convert(value: Any, shape: Any, where: str) -> Any:
+    """Decoded JSON `value`, found at `where` in the body, as `shape` (a Struct, or dict/list and the like)."""
+    try:
+        return msgspec.convert(value, shape)
+    except msgspec.ValidationError as exc:
+        raise EventFormatError(_explain(str(exc), where)) from None
 
 
-def _optional(obj: dict, name: str, kind: type, where: str, what: str = ""):
-    """`obj[name]` if it is there and not null (then of JSON type `kind`), else None."""
-    value = obj.get(name)
-    return None if value is None else _typed(value, kind, _path(where, name), what)
-
-
-def _first_text(obj: dict, names: tuple[str, ...], where: str) -> str | None:
-    """The first of `names` present with a non-empty value: a string (an ETag, say)."""
-    for name in names:
-        if value := _optional(obj, name, str, where):
-            return value
-    return None
+def _decode(text: str | bytes, refusal: str) -> Any:
+    try:
+        return msgspec.json.decode(text)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
+        raise EventFormatError(refusal) from None
 
 
 # -- the dialects --------------------------------------------------------------------------------
@@ -127,7 +206,7 @@ def _kind(name: str) -> str:
     return OTHER
 
 
-def _user_metadata(raw: dict | None) -> dict[str, str]:
+def _user_metadata(raw: dict[str, Any] | None) -> dict[str, str]:
     out = {}
     for k, v in (raw or {}).items():
         name = k.lower()
@@ -135,68 +214,63 @@ def _user_metadata(raw: dict | None) -> dict[str, str]:
     return out
 
 
-def _records(value, where: str) -> list:
-    """An S3 `Records` array: a list of at most MAX_RECORDS records (null: none)."""
-    if value is None:
-        return []
-    records = _typed(value, list, where, "a list of S3 event records")
-    if len(records) > MAX_RECORDS:
+def _valid_bucket(name: str, where: str) -> str:
+    if not valid_bucket_name(name):
+        raise EventFormatError(f"{where} {name!r} is not a valid bucket name")
+    return name
+
+
+def _from_s3_records(value: Any, dialect: str, where: str) -> list[ObjectEvent]:
+    """An S3 `Records` array (null: none), found at `where`."""
+    records = _convert(value, list[Any] | None, where) or []
+    if len(records) > MAX_RECORDS:  # counted before any record is converted
         raise TooManyRecords(f"{where} holds {len(records):,} records; one delivery may carry at most "
                              f"{MAX_RECORDS} (S3, MinIO and SeaweedFS send one per message)")
-    return records
+    return [_from_s3_record(record, dialect, f"{where}[{i}]")
+            for i, record in enumerate(_convert(records, list[S3Record], where))]
 
 
-def _from_s3_records(records: list, dialect: str, where: str) -> list[ObjectEvent]:
-    return [_from_s3_record(record, dialect, f"{where}[{i}]") for i, record in enumerate(records)]
-
-
-def _from_s3_record(record, dialect: str, at: str) -> ObjectEvent:
+def _from_s3_record(record: S3Record, dialect: str, at: str) -> ObjectEvent:
     """One S3 event record; `at` names it in the payload ("Records[0]", "data", "" for a whole body)."""
-    _typed(record, dict, at or "the event", "an S3 event record (an object)")
-    s3 = _need(record, "s3", dict, at)
-    bucket = _need(_need(s3, "bucket", dict, _path(at, "s3")), "name", str, _path(at, "s3.bucket"))
-    obj = _need(s3, "object", dict, _path(at, "s3"))
-    key = unquote_plus(_need(obj, "key", str, _path(at, "s3.object")))
-    if not valid_bucket_name(bucket):
-        raise EventFormatError(f"{_path(at, 's3.bucket.name')} {bucket!r} is not a valid bucket name")
-    return ObjectEvent(bucket=bucket, key=key, kind=_kind(_optional(record, "eventName", str, at) or ""),
-                       dialect=dialect, etag=_first_text(obj, ("eTag", "etag"), _path(at, "s3.object")),
-                       metadata=_user_metadata(_optional(obj, "userMetadata", dict, _path(at, "s3.object"))))
+    bucket, obj = _valid_bucket(record.s3.bucket.name, _path(at, "s3.bucket.name")), record.s3.object
+    return ObjectEvent(bucket=bucket, key=unquote_plus(obj.key), kind=_kind(record.event_name or ""),
+                       dialect=dialect, etag=obj.e_tag or obj.etag or None, metadata=_user_metadata(obj.user_metadata))
 
 
 def _from_seaweed(body: dict, where: str) -> list[ObjectEvent]:
     """`{"event_type", "key": "/buckets/<bucket>/<key>" (not URL-encoded), "message": {new_entry, old_entry}}`."""
-    message = _optional(body, "message", dict, where) or {}
-    at = _path(where, "message")
-    new = _optional(message, "new_entry", dict, at)
-    old = _optional(message, "old_entry", dict, at)
-    entry, entry_at = (new, f"{at}.new_entry") if new else (old or {}, f"{at}.old_entry")
-    path = _optional(body, "key", str, where) or ""
-    if entry.get("is_directory") or not path.startswith(SEAWEED_BUCKETS_ROOT):
+    event = _convert(body, SeaweedEvent, where)
+    change = event.message or SeaweedChange()
+    new, old = change.new_entry, change.old_entry
+    entry, entry_at = (new, _path(where, "message.new_entry")) if new else (old, _path(where, "message.old_entry"))
+    path = event.key or ""
+    if (entry and entry.is_directory) or not path.startswith(SEAWEED_BUCKETS_ROOT):
         return []  # folders, and filer files outside the S3 buckets root, are not objects
     bucket, _, key = path[len(SEAWEED_BUCKETS_ROOT):].partition("/")
     if not key or key.startswith(".uploads/"):
         return []  # multipart parts in flight
     if not valid_bucket_name(bucket):
         raise EventFormatError(f"{_path(where, 'key')} {path!r} names no valid bucket")
-    event_type = (_optional(body, "event_type", str, where)
-                  or ("create" if new and not old else "update" if new else "delete"))
+    event_type = event.event_type or ("create" if new and not old else "update" if new else "delete")
     kind = CREATED if event_type in ("create", "update") else REMOVED if event_type == "delete" else OTHER
-    extended = {k: _b64_text(v) for k, v in (_optional(entry, "extended", dict, entry_at) or {}).items()}
+    etag, metadata = _seaweed_etag_and_metadata(entry or SeaweedEntry(), entry_at)
+    return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect="seaweedfs", etag=etag, metadata=metadata)]
+
+
+def _seaweed_etag_and_metadata(entry: SeaweedEntry, at: str) -> tuple[str | None, dict[str, str]]:
+    """The S3 gateway's ETag (else the hex of the filer's md5) and the user metadata of one filer entry."""
+    extended = {k: _b64_text(v) for k, v in (entry.extended or {}).items()}
     etag = extended.pop("Seaweed-X-Amz-ETag", None)
-    attributes = _optional(entry, "attributes", dict, entry_at) or {}
-    md5 = _optional(attributes, "md5", str, f"{entry_at}.attributes")
+    md5 = entry.attributes.md5 if entry.attributes else None
     if etag is None and md5:
         try:
             etag = base64.b64decode(md5, validate=True).hex()
         except (binascii.Error, ValueError):
-            raise EventFormatError(f"{entry_at}.attributes.md5 is not base64") from None
-    meta = {k: v for k, v in extended.items() if k.lower().startswith("x-amz-meta-")}
-    return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect="seaweedfs", etag=etag,
-                        metadata=_user_metadata(meta))]
+            raise EventFormatError(f"{at}.attributes.md5 is not base64") from None
+    return etag, _user_metadata({k: v for k, v in extended.items() if k.lower().startswith("x-amz-meta-")})
 
 
-def _b64_text(value) -> str:
+def _b64_text(value: Any) -> str:
     """SeaweedFS JSON-encodes the filer's `extended` bytes values as base64."""
     try:
         return base64.b64decode(value).decode("utf-8")
@@ -205,41 +279,29 @@ def _b64_text(value) -> str:
 
 
 def _from_eventbridge(data: dict, dialect: str, where: str) -> list[ObjectEvent]:
-    at = _path(where, "detail")
-    detail = data["detail"]
-    bucket = _need(_need(detail, "bucket", dict, at), "name", str, f"{at}.bucket")
-    obj = _need(detail, "object", dict, at)
-    key = _need(obj, "key", str, f"{at}.object")
-    if not valid_bucket_name(bucket):
-        raise EventFormatError(f"{at}.bucket.name {bucket!r} is not a valid bucket name")
-    kind = _kind(_optional(data, "detail-type", str, where) or "Object Created")
-    return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect=dialect,
-                        etag=_first_text(obj, ("etag",), f"{at}.object"))]
+    event = _convert(data, EventBridgeEvent, where)
+    bucket = _valid_bucket(event.detail.bucket.name, _path(where, "detail.bucket.name"))
+    return [ObjectEvent(bucket=bucket, key=event.detail.object.key, kind=_kind(event.detail_type or "Object Created"),
+                        dialect=dialect, etag=event.detail.object.etag or None)]
 
 
 def _from_gcs(data: dict, dialect: str, where: str) -> list[ObjectEvent]:
-    bucket, key = _need(data, "bucket", str, where), _need(data, "name", str, where)
-    if not valid_bucket_name(bucket):
-        raise EventFormatError(f"{_path(where, 'bucket')} {bucket!r} is not a valid bucket name")
-    return [ObjectEvent(bucket=bucket, key=key, kind=CREATED, dialect=dialect,
-                        etag=_first_text(data, ("etag", "md5Hash"), where),
-                        metadata=_user_metadata(_optional(data, "metadata", dict, where)))]
+    obj = _convert(data, GcsObject, where)
+    return [ObjectEvent(bucket=_valid_bucket(obj.bucket, _path(where, "bucket")), key=obj.name, kind=CREATED,
+                        dialect=dialect, etag=obj.etag or obj.md5_hash or None, metadata=_user_metadata(obj.metadata))]
 
 
-def _from_data(data, dialect: str, where: str) -> list[ObjectEvent]:
+def _from_data(data: Any, dialect: str, where: str) -> list[ObjectEvent]:
     """The event payload inside an envelope (CloudEvents data, SNS message); `where` names it."""
     if isinstance(data, (str, bytes)):  # bytes: decoded from a structured CloudEvent's data_base64
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError):
-            raise EventFormatError(f"{where or 'the event data'} is not JSON") from None
-    _typed(data, dict, where or "the event data", "a JSON object")
+        data = _decode(data, f"{where or 'the event data'} is not JSON")
+    data = _convert(data, dict, where)
     if data.get("Event") == "s3:TestEvent":  # S3 sends it once when a notification is set up: no object
         return []
     if "Records" in data:
-        return _from_s3_records(_records(data["Records"], _path(where, "Records")), dialect, _path(where, "Records"))
+        return _from_s3_records(data["Records"], dialect, _path(where, "Records"))
     if "s3" in data:
-        return [_from_s3_record(data, dialect, where)]
+        return [_from_s3_record(_convert(data, S3Record, where), dialect, where)]
     if isinstance(data.get("detail"), dict) and "object" in data["detail"]:  # EventBridge
         return _from_eventbridge(data, dialect, where)
     if "bucket" in data and "name" in data:  # GCS object resource
@@ -256,7 +318,7 @@ _SNS_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,4096}", re.ASCII)
 SNS_CONFIRMATIONS = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
 
 
-def _sns_confirmation(payload: dict) -> None:
+def _sns_confirmation(confirmation: SnsConfirmation) -> None:
     """An SNS HTTP(S) subscription's (un)subscribe confirmation: no object, so no events.
 
     SNS sends nothing more until the subscription is confirmed, by a GET of `SubscribeURL` or by
@@ -266,9 +328,7 @@ def _sns_confirmation(payload: dict) -> None:
     is short-lived: confirm soon, or subscribe again). Run with AWS credentials, it also asks SNS to refuse
     unsubscribes without them (`--authenticate-on-unsubscribe`), which a visit of the URL cannot.
     """
-    kind = payload["Type"]
-    topic = _need(payload, "TopicArn", str, "")
-    token = _need(payload, "Token", str, "")
+    topic, token = confirmation.topic_arn, confirmation.token
     match = _SNS_TOPIC_ARN.fullmatch(topic)
     if not match:
         raise EventFormatError(f"TopicArn {topic[:300]!r} is not an SNS topic ARN")
@@ -276,7 +336,7 @@ def _sns_confirmation(payload: dict) -> None:
         raise EventFormatError("Token is not an SNS confirmation token")
     command = (f"aws sns confirm-subscription --region {match.group(1)} --topic-arn {shlex.quote(topic)} "
                f"--token {shlex.quote(token)} --authenticate-on-unsubscribe true")
-    if kind == "SubscriptionConfirmation":
+    if confirmation.type == "SubscriptionConfirmation":
         log.warning("SNS topic %s asks this endpoint to confirm its subscription; events from it arrive only "
                     "once it is confirmed. This function does not visit SubscribeURL; to confirm, run: %s",
                     topic, command)
@@ -289,55 +349,49 @@ def _sns_confirmation(payload: dict) -> None:
 def parse_events(headers: Mapping[str, str], body: bytes) -> list[ObjectEvent]:
     """Decode one delivery into object events. Raises EventFormatError for anything unreadable (its
     TooManyRecords for more records than one delivery may carry)."""
-    try:
-        payload = json.loads(body or b"null")
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-        raise EventFormatError("the event body is not valid JSON") from None
+    payload = _decode(body or b"null", "the event body is not valid JSON")
     try:
         return _parse_payload(headers, payload)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        # Every field is read by type (`_need`, `_optional`); this is the net under a shape no reader
+        # Every part is converted into its Struct before it is read; this is the net under a shape no Struct
         # foresaw: the sender's mistake all the same, answered with a code, not a traceback.
         log.info("unreadable event payload (%s: %s)", type(exc).__name__, exc)
         raise EventFormatError("the event has a field of an unexpected type or shape") from None
 
 
-def _parse_payload(headers: Mapping[str, str], payload) -> list[ObjectEvent]:
+def _parse_payload(headers: Mapping[str, str], payload: Any) -> list[ObjectEvent]:
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if headers.get("ce-specversion"):
-        kind = _kind(headers.get("ce-type", ""))
-        events = _from_data(payload, "cloudevents-binary", "")
-        return [e if e.kind != OTHER else _with_kind(e, kind) for e in events]
+        return _kind_if_other(_from_data(payload, "cloudevents-binary", ""), headers.get("ce-type", ""))
     if content_type == "application/cloudevents+json" or (isinstance(payload, dict) and "specversion" in payload):
-        if not isinstance(payload, dict):
-            raise EventFormatError("a structured CloudEvent must be a JSON object")
-        data = payload.get("data")
-        if data is None and payload.get("data_base64"):
-            encoded = _typed(payload["data_base64"], str, "data_base64")
-            try:
-                data = base64.b64decode(encoded, validate=True)
-            except (binascii.Error, ValueError):
-                raise EventFormatError("data_base64 is not base64") from None
-        events = _from_data(data, "cloudevents-structured", "data")
-        kind = _kind(_optional(payload, "type", str, "") or "")
-        return [e if e.kind != OTHER else _with_kind(e, kind) for e in events]
-    if not isinstance(payload, dict):
-        raise EventFormatError(f"the event body must be a JSON object, not {_json_type(payload)}")
+        return _from_structured_cloudevent(payload)
+    payload = _convert(payload, dict, "")
     if payload.get("Type") in SNS_CONFIRMATIONS:
-        _sns_confirmation(payload)
+        _sns_confirmation(_convert(payload, SnsConfirmation, ""))
         return []
     if payload.get("Type") == "Notification" and "Message" in payload:  # SNS envelope
-        return _from_data(payload["Message"], "aws-sns", "Message")
+        return _from_data(_convert(payload, SnsNotification, "").message, "aws-sns", "Message")
     if payload.get("Event") == "s3:TestEvent":
         return []
     if "Records" in payload:
-        dialect = "minio" if "EventName" in payload else "aws-s3"
-        return _from_s3_records(_records(payload["Records"], "Records"), dialect, "Records")
+        return _from_s3_records(payload["Records"], "minio" if "EventName" in payload else "aws-s3", "Records")
     if "message" in payload and "key" in payload:
         return _from_seaweed(payload, "")
     raise EventFormatError("the event body is in no format this function reads (S3, MinIO, CloudEvents, SeaweedFS)")
 
 
-def _with_kind(event: ObjectEvent, kind: str) -> ObjectEvent:
-    return ObjectEvent(bucket=event.bucket, key=event.key, kind=kind, dialect=event.dialect, etag=event.etag,
-                       metadata=event.metadata)
+def _from_structured_cloudevent(payload: Any) -> list[ObjectEvent]:
+    event = _convert(payload, CloudEvent, "")
+    data = event.data
+    if data is None and event.data_base64:
+        try:
+            data = base64.b64decode(event.data_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise EventFormatError("data_base64 is not base64") from None
+    return _kind_if_other(_from_data(data, "cloudevents-structured", "data"), event.type or "")
+
+
+def _kind_if_other(events: list[ObjectEvent], event_type: str) -> list[ObjectEvent]:
+    """Events whose data named no kind take the envelope's (a CloudEvent's `type`)."""
+    kind = _kind(event_type)
+    return [e if e.kind != OTHER else replace(e, kind=kind) for e in events]

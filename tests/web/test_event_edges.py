@@ -112,9 +112,9 @@ def _ce(data) -> dict:
 
 
 WRONG_TYPES = [
-    ({"Records": "x"}, "Records must be a list of S3 event records, not a string"),
+    ({"Records": "x"}, "Records must be a list, not a string"),
     (_s3(object={"key": 5}), "Records[0].s3.object.key must be a string, not a number"),
-    ({"Records": [5]}, "Records[0] must be an S3 event record (an object), not a number"),
+    ({"Records": [5]}, "Records[0] must be an object, not a number"),
     ({"Records": [{"eventName": "ObjectCreated:Put"}]}, "Records[0].s3 is missing"),
     (_s3(bucket="images"), "Records[0].s3.bucket must be an object, not a string"),
     (_s3(bucket={"name": ["images"]}), "Records[0].s3.bucket.name must be a string, not a list"),
@@ -124,7 +124,7 @@ WRONG_TYPES = [
     ({"Records": [_s3()["Records"][0] | {"eventName": 5}]},
      "Records[0].eventName must be a string, not a number"),
     ({"Type": "Notification", "Message": json.dumps({"Records": {}})},
-     "Message.Records must be a list of S3 event records, not an object"),
+     "Message.Records must be a list, not an object"),
     ({"Type": "Notification", "Message": "not json"}, "Message is not JSON"),
     (_ce({"s3": {"bucket": {"name": "images"}, "object": {"key": [1]}}}),
      "data.s3.object.key must be a string, not a list"),
@@ -138,7 +138,7 @@ WRONG_TYPES = [
     ({"specversion": "1.0", "type": "ObjectCreated", "data_base64": 5}, "data_base64 must be a string, not a number"),
     ({"specversion": "1.0", "type": "ObjectCreated", "data_base64": "not base64!"}, "data_base64 is not base64"),
     ({"specversion": "1.0", "type": "ObjectCreated", "data_base64": base64.b64encode(b"[1]").decode()},
-     "data must be a JSON object, not a list"),
+     "data must be an object, not a list"),
     ({"message": "not an entry", "key": "/buckets/images/inputs/a.png"}, "message must be an object, not a string"),
     ({"message": {"new_entry": {"attributes": "x"}}, "key": "/buckets/images/inputs/a.png", "event_type": "create"},
      "message.new_entry.attributes must be an object, not a string"),
@@ -147,7 +147,7 @@ WRONG_TYPES = [
     ({"message": {"new_entry": {}}, "key": 5}, "key must be a string, not a number"),
     ({"message": {"new_entry": {}}, "key": "/buckets/images/a", "event_type": 5},
      "event_type must be a string, not a number"),
-    (5, "the event body must be a JSON object, not a number"),
+    (5, "the event body must be an object, not a number"),
 ]
 
 
@@ -160,7 +160,7 @@ def test_event_payload_errors_name_the_field_in_the_payloads_own_terms(body, mes
 
 
 def test_event_payload_errors_reach_the_caller_without_python_internals(events_client):
-    for body, message in [({"Records": "x"}, "Records must be a list of S3 event records, not a string"),
+    for body, message in [({"Records": "x"}, "Records must be a list, not a string"),
                           (_s3(object={"key": 5}), "Records[0].s3.object.key must be a string, not a number")]:
         r = events_client.post("/v1/events", json=body)
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_event", r.text
@@ -252,6 +252,18 @@ def test_sns_notification_carrying_an_s3_event_is_processed(events_client, seawe
     assert (outcome["key"], outcome["status"]) == (key, "processed")
 
 
+def test_a_wrong_type_deep_inside_an_sns_message_is_invalid_event_naming_its_path(events_client, subscribe_url):
+    """The Message is JSON text inside the envelope: a field of the wrong type in it is named by its path from
+    the envelope's root, in JSON's words, not msgspec's (`$.`, `Expected `) or Python's (`int`)."""
+    inner = record("inputs/a.png")
+    inner["s3"]["bucket"]["name"] = 5
+    notification = sns("Notification", subscribe_url, Message=json.dumps({"Records": [inner]}))
+    r = post_sns(events_client, notification)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_event", r.text
+    assert r.json()["error"]["message"] == "Message.Records[0].s3.bucket.name must be a string, not a number"
+    assert Recorder.hits == []
+
+
 # -- 5. records per delivery -----------------------------------------------------------------------
 def test_a_delivery_with_more_records_than_the_cap_is_refused_before_any_work(events_client, seaweed):
     key = uploaded(seaweed, "flood")
@@ -264,6 +276,13 @@ def test_a_delivery_with_more_records_than_the_cap_is_refused_before_any_work(ev
     assert time.monotonic() - started < 5
     assert listed(seaweed, "results/" + key[len("inputs/"):]) == []  # nothing read, claimed or written
     assert events_client.app.state.runtime.pipeline.segmenter.image_cache.misses == runs
+
+
+def test_the_record_cap_is_checked_before_any_record_is_read():
+    """Too many records is the answer even when every record is malformed: none is converted first."""
+    with pytest.raises(EventFormatError) as info:
+        parse_events({}, json.dumps({"Records": [5] * (MAX_RECORDS + 1)}).encode())
+    assert info.value.code == "too_many_records"
 
 
 def test_a_delivery_of_exactly_the_cap_is_handled(events_client):
