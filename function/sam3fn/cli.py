@@ -104,12 +104,14 @@ def cmd_segment(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise Sam3fnError(f"cannot read {args.image}: {exc.strerror}", code="image_unreadable") from None
     image, decode_ms = timed_decode(data, settings.max_pixels)  # bad images fail before the model loads
-    out = _output_dir(args.out)  # and so does an --out that cannot be a directory
     translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
-    segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision, settings.backend,
-                                     settings.engine_dir, cuda_graphs=settings.cuda_graphs))
-    pipeline = Pipeline(segmenter, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
-    result = pipeline.segment_image(image, pipeline.prompts(args.prompt), options, decode_ms)
+    # So do bad prompts (empty, too long, too many, Chinese it cannot translate), which need no model.
+    pipeline = Pipeline(None, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
+    prompts = pipeline.prompts(args.prompt)
+    out = _output_dir(args.out)  # and so does an --out that cannot be a directory
+    pipeline.segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision,
+                                              settings.backend, settings.engine_dir, cuda_graphs=settings.cuda_graphs))
+    result = pipeline.segment_image(image, prompts, options, decode_ms)
 
     # Named after the whole file name, as bucket results are (results/photo.jpg.json): photo.jpg and
     # photo.png segmented into one --out must not overwrite each other's outputs.

@@ -9,6 +9,7 @@ import time
 
 from .core.errors import InputError, PromptError
 from .core.images import RgbImage, decode_image
+from .core.prompt_text import MAX_PROMPT_CHARS
 from .core.results import SegmentResult
 from .core.segmenter import Prompt, Segmenter, SegmentOptions, check_prompt_texts
 
@@ -19,16 +20,10 @@ class TranslationRequired(InputError):
     code = "translation_unavailable"
 
 
-# SAM 3's text encoder reads 32 tokens, start and end included (transformers' Sam3 text config,
-# max_position_embeddings); English noun phrases average a token per 4-5 characters, so 30 tokens are
-# about 120-150 characters and anything past 200 is cut by the tokenizer anyway. Prompts longer than
-# this (after normalisation) are refused instead of being tokenized, translated and cached at any size.
-MAX_PROMPT_CHARS = 200
-
-
 class Pipeline:
-    def __init__(self, segmenter: Segmenter, translator=None, max_pixels: int = 40_000_000, max_prompts: int = 16):
-        self.segmenter = segmenter
+    def __init__(self, segmenter: Segmenter | None, translator=None, max_pixels: int = 40_000_000,
+                 max_prompts: int = 16):
+        self.segmenter = segmenter  # None until the model loads: the CLI checks prompts before loading it
         self.translator = translator
         self.max_pixels = max_pixels
         self.max_prompts = max_prompts

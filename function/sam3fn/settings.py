@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from pathlib import Path
 from typing import Annotated, Literal, get_args, get_origin, get_type_hints
 
@@ -83,11 +83,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
             continue
         kind = Settings.__annotations__[field]
         raw[field] = _parse_list(value) if "list[" in str(kind) else value
-    raw.update({k: v for k, v in overrides.items() if v is not None})
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    raw.update(flags)
     try:
         settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
-        raise SettingsError(_name_the_key(str(exc))) from None
+        raise SettingsError(_name_the_key(str(exc), flags)) from None
     for field in ("api_key", "events_token"):
         token = getattr(settings, field)
         # An Authorization header carries ASCII: a token with other characters (or spaces) could never be
@@ -112,13 +113,15 @@ def setting_choices(field: str) -> tuple[str, ...]:
     return get_args(kind) if get_origin(kind) is Literal else ()
 
 
-def _name_the_key(message: str) -> str:
-    # msgspec says "... - at `$.port`"; say which environment variable that is, and what it may be.
+def _name_the_key(message: str, flags: Container[str] = ()) -> str:
+    # msgspec says "... - at `$.port`"; say which environment variable that is, and what it may be. A value
+    # given as a flag is named by the flag (`--port 70000`), or the user looks for a variable never set.
     if "`$." in message:
         field = message.split("`$.")[1].split("`")[0].split("[")[0]
+        name = f"--{field.replace('_', '-')}" if field in flags else env_name(field)
         if field == "device":  # rather than the pattern itself
-            return f"{env_name(field)}: expected auto, cpu, cuda or cuda:N"
+            return f"{name}: expected auto, cpu, cuda or cuda:N"
         choices = setting_choices(field)
         hint = f"; choose one of {', '.join(choices)}" if choices else ""
-        return f"{env_name(field)}: {message.split(' - at ')[0]}{hint}"
+        return f"{name}: {message.split(' - at ')[0]}{hint}"
     return message

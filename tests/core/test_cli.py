@@ -243,3 +243,37 @@ def test_serve_on_a_taken_port_fails_in_one_line_before_loading(tiny_model_dir):
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith(f"error: address_unavailable: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in proc.stderr
+
+
+BAD_PROMPTS = {
+    "empty": (["  "], "empty_prompt"),
+    "too-long": (["dog " * 60], "prompt_too_long"),
+    "too-many": ([f"thing {n}" for n in range(17)], "too_many_prompts"),
+    "untranslatable": (["蓝莓飞船"], "translation_unavailable"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PROMPTS))
+def test_bad_prompts_fail_before_the_model_loads_and_write_nothing(tmp_path, case):
+    prompts, code = BAD_PROMPTS[case]
+    image = tmp_path / "in.png"
+    image.write_bytes(encode(scene_pixels()))
+    # No model at all: a prompt segment refuses costs no model load (seconds to minutes with real weights),
+    # and leaves no empty --out behind.
+    flags = [arg for p in prompts for arg in ("-p", p)]
+    proc = run("segment", image, *flags, "--model-dir", tmp_path / "no-model", "--out", tmp_path / "o")
+    assert proc.returncode == 1 and proc.stderr.startswith(f"error: {code}: "), proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "70000"], ["segment", "in.png", "-p", "dog", "--device", "tpu"]])
+def test_a_bad_flag_value_is_named_by_its_flag_not_an_unset_variable(tmp_path, command):
+    env = {k: v for k, v in os.environ.items() if k != "PORT" and not k.startswith("SAM3FN_")}
+    proc = subprocess.run([SAM3FN, *command], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    flag = command[-2]
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: invalid_setting: {flag}: "), proc.stderr
+    # The same value from the environment still names the variable.
+    variable = "PORT" if flag == "--port" else "SAM3FN_DEVICE"
+    env[variable] = command[-1]
+    proc = subprocess.run([SAM3FN, *command[:-2]], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: invalid_setting: {variable}: "), proc.stderr

@@ -1,6 +1,7 @@
 """Prompts as sent -> prompts as the translator and the model take them: the one normalisation every path
 applies (the pipeline before translation, the translator for its own callers, the core before the
-tokenizer), the control characters refused, and how much of a prompt an error message quotes."""
+tokenizer), the control characters refused, how long a prompt may be, and how much of one an error
+message quotes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ import unicodedata
 # escape, DEL, the C1 set) is no part of a noun phrase and is refused by `control_character`'s callers.
 _WHITESPACE_CONTROLS = frozenset("\t\n\x0b\x0c\r\x85")
 EXCERPT_CHARS = 60  # how much of a prompt an error message quotes
+
+# SAM 3's text encoder reads 32 tokens, start and end included (transformers' Sam3 text config,
+# max_position_embeddings); English noun phrases average a token per 4-5 characters, so 30 tokens are
+# about 120-150 characters and anything past 200 is cut by the tokenizer anyway. Prompts longer than
+# this (after normalisation) are refused instead of being tokenized, translated and cached at any size.
+MAX_PROMPT_CHARS = 200
 
 
 def control_character(text: str) -> str | None:
