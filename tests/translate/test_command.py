@@ -37,3 +37,13 @@ def test_an_empty_prompt_is_reported_as_segment_would_refuse_it():
     lines = out.getvalue().splitlines()
     assert lines[:2] == ["\t-\tunavailable: the prompt is empty", "  \t-\tunavailable: the prompt is empty"]
     assert lines[2] == "dog\tdog\tnone"
+
+
+def test_a_prompt_too_long_for_segment_is_reported_as_segment_would_refuse_it():
+    from sam3fn.pipeline import MAX_PROMPT_CHARS
+
+    out = io.StringIO()
+    assert run(["a" * (MAX_PROMPT_CHARS + 1), "a" * MAX_PROMPT_CHARS], Translator(), out=out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0].split("\t")[1:] == ["-", f"unavailable: the prompt is 201 characters long; at most {MAX_PROMPT_CHARS} are accepted"]
+    assert lines[1].split("\t")[1:] == ["a" * MAX_PROMPT_CHARS, "none"]

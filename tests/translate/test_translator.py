@@ -57,6 +57,15 @@ def test_missing_argos_model_file_is_unavailable(tmp_path):
     assert not (tmp_path / "home").exists()  # nothing installed, argos not even set up
 
 
+def test_an_argos_model_that_is_a_directory_is_not_called_missing(tmp_path):
+    # An installed Argos package is a directory: "does not exist" sent its owner looking for a typo.
+    package = tmp_path / "translate-zh_en-1_9"
+    package.mkdir()
+    translator = Translator(argos_model=package, argos_home=tmp_path / "home")
+    with pytest.raises(TranslationUnavailable, match="translate-zh_en-1_9 is a directory, not the .argosmodel file"):
+        translator.translate("哗啦啦的瀑布")
+
+
 def test_not_an_argos_archive_is_unavailable(tmp_path):
     bogus = tmp_path / "bogus.argosmodel"
     bogus.write_bytes(b"not a zip")

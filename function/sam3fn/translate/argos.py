@@ -124,7 +124,9 @@ def read_archive(path: Path) -> tuple[str, dict, str]:
     The fingerprint hashes the zip's directory (names, CRCs, sizes): it changes whenever a member does.
     """
     if not path.is_file():
-        raise TranslationUnavailable(f"Argos model {path} does not exist (argos_model / SAM3FN_ARGOS_MODEL)")
+        # An installed package is a directory (Argos unpacks them so): "does not exist" would be untrue.
+        problem = "is a directory, not the .argosmodel file" if path.is_dir() else "does not exist"
+        raise TranslationUnavailable(f"Argos model {path} {problem} (argos_model / SAM3FN_ARGOS_MODEL)")
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()

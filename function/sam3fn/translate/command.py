@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from ..core.prompt_text import MAX_PROMPT_CHARS, normalize_prompt
 from .translation import TranslationUnavailable
 from .translator import Translator
 
@@ -16,8 +17,9 @@ def run(texts: list[str], translator: Translator, out: TextIO = sys.stdout) -> i
     """
     status = 0
     for text in texts:
-        if not text.strip():  # segment refuses it (empty_prompt); an empty "translation" would hide that
-            out.write(f"{one_line(text)}\t-\tunavailable: the prompt is empty\n")
+        refused = _refused(text)
+        if refused:  # segment refuses it before translating: a "translation" would hide that
+            out.write(f"{one_line(text)}\t-\tunavailable: {refused}\n")
             status = 1
             continue
         try:
@@ -28,6 +30,16 @@ def run(texts: list[str], translator: Translator, out: TextIO = sys.stdout) -> i
             continue
         out.write(f"{one_line(result.source)}\t{result.english}\t{result.method}\n")
     return status
+
+
+def _refused(text: str) -> str | None:
+    """Why segment refuses `text` before any translation (empty_prompt, prompt_too_long), or None."""
+    if not text.strip():
+        return "the prompt is empty"
+    length = len(normalize_prompt(text))
+    if length > MAX_PROMPT_CHARS:
+        return f"the prompt is {length:,} characters long; at most {MAX_PROMPT_CHARS} are accepted"
+    return None
 
 
 def one_line(text: str) -> str:
