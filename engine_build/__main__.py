@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+
+
+def _device(value: str) -> str:
+    # torch.device() would take "tpu" as far as the build and stop it with a traceback; argparse says it here.
+    if not re.fullmatch(r"auto|cpu|cuda(:[0-9]+)?", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not auto, cpu, cuda or cuda:N")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="engine directory; the backend's folder goes inside")
     parser.add_argument("--backend", choices=["aoti", "tensorrt"], required=True)
     parser.add_argument("--precision", choices=["fp32", "fp16", "bf16"], default="fp16")
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda | cuda:N")
     parser.add_argument("--autotune", choices=["max", "default"], default="max",
                         help="aoti on a GPU: max benchmarks kernel choices (minutes per stage, fastest engine); "
                              "default takes Inductor's heuristics (quicker build)")

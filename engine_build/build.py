@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import time
 from pathlib import Path
@@ -11,8 +12,8 @@ from torch.utils import _pytree as pytree
 
 from sam3fn.core.aot_engine import file_sha256  # the runtime's own checksum and loaders
 from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
-from sam3fn.core.loader import load_model
-from sam3fn.core.model_dir import weights_fingerprint
+from sam3fn.core.loader import load_model, resolve_device
+from sam3fn.core.model_dir import check_model_dir, weights_fingerprint
 from sam3fn.core.trt_engine import load_tensorrt_program
 
 from . import backends
@@ -75,8 +76,22 @@ def _check_same(got, want) -> None:
         raise ValueError("its outputs differ from the package's")
 
 
+def _preflight(weights: Path, backend: str, device: str) -> None:
+    """Fail on what needs no compiling before `out` is made and a stage exported (minutes at full size):
+    an empty engine directory left behind, or a TensorRT build stopping after the image stage's export."""
+    check_model_dir(weights)
+    resolve_device(device)
+    if backend == "tensorrt":
+        try:
+            importlib.import_module("torch_tensorrt")
+        except ImportError as exc:
+            raise ImportError(f"--backend tensorrt needs torch-tensorrt and TensorRT, on a CUDA GPU ({exc}): "
+                              "install them (pip install torch-tensorrt) or build with --backend aoti") from None
+
+
 def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max") -> dict:
     """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default."""
+    _preflight(weights, backend, device)
     out.mkdir(parents=True, exist_ok=True)
     reference = load_model(weights, device, "fp32", backend="eager")
     dev = reference.device
