@@ -45,8 +45,10 @@ def _output_dir(path: Path) -> Path:
 
 
 def _write(path: Path, data: bytes) -> None:
+    from .core.files import write_atomically
+
     try:
-        path.write_bytes(data)
+        write_atomically(path, data)  # a full disk leaves the old file or none, never a cut-off one
     except OSError as exc:
         raise Sam3fnError(f"cannot write {path}: {exc.strerror}", code="output_unwritable") from None
 
@@ -160,8 +162,13 @@ def cmd_tiny_model(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .core.model_dir import check_model_dir
     from .web.app import serve
 
+    if args.model_dir is not None:
+        # Without weights the server serves a tiny random model (a first run, a CPU demo image); a directory
+        # typed on the command line is meant, so a missing or incomplete one stops it instead.
+        check_model_dir(args.model_dir)
     serve(load_settings(model_dir=args.model_dir, host=args.host, port=args.port))
     return 0
 

@@ -277,3 +277,10 @@ def test_a_bad_flag_value_is_named_by_its_flag_not_an_unset_variable(tmp_path, c
     env[variable] = command[-1]
     proc = subprocess.run([SAM3FN, *command[:-2]], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 2 and proc.stderr.startswith(f"error: invalid_setting: {variable}: "), proc.stderr
+
+
+def test_serve_with_a_model_dir_that_is_not_there_stops_instead_of_serving_random_weights(tmp_path):
+    proc = run("serve", "--model-dir", tmp_path / "sam3-typo", "--port", "0")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: model_unavailable: ") and "Traceback" not in proc.stderr
+    assert str(tmp_path / "sam3-typo") in proc.stderr
