@@ -17,7 +17,7 @@ from pathlib import Path
 import msgspec
 
 from .core.coco import coco_categories, coco_results
-from .core.errors import Sam3fnError
+from .core.errors import ImageTooLargeError, Sam3fnError
 from .core.results import SegmentResult
 from .settings import SettingsError, env_name, load_settings, setting_choices
 
@@ -51,6 +51,19 @@ def _write(path: Path, data: bytes) -> None:
         write_atomically(path, data)  # a full disk leaves the old file or none, never a cut-off one
     except OSError as exc:
         raise Sam3fnError(f"cannot write {path}: {exc.strerror}", code="output_unwritable") from None
+
+
+def _read_image_file(path: Path, limit: int) -> bytes:
+    """The file's bytes, at most `limit` (SAM3FN_MAX_BODY_BYTES, the server's limit too): a device or a pipe
+    given by mistake (/dev/zero) would otherwise be read until memory runs out."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise Sam3fnError(f"cannot read {path}: {exc.strerror}", code="image_unreadable") from None
+    if len(data) > limit:
+        raise ImageTooLargeError(f"{path} is larger than {limit:,} bytes (SAM3FN_MAX_BODY_BYTES)")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,10 +114,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
                              argos_model=args.argos_model)
     options = SegmentOptions(threshold=args.threshold, mask_threshold=args.mask_threshold, refine=args.refine,
                              non_overlapping=args.non_overlapping, polygons=args.polygons)
-    try:
-        data = args.image.read_bytes()
-    except OSError as exc:
-        raise Sam3fnError(f"cannot read {args.image}: {exc.strerror}", code="image_unreadable") from None
+    data = _read_image_file(args.image, settings.max_body_bytes)
     image, decode_ms = timed_decode(data, settings.max_pixels)  # bad images fail before the model loads
     translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
     # So do bad prompts (empty, too long, too many, Chinese it cannot translate), which need no model.

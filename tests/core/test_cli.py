@@ -284,3 +284,16 @@ def test_serve_with_a_model_dir_that_is_not_there_stops_instead_of_serving_rando
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: model_unavailable: ") and "Traceback" not in proc.stderr
     assert str(tmp_path / "sam3-typo") in proc.stderr
+
+
+def test_an_image_file_over_the_body_limit_is_refused_without_reading_it_all(tiny_model_dir, tmp_path):
+    # /dev/zero given by mistake would be read until memory runs out; a big file is refused like a big upload
+    for image in (Path("/dev/zero"), tmp_path / "big.png"):
+        if image.name == "big.png":
+            image.write_bytes(encode(scene_pixels(64, 64)) + bytes(2000))
+        proc = subprocess.run([SAM3FN, "segment", str(image), "-p", "dog", "--model-dir", str(tiny_model_dir),
+                               "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "SAM3FN_MAX_BODY_BYTES": "1000"})
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.startswith("error: image_too_large: ") and "1,000 bytes" in proc.stderr
+        assert not (tmp_path / "o").exists()
