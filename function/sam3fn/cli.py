@@ -3,7 +3,7 @@
 Errors print one plain line (`error: <code>: <message>`); set SAM3FN_DEBUG=1 for a traceback. Exit
 status: 0 done; 1 the work failed (a bad image, an unwritable output, a prompt that cannot be translated,
 a taken port), so retrying with other input may help; 2 the command itself is wrong (arguments, or a
-SAM3FN_* setting), as argparse already answers for its own errors.
+SAM3FN_* setting); argparse's own errors take the same one-line form (`invalid_arguments`).
 """
 
 from __future__ import annotations
@@ -66,8 +66,15 @@ def _read_image_file(path: Path, limit: int) -> bytes:
     return data
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors in the one-line form every other error takes (its subcommands' too)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: invalid_arguments: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sam3fn", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="sam3fn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     seg = sub.add_parser("segment", help="segment one image with one or more text prompts")

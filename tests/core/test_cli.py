@@ -213,6 +213,15 @@ def test_a_flag_that_is_not_a_number_says_so(tmp_path, flag):
     assert f"argument {flag}: 'abc' is not a number between 0 and 1" in proc.stderr and "_unit" not in proc.stderr
 
 
+@pytest.mark.parametrize("argv", [["segment", "in.png"], ["segment", "in.png", "-p", "dog", "--threshold", "1.5"],
+                                  ["sgement"], ["serve", "--port", "x"]])
+def test_argument_errors_are_one_line_with_a_code_like_every_other_error(argv):
+    proc = run(*argv)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: invalid_arguments: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.rstrip().endswith("--help)")
+
+
 def test_prompts_with_tabs_or_newlines_keep_one_line_each(tiny_model_dir, tmp_path):
     image = tmp_path / "in.png"
     image.write_bytes(encode(scene_pixels()))
