@@ -28,10 +28,10 @@ smoke=false
 if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
 if $smoke; then
   config=tiny device=cpu precision=fp32 model_flags="" latency_flags="--iterations 3" serve_flags="--side 256 --runs 2"
-  mask_flags="--side 256 --counts 1 10 --runs 1"
+  mask_flags="--side 256 --counts 1 10 --runs 1" load_runs=1
 else
   config=full device=cuda precision=fp16 model_flags="--full-size" latency_flags="--iterations 30" serve_flags=""
-  mask_flags=""
+  mask_flags="" load_runs=3
 fi
 results=$(realpath -m "${1:-bench/results}")
 work=${SAM3FN_BENCH_WORK:-$(mktemp -d)}
@@ -111,7 +111,7 @@ fi
 
 if $engines; then
   step "aoti stage load: package (extracted into /tmp) vs unpacked in place, fresh processes"
-  "$py" bench/aoti_stage_load.py --engine-dir "$work/engines/aoti" --device "$device" --runs 3 --label "$config" \
+  "$py" bench/aoti_stage_load.py --engine-dir "$work/engines/aoti" --device "$device" --runs "$load_runs" --label "$config" \
     --out "$results" || echo "STAGE LOAD TIMING FAILED: continuing"
 fi
 step "done: $results"
