@@ -9,7 +9,7 @@ import time
 
 from .core.errors import InputError, PromptError
 from .core.images import RgbImage, decode_image
-from .core.prompt_text import MAX_PROMPT_CHARS
+from .core.prompt_text import MAX_PROMPT_CHARS, control_character, excerpt, normalize_prompt
 from .core.results import SegmentResult
 from .core.segmenter import Prompt, Segmenter, SegmentOptions, check_prompt_texts
 
@@ -41,14 +41,12 @@ class Pipeline:
 
     def _prompt(self, position: int, sent: str) -> Prompt:
         from .translate import TranslationUnavailable, contains_cjk
-        from .core.prompt_text import control_character, excerpt, normalize_prompt
 
         bad = control_character(sent)
         if bad is not None:
             raise PromptError(f"prompt {position} holds a control character (U+{ord(bad):04X}); a prompt is plain "
                               "text such as 'dog' or 'red car'", code="invalid_prompt")
-        text = normalize_prompt(sent)
-        check_prompt_texts([text])  # empty once invisible characters and spaces are gone: empty_prompt
+        text = normalize_prompt(sent)  # not empty: `prompts` refused blank ones (check_prompt_texts normalises)
         if len(text) > MAX_PROMPT_CHARS:
             raise PromptError(f"prompt {position} is {len(text):,} characters long; at most {MAX_PROMPT_CHARS} are "
                               "accepted (SAM 3 reads 32 tokens): write a short noun phrase", code="prompt_too_long")

@@ -8,7 +8,8 @@ work. Copies of one delivery in flight at once are done once: within a process b
 replicas by a claim object in the bucket (`claims.py`), renewed while the job waits for and holds the
 worker, and checked before anything is written: a delivery whose claim was taken over writes nothing. A
 version overwritten while it was processed writes nothing: the result is always the current version's.
-Keys under the output prefix are never processed (no trigger loops). Work is split in three so that only `infer` holds the inference worker.
+Keys under the output prefix are never processed (no trigger loops). Work is split in three so that only
+`infer` holds the inference worker.
 """
 
 from __future__ import annotations

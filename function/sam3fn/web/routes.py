@@ -35,7 +35,7 @@ from .schemas import (ErrorBody, EventOutcome, EventsResponse, Health, Info, Pre
 log = logging.getLogger("sam3fn.web")
 
 
-_ERROR_MEANINGS = {400: "invalid input (see `error.code`)", 401: "missing or wrong bearer token",
+_ERROR_MEANINGS = {400: "invalid input (see `error.code`)", 401: "missing or wrong token",
                    403: "path, bucket or object not allowed", 404: "image, object or bucket not found",
                    413: "body or image too large, or too many records in one event delivery",
                    415: "a Content-Encoding other than identity", 422: "a Chinese prompt could not be translated",
