@@ -55,7 +55,7 @@ def _basic_password(credentials: str) -> str | None:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    user, colon, password = decoded.partition(":")
+    _user, colon, password = decoded.partition(":")  # any user name: SNS sends what its URL holds
     return password if colon else None
 
 
