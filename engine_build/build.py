@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -90,9 +92,44 @@ def _preflight(weights: Path, backend: str, device: str) -> None:
 
 
 def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max") -> dict:
-    """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default."""
+    """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default.
+
+    Built in a staging directory beside `out` and moved into place only once every stage passed: a build
+    that fails (parity, a compiler error, a full disk, Ctrl-C) leaves the engines already in `out` as they
+    were, and never a half-written `out` that a later build or the function would take for an engine."""
     _preflight(weights, backend, device)
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Not tempfile.mkdtemp: its mode 0700 would reach `out`, unreadable to a function running as another user.
+    staging = out.with_name(f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}")
+    staging.mkdir()
+    try:
+        stages = _build_into(staging, weights, backend, precision, device, autotune)
+        _publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _say(f"engines written to {out}")
+    return stages
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Put the finished build `staging` where `out` is, replacing what was there. Two renames within one
+    directory: `out` is missing only between them, and if the second fails the old engines go back."""
+    old = None
+    if out.exists():
+        old = out.with_name(staging.name.replace(".building-", ".replaced-"))
+        out.rename(old)
+    try:
+        staging.rename(out)
+    except OSError:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _build_into(out: Path, weights: Path, backend: str, precision: str, device: str, autotune: str) -> dict:
+    """The build itself, into the (empty) directory `out`."""
     reference = load_model(weights, device, "fp32", backend="eager")
     dev = reference.device
     target = reference if precision == "fp32" else load_model(weights, str(dev), precision, backend="eager")

@@ -56,6 +56,11 @@ def test_build_writes_packages_and_a_manifest_with_parity(engine_dir):
     assert manifest["model"]["random_weights"] is True
     assert manifest["options"]["autotune"] == "max" and manifest["build_seconds"] > 0
     assert [manifest["stages"][s]["max_batch"] for s in ("image", "text", "decoder")] == [8, 16, 16]
+    # Moved in from its staging directory, with the mode the umask gives (readable by the serving user).
+    assert [p.name for p in engine_dir.iterdir()] == ["aoti"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (engine_dir / "aoti").stat().st_mode & 0o777 == 0o777 & ~umask
 
 
 def test_autotune_max_benchmarks_kernels_on_a_gpu_only():
