@@ -90,3 +90,8 @@ def test_build_refuses_misaligned_lists(tmp_path):
 def test_build_refuses_a_dropped_key_missing_from_the_lists(tmp_path):
     with pytest.raises(ValueError, match="DROPPED names keys that are not in the RAM lists"):
         builder.check_dropped(builder.read_ram_pairs(write_ram(tmp_path, [("狗", "dog")])))
+
+
+def test_the_readme_states_the_packaged_glossary_size():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"a glossary of {len(Glossary.load()):,} visual-object words" in readme

@@ -76,7 +76,10 @@ def test_a_quantity_before_the_noun_is_dropped_as_sam3_finds_every_instance(tran
 @pytest.mark.parametrize(
     "chinese, english",
     [("细胞", "cell"), ("道路", "road"), ("人脸", "face"), ("裂缝", "crack"), ("叶子上的病斑", "disease spot on leaf"),
-     ("太阳能板", "solar panel"), ("息肉", "polyp")],
+     ("太阳能板", "solar panel"), ("息肉", "polyp"), ("交通信号灯", "traffic light"),
+     ("输电线路上的绝缘子", "insulator on power line"), ("戴安全帽的工人", "worker wearing a hard hat"),
+     ("没戴安全帽的工人", "worker without a hard hat"), ("停在路边的货车", "truck parked by the roadside"),
+     ("货架上的商品", "product on shelf"), ("坑洼", "pothole"), ("红细胞", "red blood cell")],
 )
 def test_words_annotators_label_beyond_everyday_photos_need_no_argos(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")

@@ -76,6 +76,14 @@ OVERRIDES: dict[str, str] = {
     "叶子": "leaf", "叶": "leaf", "果实": "fruit", "果子": "fruit", "花朵": "flower", "虫子": "bug",
     "病斑": "disease spot", "细胞": "cell", "细胞核": "cell nucleus", "血管": "blood vessel", "骨头": "bone",
     "器官": "organ", "肺": "lung", "肝脏": "liver", "肿瘤": "tumor", "病灶": "lesion", "息肉": "polyp",
+    "交通信号灯": "traffic light", "信号灯": "traffic light", "车牌号": "license plate", "坑洼": "pothole",
+    "坑槽": "pothole", "积水": "standing water", "渣土车": "dump truck", "电动自行车": "electric bike",
+    "反光背心": "reflective vest", "绝缘子": "insulator", "输电线": "power line", "输电线路": "power line",
+    "杆塔": "transmission tower", "烟": "smoke", "油罐": "oil tank", "塑料瓶": "plastic bottle",
+    "漂浮物": "floating debris", "大棚": "greenhouse", "水稻": "rice plant", "麦穗": "wheat ear",
+    "红细胞": "red blood cell", "白细胞": "white blood cell", "结节": "nodule", "货架": "shelf",
+    "商品": "product", "印章": "stamp",
+    "货车": "truck",  # RAM: van, which is 面包车; a 货车 is a goods truck
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
