@@ -69,13 +69,24 @@ def _read_image_file(path: Path, limit: int) -> bytes:
 class _Parser(argparse.ArgumentParser):
     """argparse with its errors in the one-line form every other error takes (its subcommands' too)."""
 
+    commands: dict[str, argparse.ArgumentParser] = {}
+
     def error(self, message: str):
         self.exit(EXIT_USAGE, f"error: invalid_arguments: {message} (see {self.prog} --help)\n")
+
+    def parse_args(self, args=None, namespace=None):
+        # argparse reports a subcommand's unknown flag from the top parser, pointing at `sam3fn --help`,
+        # which does not list that command's flags; point at the command's own help instead.
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            self.commands.get(getattr(parsed, "command", None), self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sam3fn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.commands = sub.choices
 
     seg = sub.add_parser("segment", help="segment one image with one or more text prompts")
     seg.add_argument("image", type=Path)

@@ -222,6 +222,16 @@ def test_argument_errors_are_one_line_with_a_code_like_every_other_error(argv):
     assert proc.stderr.rstrip().endswith("--help)")
 
 
+@pytest.mark.parametrize("argv", [["translate", "狗"], ["serve"], ["segment", "in.png", "-p", "dog"], ["tiny-model", "d"]])
+def test_an_unknown_flag_points_at_its_commands_own_help(argv):
+    command = argv[0]
+    proc = run(*argv, "--bogus")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: invalid_arguments: unrecognized arguments: --bogus")
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.rstrip().endswith(f"(see sam3fn {command} --help)"), proc.stderr
+
+
 def test_prompts_with_tabs_or_newlines_keep_one_line_each(tiny_model_dir, tmp_path):
     image = tmp_path / "in.png"
     image.write_bytes(encode(scene_pixels()))
