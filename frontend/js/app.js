@@ -42,8 +42,14 @@ function showDrawn(draw) {
   $("error").hidden = false;
 }
 
-/** An ApiError's code in words. */
+/** An ApiError's code in words; a file over the server's size limit is told both sizes, so the person
+ * knows how far to shrink it. */
 function errorText(err) {
+  const limit = serverInfo && serverInfo.limits && serverInfo.limits.max_body_bytes;
+  if (err.code === "body_too_large" && limit && state.file) {
+    const mb = (bytes) => Number((bytes / 1e6).toFixed(1)).toLocaleString();
+    return t("err_body_too_large_sized", { size: mb(state.file.size), limit: mb(limit) });
+  }
   return has(`err_${err.code}`) ? t(`err_${err.code}`) : t("err_unknown");
 }
 
@@ -58,6 +64,7 @@ function errorDetail(err) {
 function showError(thrown) {
   const err = thrown instanceof ApiError ? thrown : new ApiError("unknown", String(thrown && thrown.message));
   if (err.code === "unauthorized") askForKey();
+  if (err.code === "network") pollServer(); // the status line must not go on saying "Ready" about a lost server
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
@@ -97,10 +104,15 @@ function setNotice(random, serverText) {
 
 let serverInfo = null;
 let statusKey = "statusLoading"; // what the status line says while the server is not ready, in any language
+let pollTimer = 0; // the next poll while the server is not ready
+let pollRun = 0; // the latest poll: an earlier one still waiting for its answer is dropped, so one loop runs
 
 async function pollServer() {
+  clearTimeout(pollTimer);
+  const run = ++pollRun;
   try {
     const { status, body } = await getJson("/v1/info", $("api-key").value.trim());
+    if (run !== pollRun) return;
     if (status === 200 && body) {
       serverInfo = body;
       setNotice(body.random_weights, body.notice);
@@ -113,13 +125,14 @@ async function pollServer() {
     if (status === 401) {
       askForKey(); // polling stops: a key entered (or changed) polls again
     } else {
-      setTimeout(pollServer, 2000);
+      pollTimer = setTimeout(pollServer, 2000);
     }
   } catch {
+    if (run !== pollRun) return;
     serverInfo = null;
     statusKey = "statusDown";
     renderStatus();
-    setTimeout(pollServer, 5000);
+    pollTimer = setTimeout(pollServer, 5000);
   }
 }
 
@@ -267,7 +280,13 @@ function renderChips() {
     remove.className = "icon";
     remove.textContent = "×";
     remove.setAttribute("aria-label", t("removePrompt", { name: p.text }));
-    remove.addEventListener("click", () => removePrompt(i));
+    remove.addEventListener("click", () => {
+      removePrompt(i);
+      // the button is gone with its chip: keep the focus in the list (the next chip, else the one before),
+      // or in the field once the list is empty, rather than dropping it to the page's top
+      const buttons = $("chips").querySelectorAll("button");
+      (buttons[Math.min(i, buttons.length - 1)] || $("prompt-input")).focus();
+    });
     li.append(remove);
     list.append(li);
   });
@@ -297,6 +316,7 @@ async function run() {
       maskThreshold: slider("mask-threshold"), candidateFloor: CANDIDATE_FLOOR, apiKey: $("api-key").value.trim(),
     }, setProgress);
     const roundTrip = performance.now() - started;
+    if (!serverInfo) pollServer(); // it answered: a status line still saying it is unreachable is out of date
     if (epoch === state.epoch) await showResponse(body, roundTrip, sent); // else: for an image no longer shown
   } catch (err) {
     if (epoch !== state.epoch) return; // likewise
@@ -658,18 +678,26 @@ function save(blob, name) {
 /** Run a download's work with its button busy and the others off, handing the page back to the browser
  * between instances (`breathe`): at a photo's full size a hundred candidates take seconds to paint or
  * encode, and the page must keep answering meanwhile. What is exported is fixed when the button is
- * pressed: items, thresholds and names are read before the first pause. */
+ * pressed: items, thresholds and names are read before the first pause. The button says how far the
+ * work is (`work` is handed `progress(fraction)`): a faded button alone looked like nothing happening. */
 async function exporting(button, work) {
   state.exporting = true;
   updateDownloads();
   button.setAttribute("aria-busy", "true");
+  button.style.minWidth = `${button.offsetWidth}px`; // the buttons beside it stay put
+  const progress = (fraction) => {
+    button.textContent = t("preparing", { pct: Math.floor(fraction * 100) });
+  };
+  progress(0);
   try {
-    await work();
+    await work(progress);
   } catch (err) {
     showError(err);
   } finally {
     state.exporting = false;
     button.removeAttribute("aria-busy");
+    button.style.minWidth = "";
+    button.textContent = t(button.dataset.i18n);
     updateDownloads();
   }
 }
@@ -689,7 +717,7 @@ function downloadOverlay() {
   const cut = slider("mask-threshold");
   const items = drawn().sort((a, b) => b.score - a.score); // topmost first, as on screen
   const name = `${baseName()}.overlay.png`;
-  return exporting($("dl-overlay"), async () => {
+  return exporting($("dl-overlay"), async (progress) => {
     const breathe = breather();
     const canvas = document.createElement("canvas");
     canvas.width = width;
@@ -700,8 +728,9 @@ function downloadOverlay() {
     // wide, and stretching it up gave a large photo soft, blocky edges that disagreed with the masks JSON.
     const masks = new ImageData(width, height);
     const words = new Uint32Array(masks.data.buffer);
-    for (const it of items) {
+    for (const [i, it] of items.entries()) {
       paintLayer(words, width, { layer: it.layerAt(width, height), t: cut, color: it.color, alpha: 0.45 });
+      progress((i + 1) / (items.length + 1)); // the PNG encoding is the last step
       await breathe();
     }
     const layer = document.createElement("canvas"); // putImageData would replace the photo, not blend over it
@@ -724,11 +753,12 @@ function downloadJson(kind) {
     model: state.response ? state.response.model : null,
   };
   const name = `${baseName()}.${kind}.json`;
-  return exporting($(`dl-${kind}`), async () => {
+  return exporting($(`dl-${kind}`), async (progress) => {
     const breathe = breather();
     const instances = [];
-    for (const it of items) {
+    for (const [i, it] of items.entries()) {
       instances.push(encodeInstance(it, it.layerAt(width, height), cut, width, height));
+      progress((i + 1) / items.length);
       await breathe();
     }
     const doc = kind === "coco" ? cocoDocument(meta, instances) : masksDocument(meta, instances);

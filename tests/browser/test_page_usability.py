@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import httpx
 
@@ -385,3 +386,94 @@ def test_a_broken_tiff_gets_the_servers_verdict(open_page, tmp_path):
     page.wait_for_selector("#error:not([hidden])")
     assert "could not read this file as an image" in page.inner_text("#error-text")
     assert page.locator("#stage").is_hidden()
+
+
+def test_status_line_says_the_server_is_lost_when_a_run_cannot_reach_it(open_page, scene_file):
+    """The status line said "Ready" for good once the server had answered: stopped mid-use, the page showed
+    "Could not reach the server" under a status line still reading "Ready"."""
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Ready')")
+    page.route("**/v1/*", lambda route: route.abort())  # the server goes away
+    page.fill("#prompt-input", "dog")
+    page.click("#run")
+    page.wait_for_selector("#error:not([hidden])")
+    page.wait_for_function("document.getElementById('status').textContent === 'Server unreachable'", timeout=2000)
+    page.unroute("**/v1/*")  # and comes back: the next run that gets through says so at once
+    page.click("#run")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Ready')", timeout=2000)
+
+
+def test_removing_a_chip_by_keyboard_keeps_the_focus_among_the_chips(open_page):
+    """The remove button went with its chip and the focus fell to the page itself (Tab restarted at the top)."""
+    page = open_page()
+    page.focus("#prompt-input")
+    page.keyboard.type("dog, cat, tree")
+    page.keyboard.press("Enter")
+    focused = "document.activeElement.getAttribute('aria-label') || document.activeElement.id"
+    page.focus("#chips li:nth-child(2) button")
+    page.keyboard.press("Enter")  # cat: the focus moves to the chip that took its place
+    assert page.evaluate(focused) == "Remove prompt tree"
+    page.keyboard.press("Enter")  # tree, the last: to the one before
+    assert page.evaluate(focused) == "Remove prompt dog"
+    page.keyboard.press("Enter")  # none left: back to the field, to type another
+    assert page.evaluate(focused) == "prompt-input" and page.locator("#chips li").count() == 0
+
+
+def test_legend_and_timings_rows_of_a_12_mp_photo_stay_on_one_line(open_page, scene_file, page_server):
+    """A phone's 12 MP photo made every legend row two lines ("area 11,063,950 px · / 92.2%"), and at tablet
+    width the timings table was squeezed beside the downloads until Chinese names broke (图片解 / 码)."""
+    page = open_page(locale="zh-CN", width=1280, height=800)
+    r = httpx.post(page_server.url + "/v1/segment", timeout=60, files={"image": scene_file.read_bytes()},
+                   data={"prompts": ["狗"], "threshold": "0.5", "candidate_floor": "0.05"})
+    body = r.json()
+    body["image"].update(width=4000, height=3000)  # the tiny model's answer, told it is for a 12 MP photo
+    page.route("**/v1/segment", lambda route: route.fulfill(json=body))
+    run_prompts(page, scene_file, ["狗"])
+    one_line = """(sel) => [...document.querySelectorAll(sel)].filter((el) => el.offsetParent)
+        .map((el) => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight))"""
+    areas = page.evaluate(one_line, "#legend .area")
+    assert areas and max(areas) < 1.5, areas
+    texts = page.locator("#legend li[data-index]:not([hidden]) .area").all_inner_texts()
+    assert any(re.search(r"\d{2},\d{3},\d{3} px", text) for text in texts), texts  # the long numbers at issue
+    page.set_viewport_size({"width": 820, "height": 1000})
+    names = page.evaluate(one_line, "#timings td")
+    assert names and max(names) < 1.5, names
+
+
+def test_the_drop_zone_link_stays_whole_and_its_focus_ring_is_drawn_once(open_page):
+    """On a phone 选择文件 broke after 选择文; focused, the picker drew a second, empty ring inside the zone."""
+    page = open_page(locale="zh-CN", width=390, height=844)
+    assert page.evaluate("document.querySelector('.file-label').getClientRects().length") == 1
+    page.focus("#lang")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "file"
+    styles = page.evaluate("""() => ['dropzone', 'file-name'].map(
+        (id) => getComputedStyle(document.getElementById(id)).outlineStyle)""")
+    assert styles == ["solid", "none"]
+
+
+def test_a_file_over_the_size_limit_is_told_both_sizes(open_page, scene_file, tmp_path):
+    """"The file is larger than this server accepts" left the annotator guessing how far to shrink it."""
+    big = tmp_path / "big.png"  # a valid PNG (the browser shows it) padded past the 20 MB limit
+    big.write_bytes(scene_file.read_bytes() + bytes(21_000_000))
+    page = open_page()
+    page.set_input_files("#file", str(big))
+    page.wait_for_selector("#stage:not([hidden])")
+    page.fill("#prompt-input", "dog")
+    page.click("#run")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "21 MB" in page.inner_text("#error-text") and "at most 20 MB" in page.inner_text("#error-text")
+    page.click("#lang")
+    assert "最多接受 20 MB" in page.inner_text("#error-text")
+
+
+def test_a_chinese_prompt_stays_whole_beside_a_long_translation(open_page, scene_file):
+    """Prompt and translation shared the chip's line, each squeezed and wrapped: 穿蓝色夹克 / 的人."""
+    page = open_page(locale="zh-CN")
+    run_prompts(page, scene_file, ["穿蓝色夹克的人"])
+    lines = page.evaluate("""() => ['.text', '.model'].map((sel) => {
+        const el = document.querySelector('#chips li ' + sel);
+        return el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight); })""")
+    assert page.inner_text("#chips li .model") == "→ person wearing a blue jacket"
+    assert max(lines) < 1.5, lines

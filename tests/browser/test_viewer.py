@@ -292,3 +292,20 @@ def test_the_page_keeps_answering_while_a_large_download_is_prepared(open_page, 
     anns = coco.loadAnns(coco.getAnnIds())
     assert len(anns) == rows
     assert all(int(coco.annToMask(a).sum()) == a["area"] for a in anns)
+
+
+def test_a_download_being_prepared_says_how_far_it_is(open_page, scene_file):
+    """A 12 MP photo's downloads take seconds; the button only faded, which looked like nothing happening."""
+    page = open_page()
+    run_prompts(page, scene_file, ["dog", "tree"])
+    page.evaluate("""() => { window.labels = [];
+        const button = document.getElementById('dl-masks');
+        new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(
+            (node) => window.labels.push(node.textContent))))
+            .observe(button, {childList: true, characterData: true, subtree: true}); }""")
+    with page.expect_download():
+        page.click("#dl-masks")
+    page.wait_for_function("!document.getElementById('dl-masks').hasAttribute('aria-busy')")
+    labels = page.evaluate("window.labels")
+    assert labels[0] == "Preparing… 0%" and labels[-2] == "Preparing… 100%", labels
+    assert labels[-1] == page.inner_text("#dl-masks") == "Masks (JSON, RLE)"
