@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .storage import ObjectNotFound, ObjectRef, ObjectStore, PreconditionFailed, StorageError, StorageUnavailable
+from .storage import (ConditionalConflict, ObjectNotFound, ObjectRef, ObjectStore, PreconditionFailed, StorageError,
+                      StorageUnavailable)
 
 # The object's current version (None: it is gone). Versions are opaque strings here: triggers.py's
 # `source_version`, the ETag plus a digest of the prompts metadata, so a re-upload of the same bytes with other
@@ -60,7 +61,7 @@ class ClaimStore:
             lease = Lease(ref, source_etag, self.clock() + self.ttl_s)
             if not self.enabled:
                 return lease
-            if written := self._write(lease, if_none_match=True):
+            if written := self._contended_write(lease, if_none_match=True):
                 return written
             held = self._read(ref)
             if held is None:
@@ -69,10 +70,19 @@ class ClaimStore:
             if claim["expires_at"] > self.clock() and self._holds_back(claim.get("source_etag"), source_etag, current):
                 return None
             # Stale (its holder died) or for an older version of the object: take it over.
-            if written := self._write(lease, if_match=claim_etag):
+            if written := self._contended_write(lease, if_match=claim_etag):
                 log.info("took over the claim %s from %s", ref, claim.get("owner", "?"))
                 return written
         return None
+
+    def _contended_write(self, lease: Lease, **condition) -> Lease | None:
+        """`_write` while acquiring: AWS S3 answers a conditional write that meets another replica's on the
+        same claim with 409 ConditionalRequestConflict, the very race claims settle. It is not the store
+        refusing conditions (which would turn claims off): read the claim again and see who holds it."""
+        try:
+            return self._write(lease, **condition)
+        except ConditionalConflict:
+            return None
 
     @staticmethod
     def _holds_back(claimed: str | None, ours: str, current: CurrentEtag | None) -> bool:

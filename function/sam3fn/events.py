@@ -121,6 +121,7 @@ class SeaweedAttributes(msgspec.Struct):
 
 
 class SeaweedEntry(msgspec.Struct):
+    name: str | None = None
     is_directory: bool | None = None
     attributes: SeaweedAttributes | None = None
     extended: dict[str, Any] | None = None  # the filer's bytes values, base64 (`_b64_text`)
@@ -129,6 +130,7 @@ class SeaweedEntry(msgspec.Struct):
 class SeaweedChange(msgspec.Struct):
     new_entry: SeaweedEntry | None = None
     old_entry: SeaweedEntry | None = None
+    new_parent_path: str | None = None  # the folder new_entry is in; another than the key's after a rename
 
 
 class SeaweedEvent(msgspec.Struct):
@@ -238,12 +240,23 @@ def _from_s3_record(record: S3Record, dialect: str, at: str) -> ObjectEvent:
 
 
 def _from_seaweed(body: dict, where: str) -> list[ObjectEvent]:
-    """`{"event_type", "key": "/buckets/<bucket>/<key>" (not URL-encoded), "message": {new_entry, old_entry}}`."""
+    """`{"event_type", "key": "/buckets/<bucket>/<key>" (not URL-encoded), "message": {new_entry, old_entry}}`.
+
+    A rename (the filer's move: `event_type` "rename", `key` the old path) creates the object at its new path,
+    `new_parent_path` + "/" + `new_entry.name`; that is the object to process (a folder moved is sent once per
+    file in it as well). In a bucket with versioning on, the S3 gateway keeps each version of `<key>` as a
+    file `<key>.versions/v_<id>`: an event for one is an event for `<key>`.
+    """
     event = _convert(body, SeaweedEvent, where)
     change = event.message or SeaweedChange()
     new, old = change.new_entry, change.old_entry
     entry, entry_at = (new, _path(where, "message.new_entry")) if new else (old, _path(where, "message.old_entry"))
     path = event.key or ""
+    event_type = event.event_type or ("create" if new and not old else "update" if new else "delete")
+    if new and old and new.name and change.new_parent_path:
+        moved_to = change.new_parent_path.rstrip("/") + "/" + new.name
+        if moved_to != path:  # "update" names the same path; a rename, the one moved from
+            path, event_type = moved_to, "rename"
     if (entry and entry.is_directory) or not path.startswith(SEAWEED_BUCKETS_ROOT):
         return []  # folders, and filer files outside the S3 buckets root, are not objects
     bucket, _, key = path[len(SEAWEED_BUCKETS_ROOT):].partition("/")
@@ -251,23 +264,30 @@ def _from_seaweed(body: dict, where: str) -> list[ObjectEvent]:
         return []  # multipart parts in flight
     if not valid_bucket_name(bucket):
         raise EventFormatError(f"{_path(where, 'key')} {path!r} names no valid bucket")
-    event_type = event.event_type or ("create" if new and not old else "update" if new else "delete")
-    kind = CREATED if event_type in ("create", "update") else REMOVED if event_type == "delete" else OTHER
-    etag, metadata = _seaweed_etag_and_metadata(entry or SeaweedEntry(), entry_at)
+    kind = CREATED if event_type in ("create", "update", "rename") else REMOVED if event_type == "delete" else OTHER
+    etag, metadata, version_of = _seaweed_entry(entry or SeaweedEntry(), entry_at)
+    folder, _, name = key.rpartition("/")
+    if version_of and folder.endswith(_SEAWEED_VERSIONS) and name.startswith("v_"):
+        key = folder[: -len(_SEAWEED_VERSIONS)]
     return [ObjectEvent(bucket=bucket, key=key, kind=kind, dialect="seaweedfs", etag=etag, metadata=metadata)]
 
 
-def _seaweed_etag_and_metadata(entry: SeaweedEntry, at: str) -> tuple[str | None, dict[str, str]]:
-    """The S3 gateway's ETag (else the hex of the filer's md5) and the user metadata of one filer entry."""
+_SEAWEED_VERSIONS = ".versions"  # the S3 gateway's folder of an object's versions, beside where it would be
+
+
+def _seaweed_entry(entry: SeaweedEntry, at: str) -> tuple[str | None, dict[str, str], bool]:
+    """The S3 gateway's ETag (else the hex of the filer's md5) and the user metadata of one filer entry, and
+    whether it is one version of an object (in a bucket with versioning on)."""
     extended = {k: _b64_text(v) for k, v in (entry.extended or {}).items()}
-    etag = extended.pop("Seaweed-X-Amz-ETag", None)
+    etag = extended.get("Seaweed-X-Amz-ETag")
     md5 = entry.attributes.md5 if entry.attributes else None
     if etag is None and md5:
         try:
             etag = base64.b64decode(md5, validate=True).hex()
         except (binascii.Error, ValueError):
             raise EventFormatError(f"{at}.attributes.md5 is not base64") from None
-    return etag, _user_metadata({k: v for k, v in extended.items() if k.lower().startswith("x-amz-meta-")})
+    metadata = _user_metadata({k: v for k, v in extended.items() if k.lower().startswith("x-amz-meta-")})
+    return etag, metadata, "Seaweed-X-Amz-Version-Id" in extended
 
 
 def _b64_text(value: Any) -> str:

@@ -60,6 +60,11 @@ class StorageUnavailable(StorageError):
     code = "storage_unavailable"
 
 
+class ConditionalConflict(StorageUnavailable):
+    """A conditional write that met another one on the same key in flight (AWS S3's 409
+    ConditionalRequestConflict): neither won nor lost yet; look again, or retry."""
+
+
 @dataclass(frozen=True)
 class ObjectRef:
     bucket: str
@@ -143,6 +148,8 @@ def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
             return BucketNotFound(f"the bucket {ref.bucket!r} does not exist in the store")
         if code in ("NoSuchKey", "404", "NotFound"):
             return ObjectNotFound(f"{ref} does not exist")
+        if code == "ConditionalRequestConflict":  # 409: two replicas' claims on one key at once, say
+            return ConditionalConflict(f"a concurrent conditional write on {ref} conflicted with this one; retry")
         if code == "PreconditionFailed" or status == 412:
             return PreconditionFailed(f"{ref} changed under a conditional write")
         if code in ("AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
@@ -162,6 +169,20 @@ def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
     if isinstance(exc, BotoCoreError):
         return StorageUnavailable(f"the store could not be reached for {ref} ({type(exc).__name__}); retry later")
     raise exc
+
+
+_GOOG_META = "x-goog-meta-"
+
+
+def _user_metadata(response: dict) -> dict[str, str]:
+    """The user metadata of a HEAD or GET answer. Cloud Storage's S3-compatible XML API answers it as
+    `x-goog-meta-*` headers, which botocore leaves out of `Metadata`: read there too, or an object's prompts,
+    and the source version a result records, would not be seen on Cloud Storage."""
+    metadata = dict(response.get("Metadata") or {})
+    for name, value in response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).items():
+        if name.lower().startswith(_GOOG_META):
+            metadata.setdefault(name[len(_GOOG_META):].lower(), value)
+    return metadata
 
 
 class ObjectStore:
@@ -205,7 +226,7 @@ class ObjectStore:
                 return None
             raise err from None
         return ObjectInfo(etag=r.get("ETag", "").strip('"'), size=r.get("ContentLength", 0),
-                          metadata=r.get("Metadata", {}), content_type=r.get("ContentType", ""))
+                          metadata=_user_metadata(r), content_type=r.get("ContentType", ""))
 
     def get(self, ref: ObjectRef, max_bytes: int) -> tuple[bytes, ObjectInfo]:
         self._check(ref)
@@ -220,7 +241,7 @@ class ObjectStore:
             raise
         except Exception as exc:  # noqa: BLE001
             raise _translate(exc, ref) from None
-        return body, ObjectInfo(etag=r.get("ETag", "").strip('"'), size=len(body), metadata=r.get("Metadata", {}))
+        return body, ObjectInfo(etag=r.get("ETag", "").strip('"'), size=len(body), metadata=_user_metadata(r))
 
     def list_objects(self, bucket: str, prefix: str) -> Iterator[ListedObject]:
         """Every object under `prefix`, in key order (ListObjectsV2, 1000 keys per call)."""

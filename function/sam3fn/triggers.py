@@ -91,8 +91,16 @@ def _written_for(output: ObjectInfo | None, version: str) -> bool:
 def decode_metadata_text(value: str) -> str:
     """S3 user metadata is ASCII only, so non-ASCII prompts (Chinese) arrive encoded: as percent-encoded
     UTF-8 (`%E7%8B%97`, what we document) or as an RFC 2047 word (`=?UTF-8?B?54uX?=`, what S3 itself
-    returns for non-ASCII values set by some SDKs)."""
+    returns for non-ASCII values set by some SDKs); or as raw UTF-8 read as Latin-1, where a store took it."""
     value = value.strip()
+    if not value.isascii():
+        # Sent raw (curl, MinIO's and SeaweedFS's clients allow it), UTF-8 comes back read as Latin-1, as HTTP
+        # reads header bytes: '狗' as 'ç\x8b\x97'. Undone only where that gives valid UTF-8, which Latin-1 text
+        # ('café' sent as Latin-1) practically never is.
+        try:
+            value = value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
     if value.startswith("=?") and value.endswith("?="):
         from email.header import decode_header, make_header
 
@@ -123,6 +131,11 @@ def parse_prompt_metadata(value: str | None) -> list[str]:
         if sep in value:
             return [p.strip() for p in value.split(sep) if p.strip()]
     return [value]
+
+
+def _refused(exc: StorageError) -> str:
+    """Why an object is skipped whose input or output key the store refuses (`invalid_key`)."""
+    return f"{exc.message}; no result can be written for this object"
 
 
 class EventProcessor:
@@ -179,7 +192,20 @@ class EventProcessor:
         return None
 
     def prepare(self, event: ObjectEvent) -> Job | Outcome:
-        """Storage reads (run in a thread): skip, duplicate, or a job with the object's bytes."""
+        """Storage reads (run in a thread): skip, duplicate, or a job with the object's bytes.
+
+        A key the store refuses (`invalid_key`: longer than it takes, as a whole or, on SeaweedFS and MinIO,
+        in one path segment, 255 bytes) is skipped with the store's reason, before the model runs: the claim
+        is the first write, and its key is longer than the result's. An error answer would have the producer
+        redeliver the event for good, each time to the same refusal."""
+        try:
+            return self._prepare(event)
+        except StorageError as exc:
+            if exc.code != "invalid_key":
+                raise
+            return Outcome(event.bucket, event.key, "skipped", _refused(exc))
+
+    def _prepare(self, event: ObjectEvent) -> Job | Outcome:
         if reason := self.skip_reason(event):
             return Outcome(event.bucket, event.key, "skipped", reason)
         source = ObjectRef(event.bucket, event.key)
@@ -207,7 +233,10 @@ class EventProcessor:
             version = source_version(got)
             if busy := self._claim(event, version):
                 return busy
-        texts = parse_prompt_metadata(got.metadata.get("prompts") or event.metadata.get("prompts")) or self.default_prompts
+        # The prompts of the version read, never the event's: an event can be late (redelivered, or overtaken
+        # by the next upload's), and its metadata that of an older version, whose prompts would then be
+        # recorded as the current version's result, for good.
+        texts = parse_prompt_metadata(got.metadata.get("prompts")) or self.default_prompts
         return Job(event, source, got.etag, version, data, texts, result_ref, overlay_ref)
 
     def _claim(self, event: ObjectEvent, version: str) -> Outcome | None:
@@ -339,9 +368,18 @@ class EventProcessor:
                 log.info("event object %s is not processable: %s", job.source, outcome.code)
                 return Outcome(job.event.bucket, job.event.key, "error_recorded", outcome.code, job.result_ref.key)
             image, result = outcome
-            self.results.put(job.overlay_ref, overlay_png(image.pixels, result), "image/png", meta)
             doc.update(msgspec.to_builtins(result))
-            doc["overlay_key"] = job.overlay_ref.key
+            try:
+                self.results.put(job.overlay_ref, overlay_png(image.pixels, result), "image/png", meta)
+                doc["overlay_key"] = job.overlay_ref.key
+            except StorageError as exc:
+                if exc.code != "invalid_key":
+                    raise
+                # The overlay's key is the longest (SeaweedFS and MinIO take 255 bytes a path segment): the
+                # result goes without it, rather than an error each delivery and sweep repeats after the model.
+                log.warning("event object %s: no overlay (%s); the result is written without one", job.source, exc)
+                doc["overlay_key"] = None
+                doc["warnings"] = [*doc.get("warnings", []), f"no overlay: {exc.message}"]
             if reason := self._commit(job, msgspec.json.encode(doc), meta):
                 return Outcome(job.event.bucket, job.event.key, "skipped", reason)
             return Outcome(job.event.bucket, job.event.key, "processed", "", job.result_ref.key)
@@ -355,7 +393,12 @@ class EventProcessor:
         newer than the input, would never look at the object again. Taken back, the newer version's result is
         written by its own delivery if that is still running, else by the next sweep. The newer result goes
         too when our overlay landed after its own: it would point at our picture."""
-        self.results.put(job.result_ref, document, "application/json", meta)
+        try:
+            self.results.put(job.result_ref, document, "application/json", meta)
+        except StorageError as exc:
+            if exc.code != "invalid_key":
+                raise
+            return _refused(exc)  # no result can ever be written: skipped, not an error redelivered for good
         if (reason := self._superseded(job)) is None:
             return None
         log.info("event object %s: %s; taking back the result just written", job.source, reason)

@@ -185,3 +185,37 @@ def test_a_lease_taken_over_after_it_ran_out_cannot_be_renewed_back(store, ref):
     slow, lease = _lease_taken_over(store, ref, "taker")
     assert slow.renew(lease) is None
     assert json.loads(store.get(ref, 4096)[0])["owner"] == "taker"
+
+
+class _ConflictOnce:
+    """The seaweed client, but the first conditional create answers as AWS S3 does when another replica's
+    conditional write on the same key is in flight: 409 ConditionalRequestConflict."""
+
+    def __init__(self, client) -> None:
+        self.client, self.conflicts = client, 1
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def put_object(self, **request):
+        if "IfNoneMatch" in request and self.conflicts:
+            from botocore.exceptions import ClientError
+
+            self.conflicts -= 1
+            raise ClientError({"Error": {"Code": "ConditionalRequestConflict", "Message": "conflict"},
+                               "ResponseMetadata": {"HTTPStatusCode": 409}}, "PutObject")
+        return self.client.put_object(**request)
+
+
+def test_a_conflict_with_another_replicas_claim_in_flight_loses_the_race_and_keeps_claims_on(seaweed, store, ref):
+    """The 409 fell through as a store that refuses conditional writes: claims went off for the rest of the
+    pod's life, and this delivery went ahead beside the replica that won, so the object was done twice."""
+    winner = ClaimStore(store, 60, "winner")
+    lease = winner.acquire(ref, "v1")
+    assert lease is not None
+    loser = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=_ConflictOnce(seaweed.client())), 60, "loser")
+    assert loser.acquire(ref, "v1") is None
+    assert loser.enabled
+    winner.release(lease)
+    loser.store.client.conflicts = 1  # the conflicting write was the winner's delete: the claim is free now
+    assert loser.acquire(ref, "v1") is not None

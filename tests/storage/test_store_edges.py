@@ -90,3 +90,27 @@ def test_reading_from_a_bucket_that_does_not_exist_is_bucket_not_found(store):
     assert info.value.code == "bucket_not_found"
     assert isinstance(info.value, ObjectNotFound)  # whoever handles a missing object handles this too
     assert store.head(ObjectRef(bucket, "inputs/a.png")) is None  # a HEAD's bare 404 cannot tell the two apart
+
+
+class _CloudStorageClient:
+    """What boto3 gives for a HEAD or GET on Cloud Storage's S3-compatible endpoint: the user metadata comes
+    as x-goog-meta-* headers, which botocore does not read into `Metadata`."""
+
+    def head_object(self, **_):
+        headers = {"etag": '"e1"', "x-goog-meta-prompts": "dog,%E7%8B%97", "x-goog-meta-source-version": "v1"}
+        return {"ETag": '"e1"', "ContentLength": 1, "Metadata": {}, "ResponseMetadata": {"HTTPHeaders": headers}}
+
+    def get_object(self, **_):
+        import io
+
+        return {**self.head_object(), "Body": io.BytesIO(b"x")}
+
+
+def test_cloud_storage_user_metadata_headers_are_read_as_metadata():
+    """On Cloud Storage an object's prompts, and the source version a result records, were never seen: every
+    image ran with the default prompts and every redelivery ran the model again."""
+    store = ObjectStore("https://storage.googleapis.com", client=_CloudStorageClient())
+    ref = ObjectRef("images", "inputs/a.png")
+    expected = {"prompts": "dog,%E7%8B%97", "source-version": "v1"}
+    assert store.head(ref).metadata == expected
+    assert store.get(ref, 10)[1].metadata == expected

@@ -830,6 +830,55 @@ def test_the_same_bytes_uploaded_again_with_other_prompts_are_processed_with_the
     assert result_of(s3, key)[0] == ["cat"]
 
 
+def test_a_late_event_carrying_an_older_versions_prompts_does_not_set_the_current_versions(events_client, seaweed):
+    """Events carry the metadata of the upload they announce (MinIO's userMetadata, the filer's extended). One
+    delivered after the next upload (a redelivery, two webhook workers out of order) lent its prompts to an
+    object that had none: the result, recorded as the current version's, kept `cat` for good, and the
+    current version's own event was answered 'already processed'."""
+    s3 = seaweed.client()
+    key, image = f"inputs/{unique('late')}.png", encode(scene_pixels(seed=42))
+    s3.put_object(Bucket="images", Key=key, Body=image, Metadata={"prompts": "cat"})
+    late = s3_record("images", key)
+    late["Records"][0]["s3"]["object"]["userMetadata"] = {"X-Amz-Meta-Prompts": "cat"}
+    s3.put_object(Bucket="images", Key=key, Body=image)  # the same bytes again, with no prompts
+    r = events_client.post("/v1/events", json=late)
+    assert r.status_code == 200 and r.json()["outcomes"][0]["status"] == "processed", r.text
+    assert result_of(s3, key)[0] == ["dog"]  # the defaults, as the object has no prompts
+
+
+def test_an_input_whose_overlay_key_is_over_the_stores_segment_limit_gets_its_result_without_one(events_client,
+                                                                                                   seaweed):
+    """SeaweedFS and MinIO take 255 bytes a path segment: an input named with 244 of them has a result key
+    (`.json`) the store takes and an overlay key (`.overlay.png`) it refuses. The model ran, the overlay was
+    refused, and the event was answered 400: redelivered for good by MinIO, run again by every sweep."""
+    s3 = seaweed.client()
+    name = f"{unique('segment')}-"
+    key = "inputs/" + name + "x" * (244 - len(name) - len(".png")) + ".png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=43)))
+    r = events_client.post("/v1/events", json=s3_record("images", key))
+    assert r.status_code == 200, r.text
+    assert r.json()["outcomes"][0]["status"] == "processed"
+    doc = json.loads(s3.get_object(Bucket="images", Key="results/" + key[len("inputs/"):] + ".json")["Body"].read())
+    assert doc["overlay_key"] is None and any(w.startswith("no overlay") for w in doc["warnings"])
+    # done for good: the result (newer than the input, so no sweep lists it) records this version
+    assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "duplicate"
+
+
+def test_an_input_whose_claim_key_the_store_refuses_is_skipped_before_the_model_runs(events_client, seaweed):
+    """A 250-byte name: its claim key (`.claim`) is over the store's 255 bytes a segment. The event was
+    answered 400 `invalid_key`, which a producer that retries (MinIO) sends again for good."""
+    s3 = seaweed.client()
+    name = f"{unique('claimed')}-"
+    key = "inputs/" + name + "x" * (250 - len(name) - len(".png")) + ".png"
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(seed=44)))
+    runs = events_client.app.state.runtime.pipeline.segmenter.image_cache.misses
+    r = events_client.post("/v1/events", json=s3_record("images", key))
+    assert r.status_code == 200, r.text
+    [outcome] = r.json()["outcomes"]
+    assert outcome["status"] == "skipped" and "too long" in outcome["reason"], outcome
+    assert events_client.app.state.runtime.pipeline.segmenter.image_cache.misses == runs
+
+
 def test_results_written_before_prompts_counted_stay_valid(events_client, seaweed):
     """A result that records only the source ETag (written before the prompts were part of the version) still
     marks an input without prompts metadata as done: an upgrade must not run the whole bucket again."""

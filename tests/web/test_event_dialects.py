@@ -131,3 +131,33 @@ def test_structured_cloudevent_with_base64_data_is_read():
 @pytest.mark.parametrize("value", [" ", "%20", " , "])
 def test_blank_prompt_metadata_means_the_default_prompts(value):
     assert parse_prompt_metadata(value) == []
+
+
+def test_seaweedfs_rename_creates_the_object_at_its_new_path():
+    """The filer's move (`mv.from`, a folder renamed) is sent as "rename" with the old path as `key`: it used
+    to be skipped as "not an object creation", leaving the object now under inputs/ to the next sweep."""
+    [event] = parse_events({}, load("seaweedfs_rename.json"))  # staging/x.jpg moved to inputs/renamed.jpg
+    assert (event.bucket, event.key, event.kind) == ("images", "inputs/renamed.jpg", CREATED)
+    assert event.metadata == {"prompts": "cat"}
+    moved_folder = json.loads(load("seaweedfs_rename.json"))
+    moved_folder["message"]["new_entry"]["is_directory"] = True
+    assert parse_events({}, json.dumps(moved_folder).encode()) == []  # each file in it is sent on its own
+
+
+def test_seaweedfs_event_for_a_version_in_a_versioned_bucket_names_the_object():
+    """With versioning on, the S3 gateway writes each upload of `inputs/v.jpg` as the file
+    `inputs/v.jpg.versions/v_<id>`, and that is the key the filer's webhook sends: it used to be taken as the
+    object's key, which no HEAD finds, so every event in such a bucket was skipped as gone."""
+    [event] = parse_events({}, load("seaweedfs_versioned_create.json"))
+    assert (event.bucket, event.key, event.kind) == ("vers", "inputs/v.jpg", CREATED)
+    plain = json.loads(load("seaweedfs_versioned_create.json"))
+    del plain["message"]["new_entry"]["extended"]["Seaweed-X-Amz-Version-Id"]  # a key that only looks like one
+    assert parse_events({}, json.dumps(plain).encode())[0].key.endswith(".versions/v_6714aa1351c4f71fb59621e4889d5627")
+
+
+def test_prompt_metadata_sent_as_raw_utf8_is_read_as_the_text_it_was():
+    """A store that takes raw UTF-8 in `x-amz-meta-prompts` (SeaweedFS, MinIO; curl or mc sends it) returns
+    the bytes, which HTTP reads as Latin-1: '狗,猫' arrived as 'ç\\x8b\\x97,ç\\x8c«' and failed as an
+    invalid prompt holding a control character."""
+    assert parse_prompt_metadata("狗,猫".encode().decode("latin-1")) == ["狗", "猫"]
+    assert parse_prompt_metadata("café") == ["café"]  # Latin-1 text that is not UTF-8 stays as it is
