@@ -324,7 +324,7 @@ def run_b(buildah: Buildah, workdir: Path, config: dict, env: dict) -> dict:
         root = buildah("mount", ctr).stdout.strip().splitlines()[-1]
         shutil.rmtree(workdir / "seaweedfs", ignore_errors=True)  # an empty bucket: no result of an earlier run
         with SeaweedFS(workdir / "seaweedfs", webhook_url=f"{url}/v1/events", webhook_token=EVENTS_TOKEN,
-                       webhook_event_types=["create", "update"],
+                       webhook_event_types=["create", "update", "rename"],
                        webhook_path_prefixes=["/buckets/images/inputs/"]) as sw:
             run_env = {**env, "PORT": str(port), "SAM3FN_S3_ENDPOINT": sw.endpoint, "SAM3FN_EVENTS_TOKEN": EVENTS_TOKEN,
                        "AWS_ACCESS_KEY_ID": sw.access_key, "AWS_SECRET_ACCESS_KEY": sw.secret_key,

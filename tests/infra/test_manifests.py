@@ -333,7 +333,7 @@ def test_seaweedfs_webhook_posts_input_objects_to_the_events_route(path):
     hook = tomllib.loads(path.read_text())["notification"]["webhook"]
     assert hook["enabled"] is True and urlsplit(hook["endpoint"]).path == "/v1/events"
     assert hook["path_prefixes"] == [f"/buckets/images/{setting_defaults().input_prefix}"]
-    assert set(hook["event_types"]) == {"create", "update"}
+    assert set(hook["event_types"]) == {"create", "update", "rename"}  # a file moved within inputs/ is a rename
     assert hook["bearer_token"]
 
 
