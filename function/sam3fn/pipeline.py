@@ -34,22 +34,30 @@ class Pipeline:
         Each is normalised here, once, before translation and the model (`normalize_prompt`: invisible
         format characters dropped, NFKC, whitespace collapsed); `Prompt.sent` keeps it as sent.
         """
+        self.check_prompts(texts)
+        return [self._prompt(text) for text in texts]
+
+    def check_prompts(self, texts: list[str]) -> None:
+        """Refuse, without translating, what no translation could mend: no prompt or too many, a blank one,
+        one with a control character or one too long. Cheap, so the web layer checks before it fetches an
+        image or queues for the model: a request that can only fail is refused first, with its own code."""
         check_prompt_texts(texts)
         if len(texts) > self.max_prompts:
             raise PromptError(f"{len(texts)} prompts sent; at most {self.max_prompts} per request", code="too_many_prompts")
-        return [self._prompt(position, text) for position, text in enumerate(texts, start=1)]
+        for position, sent in enumerate(texts, start=1):
+            bad = control_character(sent)
+            if bad is not None:
+                raise PromptError(f"prompt {position} holds a control character (U+{ord(bad):04X}); a prompt is "
+                                  "plain text such as 'dog' or 'red car'", code="invalid_prompt")
+            length = len(normalize_prompt(sent))
+            if length > MAX_PROMPT_CHARS:
+                raise PromptError(f"prompt {position} is {length:,} characters long; at most {MAX_PROMPT_CHARS} are "
+                                  "accepted (SAM 3 reads 32 tokens): write a short noun phrase", code="prompt_too_long")
 
-    def _prompt(self, position: int, sent: str) -> Prompt:
+    def _prompt(self, sent: str) -> Prompt:
         from .translate import TranslationUnavailable, contains_cjk
 
-        bad = control_character(sent)
-        if bad is not None:
-            raise PromptError(f"prompt {position} holds a control character (U+{ord(bad):04X}); a prompt is plain "
-                              "text such as 'dog' or 'red car'", code="invalid_prompt")
-        text = normalize_prompt(sent)  # not empty: `prompts` refused blank ones (check_prompt_texts normalises)
-        if len(text) > MAX_PROMPT_CHARS:
-            raise PromptError(f"prompt {position} is {len(text):,} characters long; at most {MAX_PROMPT_CHARS} are "
-                              "accepted (SAM 3 reads 32 tokens): write a short noun phrase", code="prompt_too_long")
+        text = normalize_prompt(sent)  # checked by check_prompts: not blank, no control character, not too long
         if self.translator is None:
             if contains_cjk(text):
                 raise TranslationRequired(f"prompt {excerpt(text)} is Chinese and no translator is configured; "

@@ -119,3 +119,14 @@ def test_cors_lets_other_origins_send_the_key_and_read_the_request_id(make_clien
     assert r.status_code == 401 and r.headers["access-control-allow-origin"] == "https://labeler.example"
     exposed = {h.strip().lower() for h in r.headers["access-control-expose-headers"].split(",")}
     assert {"x-request-id", "retry-after", "www-authenticate"} <= exposed
+
+
+def test_a_preflight_from_an_origin_not_listed_is_a_coded_json_403_without_cors_headers(make_client):
+    client = make_client(cors_origins=["https://labeler.example"])
+    r = client.options("/v1/segment", headers={"Origin": "https://elsewhere.example",
+                                               "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 403 and r.headers["content-type"] == "application/json"
+    error = r.json()["error"]
+    assert error["code"] == "origin_not_allowed" and error["request_id"] == r.headers["x-request-id"]
+    assert "https://elsewhere.example" in error["message"]
+    assert not any(h.startswith("access-control-") for h in r.headers)

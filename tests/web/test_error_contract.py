@@ -64,3 +64,29 @@ def test_a_form_with_more_parts_than_the_server_parses_says_so(client):
     error = r.json()["error"]
     assert error["code"] == "invalid_request"
     assert "more than 1000 parts" in error["message"] and "at most 16 prompts" in error["message"]
+
+
+def test_openapi_lists_the_415_of_every_post_route_and_the_502_of_those_that_read_the_store(client):
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    for path in ("/v1/segment", "/v1/preview", "/api/predict", "/v1/events", "/v1/events/sweep"):
+        assert "415" in paths[path]["post"]["responses"], path  # unsupported_encoding, on every POST route
+    for path in ("/v1/segment", "/api/predict", "/v1/events", "/v1/events/sweep"):
+        assert "502" in paths[path]["post"]["responses"], path  # storage_error: the store refused the request
+    r = client.post("/v1/segment", json={"prompts": ["dog"]}, headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_encoding"
+
+
+def test_openapi_shows_the_events_body_and_the_preview_answer_as_binary(client):
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    events = paths["/v1/events"]["post"]["requestBody"]
+    assert events["required"] and events["content"]["application/json"]["schema"]["type"] == "object"
+    png = paths["/v1/preview"]["post"]["responses"]["200"]["content"]["image/png"]["schema"]
+    assert png == {"type": "string", "format": "binary"}
+
+
+@pytest.mark.parametrize("path", ["/schema/redoc", "/schema/no-such-page"])
+def test_an_unknown_schema_page_is_the_json_404_of_any_unknown_path(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json"
+    assert r.json()["error"]["code"] == "not_found" and path in r.json()["error"]["message"]
+    assert client.get("/schema/swagger").status_code == 200

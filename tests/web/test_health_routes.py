@@ -46,6 +46,16 @@ def test_metrics_count_requests_stages_and_cache(client):
     assert "sam3fn_queue_depth 0.0" in text
 
 
+def test_metrics_content_type_gives_each_parameter_once_as_prometheus_needs(client):
+    # Prometheus 3 parses it with Go's mime.ParseMediaType, which refuses a repeated parameter ("charset=utf-8;
+    # charset=utf-8"): the scrape fails unless the job sets fallback_scrape_protocol.
+    for r in (client.get("/metrics"), client.head("/metrics")):
+        media_type, *params = [p.strip() for p in r.headers["content-type"].split(";")]
+        names = [p.partition("=")[0].lower() for p in params]
+        assert media_type == "text/plain" and "charset" in names, r.headers["content-type"]
+        assert len(names) == len(set(names)), r.headers["content-type"]
+
+
 def test_openapi_documents_json_and_multipart_for_segment(client):
     doc = client.get("/schema/openapi.json").json()
     body = doc["paths"]["/v1/segment"]["post"]["requestBody"]["content"]

@@ -7,9 +7,10 @@ import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response, Router
 from litestar.config.cors import CORSConfig
-from litestar.exceptions import HTTPException
+from litestar.datastructures import Headers
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.file_system import BaseLocalFileSystem
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components
@@ -20,7 +21,7 @@ from .. import __version__
 from ..core.errors import Sam3fnError
 from ..settings import Settings
 from .auth import SECURITY_SCHEMES
-from .errors import on_http_error, on_sam3fn_error, on_unexpected
+from .errors import error_response, on_http_error, on_sam3fn_error, on_unexpected
 from .observability import STATIC, RequestContextMiddleware, configure_logging
 from .routes import ROUTES, refuse_encoded_body
 from .runtime import Runtime
@@ -72,6 +73,34 @@ class HeadAsGet:
             scope["method"] = "HEAD"
 
 
+class RefuseForeignPreflight:
+    """Pure ASGI, around Litestar's CORS middleware: a preflight from an origin SAM3FN_CORS_ORIGINS does not
+    list is refused as every other error is, a JSON 403 `origin_not_allowed` with a request id, where Litestar
+    answers a text/plain 400 ("Disallowed CORS Origin"). Either way the browser gets no
+    Access-Control-Allow-Origin, so it sends nothing."""
+
+    def __init__(self, app, cors: CORSConfig) -> None:
+        self.app, self.cors = app, cors
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":  # what Litestar answers as a preflight
+            origin = Headers.from_scope(scope).get("origin")
+            if origin and not self.cors.is_origin_allowed(origin):
+                request = Request(scope, receive, send)
+                response = error_response(request, "origin_not_allowed",
+                                          f"pages at {origin[:100]!r} may not call this API (SAM3FN_CORS_ORIGINS)")
+                return await response.to_asgi_response(app=None, request=request)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def _schema_page_not_found(response: Response) -> Response:
+    """The OpenAPI router answers a /schema page it does not have (/schema/redoc) with an HTML 404 page of its
+    own: raised instead, it becomes the JSON `not_found` any other unknown path gets."""
+    if response.status_code == 404:
+        raise NotFoundException()
+    return response
+
+
 def _cors(origins: list[str]) -> CORSConfig | None:
     """CORS for the listed origins (none: off). A page on another origin reads the headers an answer is
     explained by: the request id to quote, when to retry, which credentials a 401 asks for."""
@@ -108,6 +137,8 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
         cors_config=_cors(settings.cors_origins),
         openapi_config=OpenAPIConfig(
             title="sam3fn", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()],
+            openapi_router=Router("/schema", route_handlers=[], include_in_schema=False,
+                                  after_request=_schema_page_not_found),
             description="SAM 3 text-prompted segmentation as a serverless function",
             components=Components(security_schemes=SECURITY_SCHEMES),
         ),
@@ -117,7 +148,10 @@ def create_app(settings: Settings, configure_logs: bool = True) -> Litestar:
     app.state.runtime = runtime
     # Around the router, not inside it as Litestar's `middleware=` would be: the router's own answers (405s,
     # 404s where no route matches) then get a request id, a log line and a count like every other request.
-    app.asgi_handler = RequestContextMiddleware(HeadAsGet(app.asgi_handler), metrics=runtime.metrics)
+    handler = HeadAsGet(app.asgi_handler)
+    if app.cors_config is not None:
+        handler = RefuseForeignPreflight(handler, app.cors_config)
+    app.asgi_handler = RequestContextMiddleware(handler, metrics=runtime.metrics)
     return app
 
 

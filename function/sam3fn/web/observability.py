@@ -35,6 +35,9 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Python warnings (Pillow's "Corrupt EXIF data" on a crafted upload, say) through the same handler: printed
+    # to stderr as they are, they would put plain-text lines among the JSON ones.
+    logging.captureWarnings(True)
 
 
 class Metrics:

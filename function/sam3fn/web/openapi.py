@@ -1,13 +1,13 @@
 """OpenAPI pieces Litestar cannot infer: /v1/segment takes JSON *or* multipart on one path, /api/predict's
-JSON is decoded by the route itself (for its error codes), and /v1/preview takes the image file itself as
-the body."""
+JSON and /v1/events's payloads are decoded by the routes themselves (for their error codes), and /v1/preview
+takes the image file itself as the body and answers a PNG."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import msgspec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, RequestBody, Schema
 
 from ..core.segmenter import UNIT_OPTIONS
 from .schemas import CANDIDATE_FLOOR_DOC, PredictRequest, SegmentRequest
@@ -87,9 +87,29 @@ class PredictOperation(Operation):
 @dataclass
 class PreviewOperation(Operation):
     def __post_init__(self) -> None:
+        binary = Schema(type=OpenAPIType.STRING, format="binary")
         self.request_body = RequestBody(
             required=True,
             description="the image file's bytes as they are (PNG, JPEG, WebP, TIFF, BMP, ...); any content type",
-            content={"application/octet-stream": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING,
-                                                                                 format="binary"))},
+            content={"application/octet-stream": OpenAPIMediaType(schema=binary)},
+        )
+        # Litestar shows the PNG answer as a plain string, which client generators decode as text.
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content and "image/png" in ok.content:
+            ok.content["image/png"] = OpenAPIMediaType(schema=binary)
+
+
+@dataclass
+class EventsOperation(Operation):
+    """The route reads its body itself (events.parse_events), so Litestar would show none: a generated client
+    would then have no way to send one."""
+
+    def __post_init__(self) -> None:
+        payload = OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT))
+        self.request_body = RequestBody(
+            required=True,
+            description="an object-storage notification as its sender posts it: AWS S3 `{\"Records\": [...]}` "
+                        "(directly or inside an SNS message), a MinIO webhook, a CloudEvent (structured, or binary "
+                        "with `ce-*` headers and the event data as the body) or a SeaweedFS filer webhook",
+            content={"application/json": payload, "application/cloudevents+json": payload},
         )

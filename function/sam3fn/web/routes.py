@@ -27,7 +27,7 @@ from ..storage import StorageUnavailable, is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
 from .auth import API_KEY, EVENTS_TOKEN, api_key_guard, events_token_guard
 from .imagesource import from_base64, from_local_path, from_s3
-from .openapi import PredictOperation, PreviewOperation, SegmentOperation
+from .openapi import EventsOperation, PredictOperation, PreviewOperation, SegmentOperation
 from .runtime import Runtime
 from .schemas import (ErrorBody, EventOutcome, EventsResponse, Health, Info, PredictRequest, PredictResponse,
                       SegmentRequest, SegmentResponse, SweepResponse)
@@ -39,6 +39,7 @@ _ERROR_MEANINGS = {400: "invalid input (see `error.code`)", 401: "missing or wro
                    403: "path, bucket or object not allowed", 404: "image, object or bucket not found",
                    413: "body or image too large, or too many records in one event delivery",
                    415: "a Content-Encoding other than identity", 422: "a Chinese prompt could not be translated",
+                   502: "the object store refused the request",
                    503: "loading, overloaded or storage unavailable (Retry-After)"}
 
 
@@ -109,7 +110,10 @@ def info(request: Request) -> Info:
 
 @get("/metrics", sync_to_thread=False, tags=["health"], include_in_schema=False)
 def metrics(request: Request) -> Response[bytes]:
-    return Response(generate_latest(runtime_of(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    # As a header, not as media_type: Litestar appends "; charset=utf-8" to a text/* media type, and a second
+    # charset makes the header unparseable to Go's mime.ParseMediaType, which Prometheus 3 scrapes with.
+    body = generate_latest(runtime_of(request).metrics.registry)
+    return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 # -- request bodies --------------------------------------------------------------------------------
@@ -139,8 +143,19 @@ def _decode_json(body: bytes, type=Any):
         raise InputError("the request body is not valid JSON", code="invalid_json") from None
 
 
-async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, SegmentRequest]:
-    """Decode JSON or multipart into (image bytes, request) without touching the model."""
+def _checked_options(rt: Runtime, req: SegmentRequest) -> SegmentOptions:
+    """The request's options, its prompts checked as far as they can be without translating: done before an
+    image is fetched from S3 or the model queued for, so a request that can only fail does neither (nor
+    gets a 503 or a 404 for an image it could never have used)."""
+    options = SegmentOptions(threshold=req.threshold, mask_threshold=req.mask_threshold, refine=req.refine,
+                             non_overlapping=req.non_overlapping, polygons="polygons" in req.formats,
+                             candidate_floor=req.candidate_floor)
+    rt.pipeline.check_prompts(req.prompts)
+    return options
+
+
+async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, SegmentRequest, SegmentOptions]:
+    """Decode JSON or multipart into (image bytes, request, options) without touching the model."""
     s = rt.settings
     # Media types are case-insensitive; Litestar's parse (which request.form() uses too) lowercases them.
     if request.content_type[0] == "multipart/form-data":
@@ -164,13 +179,14 @@ async def _segment_request(request: Request, rt: Runtime) -> tuple[bytes, Segmen
             req = msgspec.convert(raw, SegmentRequest, strict=False)
         except msgspec.ValidationError as exc:
             raise InputError(f"the form is not valid: {exc}", code="invalid_request") from None
-        return data, req
+        return data, req, _checked_options(rt, req)
     req = _decode_json(await request.body(), SegmentRequest)
     if (req.image.base64 is None) == (req.image.s3 is None):
         raise InputError("give exactly one of image.base64 or image.s3", code="invalid_request")
+    options = _checked_options(rt, req)
     if req.image.base64 is not None:
-        return from_base64(req.image.base64, s.max_body_bytes), req
-    return await asyncio.to_thread(from_s3, req.image.s3, rt.store, s.max_body_bytes), req
+        return from_base64(req.image.base64, s.max_body_bytes), req, options
+    return await asyncio.to_thread(from_s3, req.image.s3, rt.store, s.max_body_bytes), req, options
 
 
 _FORM_FLAGS = ("non_overlapping", "return_overlay")
@@ -216,12 +232,9 @@ async def _form_fields(form) -> tuple[bytes, dict]:
     return await upload.read(), raw
 
 
-def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
+def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest, options: SegmentOptions):
     """On the worker: translate, segment, and render what the request asked for."""
     pipeline = rt.pipeline
-    options = SegmentOptions(threshold=req.threshold, mask_threshold=req.mask_threshold, refine=req.refine,
-                             non_overlapping=req.non_overlapping, polygons="polygons" in req.formats,
-                             candidate_floor=req.candidate_floor)
     prompts = pipeline.prompts(req.prompts)
     image, result = pipeline.segment_bytes(data, prompts, options)
     overlay = base64.b64encode(overlay_png(image.pixels, result)).decode() if req.return_overlay else None
@@ -233,13 +246,13 @@ def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest):
 
 @post("/v1/segment", guards=[api_key_guard], security=API_KEY, status_code=200, operation_class=SegmentOperation,
       tags=["segment"],
-      responses=_errors(400, 401, 403, 404, 413, 422, 503))
+      responses=_errors(400, 401, 403, 404, 413, 415, 422, 502, 503))
 async def segment(request: Request) -> SegmentResponse:
     """Segment one image with one or more prompts (English or Chinese); masks as COCO RLE, boxes pixel xyxy."""
     rt = runtime_of(request)
     rt.require_ready()
-    data, req = await _segment_request(request, rt)
-    result, overlay, pngs = await rt.worker.submit(_run_segment, rt, data, req, gone=_gone(request))
+    data, req, options = await _segment_request(request, rt)
+    result, overlay, pngs = await rt.worker.submit(_run_segment, rt, data, req, options, gone=_gone(request))
     _note(request, rt, result)
     return SegmentResponse(
         request_id=request.scope["state"]["request_id"], results=result.results, timings=result.timings,
@@ -255,7 +268,7 @@ def _preview_png(data: bytes, max_pixels: int) -> bytes:
 
 @post("/v1/preview", guards=[api_key_guard], security=API_KEY, status_code=200, media_type="image/png",
       tags=["segment"],
-      operation_class=PreviewOperation, responses=_errors(400, 401, 413, 503))
+      operation_class=PreviewOperation, responses=_errors(400, 401, 413, 415, 503))
 async def preview(request: Request) -> Response[bytes]:
     """The image in the body (any format the server reads) as PNG: upright, 8-bit RGB, full size, the
     pixels the model sees. For a page whose browser cannot show the original (TIFF, say). No model
@@ -269,8 +282,7 @@ async def preview(request: Request) -> Response[bytes]:
     return Response(png, media_type="image/png")
 
 
-def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
-    options = SegmentOptions(threshold=req.threshold, refine=0.5 if req.refine_edges else 0.0)
+def _run_predict(rt: Runtime, data: bytes, req: PredictRequest, options: SegmentOptions):
     prompts = rt.pipeline.prompts([req.prompt])
     _, result = rt.pipeline.segment_bytes(data, prompts, options)
     rles = [i.mask for i in result.results[0].instances]
@@ -279,7 +291,7 @@ def _run_predict(rt: Runtime, data: bytes, req: PredictRequest):
 
 @post("/api/predict", guards=[api_key_guard], security=API_KEY, status_code=200, operation_class=PredictOperation,
       tags=["segment"],
-      responses=_errors(400, 401, 403, 404, 413, 422, 503))
+      responses=_errors(400, 401, 403, 404, 413, 415, 422, 502, 503))
 async def predict(request: Request) -> PredictResponse:
     """The request existing SAM 3 deployments take: `{prompt, image_path, threshold, refine_edges}`.
 
@@ -291,12 +303,15 @@ async def predict(request: Request) -> PredictResponse:
     # Decoded here, once, as /v1/segment's JSON is: the same codes for broken JSON, an empty body or a
     # string that is not UTF-8 (Litestar's own parse answers 500 for the last).
     data = _decode_json(await request.body(), PredictRequest)
+    # Checked before the image is read, as /v1/segment's are (_checked_options).
+    options = SegmentOptions(threshold=data.threshold, refine=0.5 if data.refine_edges else 0.0)
+    rt.pipeline.check_prompts([data.prompt])
     s = rt.settings
     if is_s3_url(data.image_path):
         image = await asyncio.to_thread(from_s3, data.image_path, rt.store, s.max_body_bytes)
     else:
         image = await asyncio.to_thread(from_local_path, data.image_path, s.image_root, s.max_body_bytes)
-    result, union = await rt.worker.submit(_run_predict, rt, image, data, gone=_gone(request))
+    result, union = await rt.worker.submit(_run_predict, rt, image, data, options, gone=_gone(request))
     _note(request, rt, result)
     r = result.results[0]
     return PredictResponse(
@@ -308,7 +323,7 @@ async def predict(request: Request) -> PredictResponse:
 
 # -- object-storage events -------------------------------------------------------------------------
 @post("/v1/events", guards=[events_token_guard], security=EVENTS_TOKEN, status_code=200, tags=["events"],
-      responses=_errors(400, 401, 403, 413, 503))
+      responses=_errors(400, 401, 403, 413, 415, 502, 503), operation_class=EventsOperation)
 async def events(request: Request) -> EventsResponse:
     """Object-storage triggers: AWS S3, MinIO, CloudEvents (binary/structured) and SeaweedFS payloads.
 
@@ -326,7 +341,7 @@ async def events(request: Request) -> EventsResponse:
 
 
 @post("/v1/events/sweep", guards=[events_token_guard], security=EVENTS_TOKEN, status_code=200, tags=["events"],
-      responses=_errors(400, 401, 403, 404, 503))
+      responses=_errors(400, 401, 403, 404, 415, 502, 503))
 async def sweep(
     request: Request,
     bucket: Annotated[str, QueryParameter(description="the bucket to sweep")],
