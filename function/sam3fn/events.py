@@ -369,7 +369,10 @@ def _sns_confirmation(confirmation: SnsConfirmation) -> None:
 def parse_events(headers: Mapping[str, str], body: bytes) -> list[ObjectEvent]:
     """Decode one delivery into object events. Raises EventFormatError for anything unreadable (its
     TooManyRecords for more records than one delivery may carry)."""
-    payload = _decode(body or b"null", "the event body is not valid JSON")
+    if not body.strip():  # else JSON's null, answered "must be an object, not null" of a body the sender never wrote
+        raise EventFormatError("the event body is empty: expected the notification its sender posts (S3 or MinIO "
+                               "records, SNS, a CloudEvent or a SeaweedFS filer event) as JSON")
+    payload = _decode(body, "the event body is not valid JSON")
     try:
         return _parse_payload(headers, payload)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

@@ -124,3 +124,11 @@ def test_a_field_of_the_wrong_type_is_named_by_its_path_in_json_words(headers, b
         parse_events(headers, json.dumps(body).encode())
     assert info.value.code == "invalid_event"
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("headers", [{}, STRUCTURED_CE, BINARY_CE], ids=["plain", "structured-ce", "binary-ce"])
+@pytest.mark.parametrize("body", [b"", b" \r\n"], ids=["empty", "whitespace"])
+def test_an_empty_body_is_called_empty_not_null(headers, body):
+    with pytest.raises(EventFormatError, match="the event body is empty") as refused:
+        parse_events(headers, body)
+    assert "null" not in refused.value.message
