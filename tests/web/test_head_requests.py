@@ -34,3 +34,16 @@ def test_head_requests_are_counted_as_head_on_their_route(client):
     assert int(client.head("/metrics").headers["content-length"]) > 0
     line = next(ln for ln in metrics.splitlines() if 'method="HEAD"' in ln and 'route="/healthz"' in ln)
     assert 'status="200"' in line
+
+
+@pytest.mark.parametrize("method, path", [("DELETE", "/v1/info"), ("POST", "/healthz"), ("PUT", "/metrics")])
+def test_a_405_on_a_get_route_lists_head_among_the_allowed_methods(client, method, path):
+    r = client.request(method, path)
+    assert r.status_code == 405 and r.json()["error"]["code"] == "method_not_allowed"
+    allowed = {m.strip() for m in r.headers["allow"].split(",")}
+    assert {"GET", "HEAD"} <= allowed  # HEAD is served (HeadAsGet), so Allow says so (RFC 9110 10.2.1)
+
+
+def test_a_405_on_a_post_route_does_not_offer_head(client):
+    r = client.get("/v1/segment")
+    assert r.status_code == 405 and "HEAD" not in r.headers["allow"]

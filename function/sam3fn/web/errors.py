@@ -93,7 +93,19 @@ def on_http_error(request: Request, exc: HTTPException) -> Response:
         message = _validation_message(exc)
     if exc.status_code == 413:
         message = "the request body is larger than this server accepts (SAM3FN_MAX_BODY_BYTES)"
-    return error_response(request, code, message, exc.status_code, headers=exc.headers)  # a 405's Allow, say
+    return error_response(request, code, message, exc.status_code, headers=_allow_head(exc.headers))
+
+
+def _allow_head(headers: dict[str, str] | None) -> dict[str, str] | None:
+    """A 405's Allow, with HEAD wherever GET is: the app answers HEAD as GET (app.HeadAsGet), which the
+    router, listing its handlers' methods, does not know."""
+    name = next((k for k in headers or {} if k.lower() == "allow"), None)  # Litestar writes it either case
+    if name is None:
+        return headers
+    methods = [m.strip() for m in headers[name].split(",")]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return {**{k: v for k, v in headers.items() if k != name}, "Allow": ", ".join(methods)}
 
 
 def _validation_message(exc: ValidationException) -> str:
