@@ -24,6 +24,8 @@ const state = {
   items: [], // [{index, prompt, model_prompt, score, box, color, hidden, layer(), layerAt(w, h)}]
   exporting: false, // a download is being prepared: the download buttons wait for it
   highlight: null,
+  tabStop: null, // the item whose checkbox is the legend's one tab stop (arrow keys move it)
+  popoverAt: null, // {u, v}: where the open popover was asked for, as fractions of the image
   buffer: null,
   timer: null,
   lastTimings: null, // [timings, roundTrip] on show, redrawn when the language changes
@@ -231,6 +233,7 @@ function resetResults() {
   state.imageInfo = null;
   state.lastTimings = null;
   state.items = [];
+  state.tabStop = null;
   state.source = null;
   state.resultSummary = null;
   state.highlight = null;
@@ -392,6 +395,7 @@ async function showResponse(body, roundTrip, sent) {
     }
   }
   state.items = items;
+  state.tabStop = null; // new instances: the list's tab stop starts at its top
   state.highlight = null;
   buildLegend();
   const others = (body.warnings || []).filter((w) => !w.toLowerCase().includes("random"));
@@ -404,6 +408,17 @@ async function showResponse(body, roundTrip, sent) {
 }
 
 // -- drawing --------------------------------------------------------------------------------------
+/** An item's number: its place among the candidates (or the opened result's instances), so it stays the
+ * same whatever the sliders and layers do; legend, popover and COCO annotation ids all use it. */
+function itemNumber(it) {
+  return it.index + 1;
+}
+
+/** An item's prompt as the legend and the popover name it: the English the model got beside a translation. */
+function itemLabel(it) {
+  return it.model_prompt !== it.prompt ? `${it.prompt} (${it.model_prompt})` : it.prompt;
+}
+
 function slider(id) {
   return Number($(id).value);
 }
@@ -427,6 +442,7 @@ function render() {
   paintOverlay();
   renderLegend();
   updateDownloads();
+  refreshPopover();
   if (state.response && state.source === "candidates") {
     $("summary").textContent = t("done", {
       n: shown().length, p: state.response.results.length, ms: Math.round(state.response.timings.total_ms) });
@@ -468,35 +484,88 @@ function buildLegend() {
   for (const it of state.items) {
     const li = document.createElement("li");
     li.dataset.index = String(it.index);
+    // the checkbox sits in a 24 px square label: a finger's target, however small the box is drawn
+    const toggle = document.createElement("label");
+    toggle.className = "toggle";
     const box = document.createElement("input");
     box.type = "checkbox";
-    box.setAttribute("aria-label", t("toggleLayer", { name: `${it.prompt} #${it.index + 1}` }));
+    box.tabIndex = -1; // one tab stop for the whole list: see syncTabStop
+    box.setAttribute("aria-label", t("toggleLayer", { name: `#${itemNumber(it)} ${itemLabel(it)}` }));
     box.addEventListener("change", () => {
       it.hidden = !box.checked;
       paintOverlay();
       li.classList.toggle("hidden-layer", it.hidden);
       updateDownloads();
+      refreshPopover();
     });
+    box.addEventListener("focus", () => {
+      state.tabStop = it.index;
+      syncTabStop();
+    });
+    toggle.append(box);
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.style.background = `rgb(${it.color.join(",")})`;
+    const number = document.createElement("span");
+    number.className = "num";
+    number.textContent = `#${itemNumber(it)}`;
+    number.setAttribute("aria-hidden", "true"); // the checkbox's name says it already
     const label = document.createElement("span");
     label.className = "label";
-    label.textContent = it.model_prompt !== it.prompt ? `${it.prompt} (${it.model_prompt})` : it.prompt;
+    label.textContent = itemLabel(it);
     const score = document.createElement("span");
     score.className = "score";
+    score.id = `legend-score-${it.index}`;
     score.textContent = `${(it.score * 100).toFixed(1)}%`;
+    box.setAttribute("aria-describedby", score.id); // the score tells instances of one prompt apart
     const area = document.createElement("span");
     area.className = "area";
-    li.append(box, swatch, label, score, area);
+    li.append(toggle, swatch, number, label, score, area);
+    // Hover, focus and a tap each highlight the row's instance; leaving clears only the row's own highlight,
+    // so the focus leaving one checkbox (a tap or click on another row) does not undo the other row's.
     const on = () => setHighlight(it.index);
+    const off = () => {
+      if (state.highlight === it.index) setHighlight(null);
+    };
     li.addEventListener("mouseenter", on);
     li.addEventListener("focusin", on);
-    li.addEventListener("mouseleave", () => setHighlight(null));
-    li.addEventListener("focusout", () => setHighlight(null));
+    li.addEventListener("mouseleave", off);
+    li.addEventListener("focusout", off);
+    // a finger has no hover: a tap on the row (not on its checkbox) picks it; a scroll ends in pointercancel
+    li.addEventListener("pointerup", (ev) => {
+      if (ev.pointerType !== "mouse" && !ev.target.closest(".toggle")) on();
+    });
     it.row = { li, box, area, areaCut: null };
     list.append(li);
   }
+}
+
+/** Exactly one listed row's checkbox is in the tab order: the last one focused, else the first listed.
+ * Tab passes the whole list in one step; the arrow keys move within it (legendKeys). */
+function syncTabStop() {
+  const listed = state.items.filter((it) => !it.row.li.hidden);
+  const stop = listed.find((it) => it.index === state.tabStop) || listed[0];
+  for (const it of state.items) {
+    const tabIndex = it === stop ? 0 : -1;
+    if (it.row.box.tabIndex !== tabIndex) it.row.box.tabIndex = tabIndex; // runs on every slider move
+  }
+}
+
+/** Arrow keys (either pair), Home, End, Page Up and Page Down move the focus among the listed rows;
+ * Space toggles the focused checkbox, as any checkbox does. */
+function legendKeys(ev) {
+  const moves = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1, PageDown: 10, PageUp: -10 };
+  const key = ev.key;
+  if (!(key in moves) && key !== "Home" && key !== "End") return;
+  if (ev.altKey || ev.ctrlKey || ev.metaKey || !ev.target.matches("input[type=checkbox]")) return;
+  const rows = [...$("legend").querySelectorAll("li[data-index]:not([hidden])")];
+  const at = rows.indexOf(ev.target.closest("li"));
+  if (at < 0) return;
+  ev.preventDefault(); // no page scrolling: the list scrolls to the focused row by itself
+  let to = at + (moves[key] || 0);
+  if (key === "Home") to = 0;
+  if (key === "End") to = rows.length - 1;
+  rows[Math.max(0, Math.min(rows.length - 1, to))].querySelector("input").focus();
 }
 
 function renderLegend() {
@@ -519,6 +588,7 @@ function renderLegend() {
     }
   }
   $("legend-empty").hidden = !state.source || visible > 0;
+  syncTabStop();
 }
 
 function updateDownloads() {
@@ -554,19 +624,39 @@ function renderTimings(timings, roundTrip) {
 }
 
 // -- popover --------------------------------------------------------------------------------------
-/** The drawn instances under a pointer event, best first. */
-function instancesAt(ev) {
-  if (!state.source) return [];
+/** Where a pointer event is on the image, as fractions of its width and height. */
+function pointAt(ev) {
   const rect = $("overlay").getBoundingClientRect();
-  const x = Math.floor(((ev.clientX - rect.left) / rect.width) * state.frame.width);
-  const y = Math.floor(((ev.clientY - rect.top) / rect.height) * state.frame.height);
+  return { u: (ev.clientX - rect.left) / rect.width, v: (ev.clientY - rect.top) / rect.height };
+}
+
+/** The drawn instances at a point ({u, v}, fractions of the image), best first. */
+function instancesAt({ u, v }) {
+  if (!state.source) return [];
+  const { width, height } = state.frame;
+  const x = Math.max(0, Math.min(width - 1, Math.floor(u * width)));
+  const y = Math.max(0, Math.min(height - 1, Math.floor(v * height)));
   const cut = slider("mask-threshold");
   return drawn().filter((it) => covers(it.layer(), x, y, cut)).sort((a, b) => b.score - a.score);
 }
 
 function openPopover(ev) {
   if (!state.source) return;
-  const hits = instancesAt(ev);
+  state.popoverAt = pointAt(ev);
+  $("popover").hidden = false;
+  refreshPopover();
+}
+
+/** List what is at the popover's point now: called again whenever the sliders, the layers shown, the
+ * instances or the language change, so the list never describes a state the overlay has left. */
+function refreshPopover() {
+  const at = state.popoverAt;
+  if (!at || $("popover").hidden) return;
+  if (!state.source) {
+    closePopover();
+    return;
+  }
+  const hits = instancesAt(at);
   const list = $("popover-list");
   list.textContent = "";
   if (!hits.length) {
@@ -579,16 +669,18 @@ function openPopover(ev) {
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.style.background = `rgb(${it.color.join(",")})`;
+    const number = document.createElement("span");
+    number.className = "num";
+    number.textContent = `#${itemNumber(it)}`;
     const text = document.createElement("span");
-    text.textContent = `${it.prompt} — ${(it.score * 100).toFixed(1)}%`;
-    li.append(swatch, text);
+    text.textContent = `${itemLabel(it)} — ${(it.score * 100).toFixed(1)}%`;
+    li.append(swatch, number, text);
     list.append(li);
   }
   const pop = $("popover");
-  pop.hidden = false;
-  const stage = $("stage").getBoundingClientRect();
-  const left = Math.min(ev.clientX - stage.left + 8, stage.width - pop.offsetWidth - 4);
-  const top = Math.min(ev.clientY - stage.top + 8, Math.max(0, stage.height - pop.offsetHeight - 4));
+  const stage = $("stage").getBoundingClientRect(); // the overlay covers the stage: fractions of either
+  const left = Math.min(at.u * stage.width + 8, stage.width - pop.offsetWidth - 4);
+  const top = Math.min(at.v * stage.height + 8, Math.max(0, stage.height - pop.offsetHeight - 4));
   pop.style.left = `${Math.max(4, left)}px`;
   pop.style.top = `${Math.max(4, top)}px`;
 }
@@ -597,13 +689,14 @@ let hoverFrame = 0;
 function hoverCanvas(ev) {
   cancelAnimationFrame(hoverFrame); // at most one hit test per frame however fast the pointer moves
   hoverFrame = requestAnimationFrame(() => {
-    const [top] = instancesAt(ev);
+    const [top] = instancesAt(pointAt(ev));
     setHighlight(top ? top.index : null);
   });
 }
 
 function closePopover() {
   $("popover").hidden = true;
+  state.popoverAt = null;
 }
 
 // -- opening a stored result ----------------------------------------------------------------------
@@ -651,6 +744,7 @@ async function openResult(file) {
   state.source = "result";
   state.resultSummary = { n: items.length, file: file.name };
   state.items = items;
+  state.tabStop = null; // new instances: the list's tab stop starts at its top
   buildLegend();
   $("threshold").value = String(Math.max(0.05, Math.min(0.95, doc.threshold ?? 0.5)));
   $("mask-threshold").disabled = true; // stored masks are already cut
@@ -761,7 +855,8 @@ function downloadJson(kind) {
       progress((i + 1) / items.length);
       await breathe();
     }
-    const doc = kind === "coco" ? cocoDocument(meta, instances) : masksDocument(meta, instances);
+    const ids = items.map(itemNumber); // the numbers the legend shows, as the annotations' ids
+    const doc = kind === "coco" ? cocoDocument(meta, instances, ids) : masksDocument(meta, instances);
     save(new Blob([JSON.stringify(doc)], { type: "application/json" }), name);
   });
 }
@@ -833,6 +928,7 @@ function wire() {
     }
   });
   for (const id of ["threshold", "mask-threshold"]) $(id).addEventListener("input", render);
+  $("legend").addEventListener("keydown", legendKeys);
   $("overlay").addEventListener("click", openPopover);
   $("overlay").addEventListener("mousemove", hoverCanvas);
   $("overlay").addEventListener("mouseleave", () => {

@@ -37,14 +37,15 @@ export function masksDocument({ fileName, width, height, threshold, maskThreshol
   };
 }
 
-/** COCO results: one image, a category per distinct model prompt, an annotation per instance. */
-export function cocoDocument({ fileName, width, height }, instances) {
+/** COCO results: one image, a category per distinct model prompt, an annotation per instance, its id from
+ * `ids` (the page passes the instance numbers its legend shows; by default 1, 2, 3, ...). */
+export function cocoDocument({ fileName, width, height }, instances, ids = instances.map((_, i) => i + 1)) {
   const names = [...new Set(instances.map((it) => it.model_prompt))];
   const categories = names.map((name, i) => ({ id: i + 1, name, supercategory: "prompt" }));
   const annotations = instances.map((it, i) => {
     const [x0, y0, x1, y1] = it.box;
     return {
-      id: i + 1,
+      id: ids[i],
       image_id: 1,
       category_id: names.indexOf(it.model_prompt) + 1,
       segmentation: it.mask,

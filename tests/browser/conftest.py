@@ -38,11 +38,13 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, page_server):
-    """open_page(locale=..., viewport=...) -> a page at the server's `/`, with console errors collected."""
+    """open_page(locale=..., viewport=..., touch=...) -> a page at the server's `/`, with console errors
+    collected; touch=True is a phone's browser (a touch screen, no mouse to hover with)."""
     contexts = []
 
-    def make(locale: str = "en-US", width: int = 1280, height: int = 900):
-        context = browser.new_context(locale=locale, viewport={"width": width, "height": height}, accept_downloads=True)
+    def make(locale: str = "en-US", width: int = 1280, height: int = 900, touch: bool = False):
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": height}, accept_downloads=True,
+                                      has_touch=touch, is_mobile=touch)
         contexts.append(context)
         page = context.new_page()
         page.errors = []

@@ -477,3 +477,63 @@ def test_a_chinese_prompt_stays_whole_beside_a_long_translation(open_page, scene
         return el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight); })""")
     assert page.inner_text("#chips li .model") == "→ person wearing a blue jacket"
     assert max(lines) < 1.5, lines
+
+
+LISTED = "#legend li[data-index]:not([hidden])"
+FOCUSED_ROW = "document.activeElement.closest('#legend li')?.dataset.index ?? document.activeElement.id"
+
+
+def test_the_legend_is_one_tab_stop_and_the_arrow_keys_move_inside_it(open_page, scene_file):
+    """Every instance's checkbox was a tab stop: ~96 Tabs from the legend to the downloads."""
+    page = open_page()
+    run_prompts(page, scene_file, ["dog", "tree"])
+    page.evaluate("""() => { const s = document.getElementById('threshold'); s.value = s.min;
+                             s.dispatchEvent(new Event('input', {bubbles: true})); }""")
+    listed = page.locator(LISTED).evaluate_all("(rows) => rows.map((r) => r.dataset.index)")
+    assert len(listed) >= 10
+    page.focus("#hide-all")
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED_ROW) == listed[0]
+    page.keyboard.press("Tab")  # past all of them at once
+    assert page.evaluate(FOCUSED_ROW) == "dl-overlay"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED_ROW) == listed[0]
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(FOCUSED_ROW) == listed[2]
+    row = page.locator(f'#legend li[data-index="{listed[2]}"]')
+    assert "active" in row.get_attribute("class")  # the focused row's instance is highlighted
+    page.keyboard.press("Space")
+    assert "hidden-layer" in row.get_attribute("class") and not row.locator("input").is_checked()
+    page.keyboard.press("End")
+    assert page.evaluate(FOCUSED_ROW) == listed[-1]
+    page.keyboard.press("ArrowDown")  # the list's end: the focus stays
+    assert page.evaluate(FOCUSED_ROW) == listed[-1]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # back to the row left, not to the top
+    assert page.evaluate(FOCUSED_ROW) == listed[-1]
+    page.keyboard.press("Home")
+    assert page.evaluate(FOCUSED_ROW) == listed[0]
+    assert page.locator("#legend input[tabindex='0']").count() == 1
+    assert page.locator("#legend-keys").is_visible()  # says how, while the keyboard is in the list
+    page.click(f'#legend li[data-index="{listed[2]}"] input')  # the mouse toggles as before
+    assert row.locator("input").is_checked()
+
+
+def test_on_a_phone_a_tap_highlights_a_row_and_every_target_is_24_px(open_page, scene_file):
+    """On a phone a tap on a row after a tap on a checkbox highlighted nothing (the checkbox losing the focus
+    undid it), and the chips' × and the checkboxes were smaller than a 24 px target (WCAG 2.2)."""
+    page = open_page(locale="zh-CN", width=390, height=844, touch=True)
+    run_prompts(page, scene_file, ["狗", "穿蓝色夹克的人"])
+    rows = page.locator(LISTED)
+    rows.nth(0).locator("input").tap()  # hides the first instance; the focus is in its row now
+    rows.nth(1).locator(".label").tap()
+    active = page.locator("#legend li.active").evaluate_all("(rows) => rows.map((r) => r.dataset.index)")
+    assert active == [rows.nth(1).get_attribute("data-index")]
+    page.locator("#overlay").tap(position={"x": 40, "y": 40})  # the pixel list, with its × to close
+    page.locator("#popover").wait_for(state="visible")
+    small = page.evaluate("""() => [...document.querySelectorAll('button, input, summary, .file-label')]
+        .filter((el) => el.getClientRects().length && !el.classList.contains('visually-hidden'))
+        .map((el) => [el.id || el.className || el.tagName, (el.closest('.toggle') || el).getBoundingClientRect()])
+        .filter(([, r]) => r.width < 24 || r.height < 24).map(([name, r]) => `${name} ${r.width}x${r.height}`)""")
+    assert small == [], small

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import cv2
 import httpx
@@ -309,3 +310,75 @@ def test_a_download_being_prepared_says_how_far_it_is(open_page, scene_file):
     labels = page.evaluate("window.labels")
     assert labels[0] == "Preparing… 0%" and labels[-2] == "Preparing… 100%", labels
     assert labels[-1] == page.inner_text("#dl-masks") == "Masks (JSON, RLE)"
+
+
+def set_slider(page, slider_id: str, value: float) -> None:
+    """Move a slider as its input event does, without the keyboard's many steps."""
+    page.evaluate("""([id, value]) => { const s = document.getElementById(id); s.value = String(value);
+                     s.dispatchEvent(new Event('input', {bubbles: true})); }""", [slider_id, value])
+
+
+def test_every_instance_shows_one_number_in_the_legend_the_pixel_list_and_the_coco_ids(open_page, scene_file, tmp_path):
+    """At a low threshold every row read "狗 (dog)"; the number was only in the checkbox's hidden label."""
+    page = open_page(locale="zh-CN")
+    run_prompts(page, scene_file, ["狗", "tree"])
+    set_slider(page, "threshold", 0.05)
+    rows = page.locator(ROWS)
+    legend = {}  # the number each row shows -> its score
+    for index, text in zip(rows.evaluate_all("(rows) => rows.map((r) => r.dataset.index)"), rows.all_inner_texts()):
+        number = f"#{int(index) + 1}"
+        assert text.split()[0] == number, text  # seen first in the row, before the prompt
+        legend[number] = re.search(r"(\d+\.\d)%", text).group(1)
+    assert len(legend) == rows.count() >= 10
+    page.locator("#overlay").click(position={"x": 40, "y": 40})
+    listed = page.locator("#popover-list li").all_inner_texts()
+    assert len(listed) >= 2
+    for entry in listed:  # "#3\n狗 (dog) — 58.4%": the number and the score of that legend row
+        number, score = re.match(r"(#\d+)\s.* — (\d+\.\d)%$", entry, re.DOTALL).groups()
+        assert legend[number] == score, entry
+    page.keyboard.press("Escape")
+    set_slider(page, "threshold", 0.5)  # fewer rows; each keeps its number
+    kept = {t.split()[0]: re.search(r"(\d+\.\d)%", t).group(1) for t in rows.all_inner_texts()}
+    assert 0 < len(kept) < len(legend) and all(legend[number] == score for number, score in kept.items())
+    assert set(kept) != {f"#{n}" for n in range(1, len(kept) + 1)}  # so the ids below are not just 1, 2, 3...
+    with page.expect_download() as info:
+        page.click("#dl-coco")
+    info.value.save_as(tmp_path / "scene.coco.json")
+    annotations = json.loads((tmp_path / "scene.coco.json").read_text())["annotations"]
+    assert {f"#{a['id']}" for a in annotations} == set(kept) and len(annotations) == len(kept)
+    assert all(f"{a['score'] * 100:.1f}" == kept[f"#{a['id']}"] for a in annotations)
+
+
+def test_the_pixel_list_follows_the_sliders_the_layers_and_the_language(open_page, scene_file):
+    """The list under a clicked pixel kept describing the thresholds, layers and language it was opened with."""
+    page = open_page()
+    run_prompts(page, scene_file, ["dog", "tree"])
+    set_slider(page, "threshold", 0.05)
+    at = {"x": 40, "y": 40}
+
+    def listed() -> list[str]:
+        return page.locator("#popover-list li").all_inner_texts()
+
+    def fresh() -> list[str]:
+        """What a new click on the same pixel lists now."""
+        page.keyboard.press("Escape")
+        page.locator("#overlay").click(position=at)
+        return listed()
+
+    page.locator("#overlay").click(position=at)
+    first = listed()
+    assert len(first) >= 3
+    set_slider(page, "threshold", 0.5)
+    after_threshold = listed()
+    assert after_threshold != first and after_threshold == fresh()
+    page.locator(f'#legend li[data-index="{int(after_threshold[0].split()[0][1:]) - 1}"] input').uncheck()
+    after_hiding = listed()
+    assert after_hiding == after_threshold[1:] and after_hiding == fresh()
+    set_slider(page, "mask-threshold", 0.3)
+    assert listed() == fresh()
+    page.click("#hide-all")
+    assert listed() == ["No instance here."]
+    page.click("#lang")
+    assert listed() == ["此处没有实例。"] and page.inner_text("#popover-title") == "此像素处"
+    page.click("#show-all")
+    assert listed() != ["此处没有实例。"] and listed() == fresh()

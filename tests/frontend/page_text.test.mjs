@@ -36,3 +36,16 @@ test("COCO results get one category per model prompt and xywh boxes", () => {
   assert.deepEqual(coco.annotations.map((a) => a.category_id), [1, 2, 1]);
   assert.deepEqual(coco.annotations[0].bbox, [1, 2, 4, 6]);
 });
+
+test("COCO annotation ids are the instance numbers the page shows, not their places in the file", () => {
+  const layer = new BitLayer(new Uint8Array([1, 0, 1, 1]), 2, 2, 2, 2);
+  const inst = [
+    { prompt: "狗", model_prompt: "dog", score: 0.9, box: [0, 0, 2, 2] },
+    { prompt: "tree", model_prompt: "tree", score: 0.6, box: [0, 0, 1, 1] },
+  ].map((it) => encodeInstance(it, layer, 0.5, 2, 2));
+  const shown = cocoDocument({ fileName: "a.png", width: 2, height: 2 }, inst, [3, 34]);
+  assert.deepEqual(shown.annotations.map((a) => a.id), [3, 34]);
+  const plain = cocoDocument({ fileName: "a.png", width: 2, height: 2 }, inst);
+  assert.deepEqual(plain.annotations.map((a) => a.id), [1, 2]); // no numbers given: 1, 2, ... as before
+  assert.deepEqual(Object.keys(shown.annotations[0]), Object.keys(plain.annotations[0])); // the same fields
+});
