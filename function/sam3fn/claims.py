@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .storage import (ConditionalConflict, ObjectNotFound, ObjectRef, ObjectStore, PreconditionFailed, StorageError,
-                      StorageUnavailable)
+from .storage import (ConditionalConflict, InvalidKey, ObjectNotFound, ObjectRef, ObjectStore, PreconditionFailed,
+                      StorageError, StorageUnavailable)
 
 # The object's current version (None: it is gone). Versions are opaque strings here: triggers.py's
 # `source_version`, the ETag plus a digest of the prompts metadata, so a re-upload of the same bytes with other
@@ -132,11 +132,9 @@ class ClaimStore:
                                   if_match=if_match)
         except PreconditionFailed:
             return None
-        except StorageUnavailable:
+        except (StorageUnavailable, InvalidKey):  # InvalidKey: this one key is too long, says nothing of others
             raise
         except StorageError as exc:
-            if exc.code == "invalid_key":  # this one key is too long for the store: says nothing of the others
-                raise
             # A store without conditional writes (or a policy that forbids the claim key): fall back to each
             # pod's own in-flight guard rather than refusing every event.
             log.warning("the store refused a claim on %s (%s: %s); cross-replica claims are off, each pod "

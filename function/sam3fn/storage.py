@@ -48,6 +48,13 @@ class BucketNotFound(ObjectNotFound):
     code = "bucket_not_found"
 
 
+class InvalidKey(StorageError):
+    """A key this store (or the local results directory) refuses: too long, a NUL, a file where a folder must
+    be. Permanent for that key, and says nothing of any other."""
+
+    code = "invalid_key"
+
+
 class PreconditionFailed(StorageError):
     """A conditional write lost: the object exists (If-None-Match) or changed (If-Match)."""
 
@@ -155,7 +162,7 @@ def _translate(exc: Exception, ref: ObjectRef) -> StorageError:
         if code in ("AccessDenied", "403", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
             return AccessDenied(f"access to {ref} was denied by the store")
         if code == "KeyTooLongError":  # permanent: over the store's own limit (SeaweedFS: 255 bytes a segment)
-            return StorageError(f"the store refuses the key of {str(ref)[:200]!r} as too long", code="invalid_key")
+            return InvalidKey(f"the store refuses the key of {str(ref)[:200]!r} as too long")
         if code == "NotImplemented":  # 501, yet permanent: a feature (a header) this store does not have
             return StorageError(f"the store does not support this request on {ref}", code="store_unsupported")
         if code in _TRANSIENT_CODES or status >= 500:
@@ -214,7 +221,7 @@ class ObjectStore:
         refuse (NUL, too long) is the caller's mistake with a code, not the store's 400 passed on as a 502."""
         self.check_bucket(ref.bucket)
         if problem := key_problem(ref.key):
-            raise StorageError(f"the key {ref.key[:200]!r} in bucket {ref.bucket!r} {problem}", code="invalid_key")
+            raise InvalidKey(f"the key {ref.key[:200]!r} in bucket {ref.bucket!r} {problem}")
 
     def head(self, ref: ObjectRef) -> ObjectInfo | None:
         self._check(ref)
@@ -345,12 +352,11 @@ class LocalStore:
     def _path(self, ref: ObjectRef) -> Path:
         names = [_file_name(part) for part in (ref.bucket, *ref.key.split("/"))]
         if any(len(name.encode("utf-8", "surrogatepass")) > 255 - len(_META + _TMP) for name in names):
-            raise StorageError(f"{ref}: a part of the key is too long for a file name in the local results "
-                               "directory", code="invalid_key")
+            raise InvalidKey(f"{ref}: a part of the key is too long for a file name in the local results directory")
         path = self.root.joinpath(*names)
         # Encoded names cannot climb out; a symlink placed inside the root still could.
         if not path.resolve().is_relative_to(self.root.resolve()):
-            raise StorageError(f"{ref} would land outside the results directory", code="invalid_key")
+            raise InvalidKey(f"{ref} would land outside the results directory")
         return path
 
     def head(self, ref: ObjectRef) -> ObjectInfo | None:
@@ -394,8 +400,8 @@ class LocalStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, body)
         except (FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
-            raise StorageError(f"{ref}: the local results directory holds a file where this key needs a folder, "
-                               "or a folder where it needs a file", code="invalid_key") from exc
+            raise InvalidKey(f"{ref}: the local results directory holds a file where this key needs a folder, "
+                             "or a folder where it needs a file") from exc
         # The metadata (a result's source ETag: whether its event is done) goes after the object and by the
         # same rename, so a put that dies half way leaves at worst the new object beside the old metadata
         # (not done: written again), never the old object beside new metadata (done, with stale content).

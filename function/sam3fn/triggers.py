@@ -29,7 +29,7 @@ from .core.overlay import overlay_png
 from .core.segmenter import Prompt, SegmentOptions
 from .events import CREATED, ObjectEvent
 from .pipeline import Pipeline
-from .storage import (LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge,
+from .storage import (InvalidKey, LocalStore, ObjectInfo, ObjectNotFound, ObjectRef, ObjectStore, ObjectTooLarge,
                       PreconditionFailed, StorageError, key_problem)
 
 log = logging.getLogger(__name__)
@@ -133,8 +133,8 @@ def parse_prompt_metadata(value: str | None) -> list[str]:
     return [value]
 
 
-def _refused(exc: StorageError) -> str:
-    """Why an object is skipped whose input or output key the store refuses (`invalid_key`)."""
+def _refused(exc: InvalidKey) -> str:
+    """Why an object is skipped whose input or output key the store refuses."""
     return f"{exc.message}; no result can be written for this object"
 
 
@@ -194,15 +194,13 @@ class EventProcessor:
     def prepare(self, event: ObjectEvent) -> Job | Outcome:
         """Storage reads (run in a thread): skip, duplicate, or a job with the object's bytes.
 
-        A key the store refuses (`invalid_key`: longer than it takes, as a whole or, on SeaweedFS and MinIO,
+        A key the store refuses (InvalidKey: longer than it takes, as a whole or, on SeaweedFS and MinIO,
         in one path segment, 255 bytes) is skipped with the store's reason, before the model runs: the claim
         is the first write, and its key is longer than the result's. An error answer would have the producer
         redeliver the event for good, each time to the same refusal."""
         try:
             return self._prepare(event)
-        except StorageError as exc:
-            if exc.code != "invalid_key":
-                raise
+        except InvalidKey as exc:
             return Outcome(event.bucket, event.key, "skipped", _refused(exc))
 
     def _prepare(self, event: ObjectEvent) -> Job | Outcome:
@@ -372,9 +370,7 @@ class EventProcessor:
             try:
                 self.results.put(job.overlay_ref, overlay_png(image.pixels, result), "image/png", meta)
                 doc["overlay_key"] = job.overlay_ref.key
-            except StorageError as exc:
-                if exc.code != "invalid_key":
-                    raise
+            except InvalidKey as exc:
                 # The overlay's key is the longest (SeaweedFS and MinIO take 255 bytes a path segment): the
                 # result goes without it, rather than an error each delivery and sweep repeats after the model.
                 log.warning("event object %s: no overlay (%s); the result is written without one", job.source, exc)
@@ -395,9 +391,7 @@ class EventProcessor:
         too when our overlay landed after its own: it would point at our picture."""
         try:
             self.results.put(job.result_ref, document, "application/json", meta)
-        except StorageError as exc:
-            if exc.code != "invalid_key":
-                raise
+        except InvalidKey as exc:
             return _refused(exc)  # no result can ever be written: skipped, not an error redelivered for good
         if (reason := self._superseded(job)) is None:
             return None
