@@ -75,3 +75,14 @@ def test_a_stage_that_cannot_be_captured_runs_uncaptured_and_says_why(caplog):
     assert torch.cuda.current_stream() == stream, "the refused capture left this thread on its capture stream"
     assert any("CUDA graphs off for the syncing stage" in r.getMessage() for r in caplog.records)
     torch.testing.assert_close(graphed(x * 2)[0], syncs(x * 2))  # and keeps working, uncaptured
+
+
+@cuda
+def test_a_refused_capture_leaves_random_numbers_working_on_the_device():
+    graphed = GraphedStage(lambda x: x * float(x.sum().item()), batched=(True,), name="syncing")
+    graphed(torch.ones(3, 2, device="cuda"))
+    assert graphed.disabled
+    torch.manual_seed(0)
+    first = torch.randn(4, device="cuda")
+    torch.manual_seed(0)
+    torch.testing.assert_close(torch.randn(4, device="cuda"), first)  # and still follows the seed

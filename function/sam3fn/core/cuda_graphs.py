@@ -52,6 +52,16 @@ class _Graph:
     outputs: tuple[torch.Tensor, ...]
 
 
+def _release_random_generator(device: torch.device) -> None:
+    """Give the device's default random generator a fresh copy of its own state (seed and offset).
+
+    A capture marks that generator as captured and only a capture that ends cleanly unmarks it; after a
+    refused one, every later random op on the device (torch.randn, dropout) fails with "Offset increment
+    outside graph capture encountered unexpectedly". A clone carries the seed and offset, not the mark."""
+    generator = torch.cuda.default_generators[device.index if device.index is not None else torch.cuda.current_device()]
+    generator.graphsafe_set_state(generator.clone_state())
+
+
 def _as_tuple(out) -> tuple[torch.Tensor, ...]:
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
@@ -112,6 +122,7 @@ class GraphedStage:
                 outputs = _as_tuple(self.stage(*inputs))
         except RuntimeError as exc:  # capture is refused by whatever the stage does; serve it uncaptured
             torch.cuda.synchronize()
+            _release_random_generator(inputs[0].device)
             self.disabled = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             log.warning("CUDA graphs off for the %s stage, running it uncaptured: %s", self.name, self.disabled)
             return None
