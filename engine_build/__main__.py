@@ -29,10 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     from sam3fn.core.errors import Sam3fnError
 
     from .build import ParityFailure, build
+    from .load_check import EngineUnloadable
 
     try:
         build(args.weights, args.out / args.backend, args.backend, args.precision, args.device, args.autotune)
-    except (ParityFailure, Sam3fnError, ImportError, OSError) as exc:  # OSError: an --out it cannot write
+    except (ParityFailure, EngineUnloadable, Sam3fnError, ImportError, OSError) as exc:  # OSError: an --out it cannot write
         print(f"engine build failed: {exc}", file=sys.stderr)
         return 1
     return 0

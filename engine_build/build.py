@@ -19,6 +19,7 @@ from sam3fn.core.model_dir import check_model_dir, weights_fingerprint
 from sam3fn.core.trt_engine import load_tensorrt_program
 
 from . import backends
+from .load_check import check_in_child
 from .manifest import device_facts, write_manifest
 from .parity import failures, parity_metrics
 from .stages import MAX_IMAGES, MAX_PROMPTS, TEXT_TOKENS, export_stage, stage_specs
@@ -56,11 +57,21 @@ def _load_aoti(package: Path, unpack_to: Path, dev, example: tuple):
     """A compiled stage as the function will load it, -> (stage, manifest `unpacked` entry or None):
     unpacked beside its package and loaded in place, once it computes what the package computes on
     `example`; else from the package itself (the function then does the same, since the manifest has no
-    unpacked form). A failure here must not cost the build: the package stays the reference."""
-    from_package = load_aoti_package(package, dev)
+    unpacked form). A failure of the unpacked form must not cost the build: the package stays the
+    reference. Both are loaded in a child process first (`load_check`): a loader that crashes there stops
+    the build with that said, instead of taking the build's process down."""
     try:
         unpacked = backends.unpack_aoti(package, unpack_to)
-        stage = load_unpacked(unpack_to / unpacked["library"], dev)
+    except ValueError as exc:
+        unpacked, why = None, str(exc)
+    library = unpack_to / unpacked["library"] if unpacked else None
+    if not check_in_child(str(dev), package, library) and unpacked:
+        unpacked, why = None, "loading it crashed or failed in a fresh process"
+    from_package = load_aoti_package(package, dev)
+    try:
+        if unpacked is None:
+            raise ValueError(why)
+        stage = load_unpacked(library, dev)
         with torch.no_grad():
             _check_same(stage(*example), from_package(*example))
         return stage, unpacked

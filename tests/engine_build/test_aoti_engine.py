@@ -261,7 +261,16 @@ def test_the_unpacked_stages_load_without_the_package_loader(engine_dir, monkeyp
     assert engine.encode_text(torch.randint(0, 100, (1, 32)), torch.ones(1, 32, dtype=torch.int64)).shape[0] == 1
 
 
-@pytest.mark.parametrize("failure", ["refused", "different-outputs"])
+_CRASH = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"  # what the H200's AOTI CUDA loader did
+
+
+def _child_runs(monkeypatch, code: str) -> None:
+    import engine_build.load_check as load_check
+
+    monkeypatch.setattr(load_check, "_child_command", lambda device, package, library: [sys.executable, "-c", code])
+
+
+@pytest.mark.parametrize("failure", ["refused", "different-outputs", "crashes-a-fresh-process"])
 def test_a_stage_whose_unpacked_form_is_not_usable_is_built_from_its_package(engine_dir, tmp_path, monkeypatch, failure):
     import engine_build.build as build
 
@@ -270,12 +279,39 @@ def test_a_stage_whose_unpacked_form_is_not_usable_is_built_from_its_package(eng
             raise RuntimeError("the runner refused the library")
         return lambda ids, mask: torch.zeros(ids.shape[0], 32, 64)
 
-    monkeypatch.setattr(build, "load_unpacked", unusable)
+    if failure == "crashes-a-fresh-process":
+        _child_runs(monkeypatch, f"print('package loaded', flush=True); {_CRASH}")
+    else:
+        monkeypatch.setattr(build, "load_unpacked", unusable)
     example = (torch.randint(0, 100, (2, 32)), torch.ones(2, 32, dtype=torch.int64))
     stage, unpacked = build._load_aoti(engine_dir / "aoti" / "text.pt2", tmp_path / "text", torch.device("cpu"), example)
     assert unpacked is None and not (tmp_path / "text").exists()  # so the manifest sends the function to the package
     features = stage(*example)
     assert features.shape[0] == 2 and features.abs().sum() > 0
+
+
+def test_each_compiled_stage_is_loaded_in_a_fresh_process_first(engine_dir):
+    from engine_build.load_check import check_in_child
+
+    stage = json.loads((engine_dir / "aoti" / "manifest.json").read_text())["stages"]["text"]
+    package = engine_dir / "aoti" / stage["file"]
+    assert check_in_child("cpu", package, engine_dir / "aoti" / stage["unpacked"]["dir"] / stage["unpacked"]["library"])
+    assert not check_in_child("cpu", package)  # no unpacked form asked about
+
+
+def test_a_loader_that_crashes_its_process_stops_the_build_and_says_so(engine_dir, tiny_model_dir, tmp_path,
+                                                                         monkeypatch, capsys):
+    import engine_build.backends
+    from engine_build.__main__ import main
+
+    monkeypatch.setattr(engine_build.backends, "compile_aoti",  # the fixture's package: no second compile
+                        lambda program, out, device, autotune="max": shutil.copy(engine_dir / "aoti" / "image.pt2", out))
+    _child_runs(monkeypatch, _CRASH)
+    code = main(["--weights", str(tiny_model_dir), "--out", str(tmp_path / "engines"), "--backend", "aoti",
+                 "--precision", "fp32", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 1 and "image.pt2: the loader crashed (SIGSEGV)" in err and "cannot run these engines" in err
+    assert list((tmp_path / "engines").iterdir()) == []  # nothing published, no staging left
 
 
 def _stage(engine_dir, name, form="unpacked"):

@@ -1,0 +1,81 @@
+"""Load a compiled stage in a fresh interpreter before the build loads it in its own.
+
+A loader that crashes takes its process with it. On the device tool's H200 (torch 2.11.0+cu130, driver
+580, 2026-11-25) creating any AOTInductor CUDA model ends the process with SIGSEGV, torch's own
+`aoti_load_package` on a two-layer module included (`bench/aoti_cuda_load_probe.py`). In the build's
+process that is a bare "Segmentation fault" minutes into a build; in a child it is a clear error, and the
+build stops before anything is published.
+
+    python -m engine_build.load_check DEVICE PACKAGE [LIBRARY]
+
+loads PACKAGE (a .pt2) and then LIBRARY (the same stage unpacked), printing a line after each.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE_LOADED, UNPACKED_LOADED = "package loaded", "unpacked loaded"
+_ROOT = Path(__file__).resolve().parents[1]  # so the child imports this engine_build, wherever it was started
+
+
+class EngineUnloadable(RuntimeError):
+    """A compiled stage that this machine's torch cannot load: the build stops, nothing is published."""
+
+
+def _child_command(device: str, package: Path, library: Path | None) -> list[str]:
+    return [sys.executable, "-m", "engine_build.load_check", device, str(package), *([str(library)] if library else [])]
+
+
+def check_in_child(device: str, package: Path, library: Path | None = None, timeout: float = 900) -> bool:
+    """Load `package` (and then `library`, its unpacked form) on `device` in a child process.
+
+    Raises EngineUnloadable when the package does not load; -> whether `library` loaded too (False when
+    none was given)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run(_child_command(device, package, library), capture_output=True, text=True, env=env,
+                          timeout=timeout)
+    said = proc.stdout.splitlines()
+    if PACKAGE_LOADED not in said:
+        raise EngineUnloadable(f"{package.name}: {_how_it_ended(proc)} while loading the compiled package on {device} "
+                               f"in a fresh process (torch {_torch_version()}); this machine cannot run these engines")
+    return library is not None and UNPACKED_LOADED in said
+
+
+def _how_it_ended(proc: subprocess.CompletedProcess) -> str:
+    if proc.returncode < 0:
+        try:
+            name = signal.Signals(-proc.returncode).name
+        except ValueError:
+            name = f"signal {-proc.returncode}"
+        return f"the loader crashed ({name})"
+    last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no message")
+    return f"the loader failed (exit {proc.returncode}: {last})"
+
+
+def _torch_version() -> str:
+    import torch
+
+    return torch.__version__
+
+
+def main(argv: list[str]) -> int:
+    import torch
+
+    from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
+
+    device, package, *library = argv
+    load_aoti_package(Path(package), torch.device(device))
+    print(PACKAGE_LOADED, flush=True)
+    if library:
+        load_unpacked(Path(library[0]), torch.device(device))
+        print(UNPACKED_LOADED, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
