@@ -8,7 +8,8 @@
 #    does not depend on weight values);
 # 2. times eager in the engine's precision (bench/model_latency.py), before the long build, so a run cut
 #    short still has its baseline;
-# 3. builds AOTInductor fp16 engines with engine_build (Inductor's default heuristics, the parity gate
+# 3. probes whether this machine's torch can load an AOTInductor package at all (bench/aoti_load_probe.py,
+#    seconds; the engine steps are skipped where it cannot), then builds AOTInductor fp16 engines with engine_build (Inductor's default heuristics, the parity gate
 #    running), then times the aoti engine into the same results file. The device tool lends 30 minutes in
 #    all, and max-autotune (engine_build's own default, what infra/image/build_engines.sh uses) benchmarks
 #    kernels for minutes per stage; set SAM3FN_BENCH_AUTOTUNE=max where time allows;
@@ -72,13 +73,19 @@ measure() {  # backend:precision pairs, into the one latency file; a failed conf
 step "model latency: eager $precision, the baseline, before the long build"
 measure "eager:$precision"
 
-autotune=${SAM3FN_BENCH_AUTOTUNE:-default}
-step "engine_build aoti $precision on $device (autotune $autotune, parity gate)"
+step "AOTInductor load probe: a two-layer module compiled and loaded on $device, in fresh processes"
+# Seconds, where the engine build takes minutes: on a machine whose torch cannot load any AOTInductor
+# package (the H200 of 2026-11-25 crashed every load) the build is skipped and the run goes on eager.
 engines=true
-[ -f "$work/engines/aoti/manifest.json" ] || "$py" -m engine_build --weights "$work/model" --out "$work/engines" \
+"$py" bench/aoti_load_probe.py --device "$device" --out "$results" \
+  || { engines=false; echo "AOTINDUCTOR CANNOT LOAD PACKAGES HERE: no engine build, eager only (see the probe)"; }
+
+autotune=${SAM3FN_BENCH_AUTOTUNE:-default}
+$engines && step "engine_build aoti $precision on $device (autotune $autotune, parity gate)"
+$engines && { [ -f "$work/engines/aoti/manifest.json" ] || "$py" -m engine_build --weights "$work/model" --out "$work/engines" \
   --backend aoti --precision "$precision" --device "$device" --autotune "$autotune" 2>&1 \
   | tee "$results/engine-build-aoti-$precision-$stamp.log" \
-  || { engines=false; echo "ENGINE BUILD FAILED: continuing with eager only (see the log)"; }
+  || { engines=false; echo "ENGINE BUILD FAILED: continuing with eager only (see the log)"; }; }
 $engines && cp "$work/engines/aoti/manifest.json" "$results/engine-manifest-aoti-$precision-$stamp.json"
 
 backend=eager
@@ -104,7 +111,7 @@ step "mask encoding (100 instances: upsample, threshold, RLE)"
 "$py" bench/mask_encoding.py --device "$device" $mask_flags --out "$results" \
   || echo "MASK ENCODING FAILED: continuing (its error is above)"
 
-if ! $smoke; then
+if ! $smoke && [ "${SAM3FN_BENCH_OTHER_PRECISIONS:-1}" = 1 ]; then  # 0: skip them (a re-run that has them)
   step "model latency: eager in the other precisions"
   measure eager:bf16 eager:fp32
 fi

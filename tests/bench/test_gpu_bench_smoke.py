@@ -17,6 +17,10 @@ def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
     proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_bench.sh"), "--smoke", str(results)], env=env,
                           capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    [probe] = results.glob("aoti-load-probe-cpu-*.json")
+    assert [(r["loader"], r["outcome"], r["reached"]) for r in json.loads(probe.read_text())["loads"]] == [
+        ("torch.aoti_load_package", "ok", "ran"), ("sam3fn.load_aoti_package", "ok", "ran"),
+        ("sam3fn.load_unpacked", "ok", "ran")]
     [manifest] = results.glob("engine-manifest-aoti-fp32-*.json")
     assert all(s["passed"] for s in json.loads(manifest.read_text())["stages"].values())
     assert " passed" in next(results.glob("gpu-tests-*.log")).read_text()

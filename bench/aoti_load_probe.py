@@ -1,0 +1,136 @@
+"""Can this machine load an AOTInductor package at all? A two-layer module, compiled and loaded three ways.
+
+    python bench/aoti_load_probe.py --device cuda --out bench/results     # or cpu
+
+On the device tool's H200 (torch 2.11.0+cu130, driver 580, 2026-11-25) every AOTInductor CUDA load
+ended its process with SIGSEGV, the SAM 3 stages and a two-layer module alike, torch's own
+`aoti_load_package` included. This separates "the engine is wrong" from "this machine's torch cannot
+load any engine" in under a minute, before a build that takes minutes: it compiles Linear + GELU with
+a dynamic batch, then loads it in fresh processes with torch's public loader, the function's package
+loader and the function's loader of the unpacked library, and runs it once each. A crash ends only its
+child; the record says how far each got. Also records what the compiled library links (ldd) and the
+CUDA toolkit Inductor compiled with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from engine_build.backends import unpack_aoti
+
+LOADERS = ("torch.aoti_load_package", "sam3fn.load_aoti_package", "sam3fn.load_unpacked")
+
+CHILD = """
+import faulthandler, sys
+from pathlib import Path
+import torch
+faulthandler.enable()
+loader, path, device = sys.argv[1], Path(sys.argv[2]), torch.device(sys.argv[3])
+x = torch.randn(4, 8, device=device, dtype=torch.float16 if device.type == "cuda" else torch.float32)
+print("inputs made", flush=True)
+if loader == "torch.aoti_load_package":
+    run = torch._inductor.aoti_load_package(str(path))
+else:
+    from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
+    run = (load_aoti_package if loader == "sam3fn.load_aoti_package" else load_unpacked)(path, device)
+print("loaded", flush=True)
+out = run(x)
+out = out[0] if isinstance(out, (list, tuple)) else out
+print("ran", tuple(out.shape), flush=True)
+"""
+
+
+def compile_module(device: torch.device, package: Path) -> None:
+    dtype = torch.float16 if device.type == "cuda" else torch.float32
+    module = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.GELU()).to(device, dtype)
+    example = (torch.randn(4, 8, device=device, dtype=dtype),)
+    with torch.no_grad():
+        program = torch.export.export(module, example, dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=16)},))
+    torch._inductor.aoti_compile_and_package(program, package_path=str(package))
+
+
+def try_loader(loader: str, path: Path, device: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", CHILD, loader, str(path), device], capture_output=True, text=True,
+                          timeout=600)
+    said = proc.stdout.splitlines()
+    reached = said[-1].split(" (")[0] if said else "nothing"
+    if proc.returncode == 0:
+        outcome = "ok"
+    elif proc.returncode < 0:
+        outcome = f"crashed ({signal.Signals(-proc.returncode).name})"
+    else:
+        outcome = f"failed (exit {proc.returncode}): " + next(
+            (line for line in reversed(proc.stderr.splitlines()) if line.strip()), "")
+    return {"loader": loader, "outcome": outcome, "reached": reached}
+
+
+def toolchain() -> dict:
+    from torch.utils.cpp_extension import CUDA_HOME
+
+    facts = {"torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version(),
+             "cuda_home": CUDA_HOME}
+    nvcc = shutil.which("nvcc") or (f"{CUDA_HOME}/bin/nvcc" if CUDA_HOME else None)
+    if nvcc and Path(nvcc).exists():
+        facts["nvcc"] = subprocess.run([nvcc, "--version"], capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    if shutil.which("nvidia-smi"):
+        facts["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                                         capture_output=True, text=True).stdout.strip()
+    return facts
+
+
+def links(library: Path) -> list[str]:
+    if not shutil.which("ldd"):
+        return []
+    lines = subprocess.run(["ldd", str(library)], capture_output=True, text=True).stdout.splitlines()
+    return [line.strip() for line in lines if any(k in line for k in ("cuda", "torch", "c10", "not found"))]
+
+
+def table(result: dict) -> str:
+    rows = "\n".join(f"| {r['loader']} | {r['outcome']} | {r['reached']} |" for r in result["loads"])
+    facts = ", ".join(f"{k}: {v}" for k, v in result["toolchain"].items())
+    return (f"# AOTInductor load probe, {result['date']}\n\nDevice: {result['device']}; {facts}.\n"
+            f"A Linear(8, 8) + GELU module, compiled with aoti_compile_and_package, loaded in a fresh process per "
+            f"loader and run once (`bench/aoti_load_probe.py`).\n\n| loader | outcome | last step reached |\n"
+            f"|---|---|---|\n{rows}\n\nThe compiled library links: {', '.join(result['links']) or 'n/a'}\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    with tempfile.TemporaryDirectory() as scratch:
+        package = Path(scratch) / "probe.pt2"
+        compile_module(device, package)
+        unpacked = unpack_aoti(package, Path(scratch) / "probe")
+        library = Path(scratch) / "probe" / unpacked["library"]
+        loads = [try_loader(loader, library if loader.endswith("unpacked") else package, str(device))
+                 for loader in LOADERS]
+        linked = links(library)
+    now = datetime.now(timezone.utc)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
+    result = {"date": now.isoformat(timespec="seconds"), "device": name, "toolchain": toolchain(), "loads": loads,
+              "links": linked}
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.out / f"aoti-load-probe-{device.type}-{now:%Y%m%dT%H%M%S}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    stem.with_suffix(".md").write_text(table(result))
+    print(table(result))
+    if any(r["outcome"] != "ok" for r in loads):
+        sys.exit(f"AOTInductor cannot load {device.type} packages on this machine: see {stem}.md")
+
+
+if __name__ == "__main__":
+    main()
