@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CITATION = re.compile(r"\b(?:bench|infra)/results/[A-Za-z0-9_.-]+")
+CITATION = re.compile(r"\b(?:bench|infra)/results/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
 
 
 def _cited() -> dict[str, list[str]]:
