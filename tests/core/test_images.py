@@ -33,6 +33,28 @@ def test_exif_orientation_is_applied_before_anything_else():
     assert (image.height, image.width) == (80, 60)
 
 
+def test_an_orientation_kept_only_in_xmp_turns_the_image_too():
+    from PIL import PngImagePlugin
+
+    pixels = np.zeros((20, 40, 3), np.uint8)
+    pixels[:, :10] = 255  # a white band down the left edge, as stored
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+                  'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+                  'xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG", pnginfo=info)
+    upright = decode_image(buf.getvalue()).pixels
+    assert upright.shape == (40, 20, 3)
+    assert upright[:10].min() == 255 and upright[10:].max() == 0  # "rotate 90 CW to view": the band on top
+
+
+def test_an_upright_image_decodes_to_exactly_its_pixels():
+    pixels = scene_pixels(30, 40)
+    image = decode_image(encode(pixels))
+    assert np.array_equal(image.pixels, pixels) and image.pixels.flags.writeable and image.pixels.flags.c_contiguous
+
+
 def test_same_pixels_give_the_same_cache_key_and_different_pixels_do_not():
     pixels = scene_pixels(30, 40)
     a, b = decode_image(encode(pixels)), decode_image(encode(pixels, compress_level=9))

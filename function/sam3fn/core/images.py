@@ -69,8 +69,8 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
                     f"over the limit of {max_pixels:,} pixels"
                 )
             img.load()
-            upright = _upright(img)
-            rgb = _on_white(_eight_bit(upright))
+            rgb = _on_white(_eight_bit(_upright(img)))
+            pixels = np.array(rgb, dtype=np.uint8)  # a writable copy torch can wrap, made before img closes
     except ImageError:
         raise
     except UnidentifiedImageError:
@@ -80,7 +80,7 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
         raise ImageError(f"the data is not an image in a format this server reads ({FORMAT_NAMES})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
-    return from_array(np.array(rgb, dtype=np.uint8))  # a writable copy torch can wrap
+    return from_array(pixels)
 
 
 # Formats PIL has no opener for that people still send as images, by their leading bytes.
@@ -120,16 +120,21 @@ _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
 def _upright(img: Image.Image) -> Image.Image:
     """The image turned as its EXIF orientation says. ImageOps.exif_transpose also rewrites the EXIF of
     the copy, and damaged tags beside the orientation (a number stored as text, say) make that raise
-    TypeError or struct.error: a photo whose pixels are fine became a 500. The turn alone is enough here."""
+    TypeError or struct.error: a photo whose pixels are fine became a 500. The turn alone is enough here.
+    An image already upright is returned as it is: exif_transpose would copy it. That copy and the RGB
+    conversion's were a quarter of a 1008 px PNG's decode and two thirds of a JPEG's on the dev machine
+    (`bench/results/image-decode-dev-cpu-*`)."""
+    try:
+        orientation = img.getexif().get(0x0112)  # getexif also reads an orientation kept in XMP
+    except Exception:  # noqa: BLE001 - unreadable EXIF: shown as stored, as browsers do
+        orientation = None
+    method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    if method is None:
+        return img
     try:
         return ImageOps.exif_transpose(img)
-    except Exception:  # noqa: BLE001 - whatever the EXIF writer trips over; the orientation may still be read
-        try:
-            orientation = img.getexif().get(0x0112)
-        except Exception:  # noqa: BLE001 - unreadable EXIF: shown as stored, as browsers do
-            orientation = None
-        method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
-        return img.transpose(method) if method is not None else img
+    except Exception:  # noqa: BLE001 - whatever the EXIF writer trips over; the orientation was readable
+        return img.transpose(method)
 
 
 def to_png(image: RgbImage) -> bytes:
@@ -149,7 +154,7 @@ def _on_white(img: Image.Image) -> Image.Image:
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")  # convert copies even an RGB image
 
 
 def _eight_bit(img: Image.Image) -> Image.Image:
