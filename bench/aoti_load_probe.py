@@ -1,6 +1,6 @@
-"""Can this machine load an AOTInductor package at all? A two-layer module, compiled and loaded three ways.
+"""Can this machine load an AOTInductor package at all, and in which form? A two-layer module, four ways.
 
-    python bench/aoti_load_probe.py --device cuda --out bench/results     # or cpu
+    PYTHONPATH=. python bench/aoti_load_probe.py --device cuda --out bench/results     # or cpu
 
 On the device tool's H200 (torch 2.11.0+cu130, driver 580, 2026-11-25) every AOTInductor CUDA load
 ended its process with SIGSEGV, the SAM 3 stages and a two-layer module alike, torch's own
@@ -8,8 +8,10 @@ ended its process with SIGSEGV, the SAM 3 stages and a two-layer module alike, t
 load any engine" in under a minute, before a build that takes minutes: it compiles Linear + GELU with
 a dynamic batch, then loads it in fresh processes with torch's public loader, the function's package
 loader and the function's loader of the unpacked library, and runs it once each. A crash ends only its
-child; the record says how far each got. Also records what the compiled library links (ldd) and the
-CUDA toolkit Inductor compiled with.
+child; the record says how far each got. It does so for each package form in VARIANTS and names the
+first form every loader ran (`working`), which `gpu_bench.sh` hands to engine_build
+(`--inductor-option`). Also records what each compiled library links (ldd) and the CUDA toolkit
+Inductor compiled with.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ import torch
 from engine_build.backends import unpack_aoti
 
 LOADERS = ("torch.aoti_load_package", "sam3fn.load_aoti_package", "sam3fn.load_unpacked")
+# Each variant changes one thing about the package, so which ones load says where a loader breaks:
+# a module without weights (no constants to load), kernels embedded in the library instead of cubin
+# files beside it, weights memory-mapped from the library instead of linked in as an object.
+VARIANTS = {
+    "default": {},
+    "no-weights": {},
+    "embedded-kernels": {"aot_inductor.embed_kernel_binary": True},
+    "mmap-weights": {"aot_inductor.force_mmap_weights": True},
+}
 
 CHILD = """
 import faulthandler, sys
@@ -51,13 +62,38 @@ print("ran", tuple(out.shape), flush=True)
 """
 
 
-def compile_module(device: torch.device, package: Path) -> None:
+def compile_module(device: torch.device, package: Path, variant: str) -> None:
     dtype = torch.float16 if device.type == "cuda" else torch.float32
-    module = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.GELU()).to(device, dtype)
+    layers = [torch.nn.GELU()] if variant == "no-weights" else [torch.nn.Linear(8, 8), torch.nn.GELU()]
+    module = torch.nn.Sequential(*layers).to(device, dtype)
     example = (torch.randn(4, 8, device=device, dtype=dtype),)
     with torch.no_grad():
         program = torch.export.export(module, example, dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=16)},))
-    torch._inductor.aoti_compile_and_package(program, package_path=str(package))
+    # a copy: aoti_compile_and_package writes its own settings into the dict it is given
+    torch._inductor.aoti_compile_and_package(program, package_path=str(package), inductor_configs=dict(VARIANTS[variant]))
+
+
+def probe_variant(device: torch.device, variant: str, scratch: Path) -> dict:
+    """Compile `variant`, unpack it, and load it with each loader in a fresh process."""
+    record = {"variant": variant, "inductor_options": VARIANTS[variant], "compiled": "ok", "loads": [], "links": []}
+    package = scratch / f"{variant}.pt2"
+    try:
+        compile_module(device, package, variant)
+        unpacked = unpack_aoti(package, scratch / variant)
+    except Exception as exc:  # noqa: BLE001 - a setting this torch lacks, a compiler error: recorded, the rest go on
+        record["compiled"] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return record
+    library = scratch / variant / unpacked["library"]
+    record["loads"] = [try_loader(loader, library if loader.endswith("unpacked") else package, str(device))
+                       for loader in LOADERS]
+    record["links"] = links(library)
+    return record
+
+
+def working(records: list[dict]) -> str | None:
+    """The first variant with weights that every loader loaded and ran: the form engines should take."""
+    return next((r["variant"] for r in records if r["variant"] != "no-weights" and r["loads"]
+                 and all(load["outcome"] == "ok" for load in r["loads"])), None)
 
 
 def try_loader(loader: str, path: Path, device: str) -> dict:
@@ -97,39 +133,48 @@ def links(library: Path) -> list[str]:
 
 
 def table(result: dict) -> str:
-    rows = "\n".join(f"| {r['loader']} | {r['outcome']} | {r['reached']} |" for r in result["loads"])
+    rows = []
+    for record in result["variants"]:
+        options = ", ".join(f"{k}={v}" for k, v in record["inductor_options"].items()) or "defaults"
+        if record["compiled"] != "ok":
+            rows.append(f"| {record['variant']} ({options}) | compile {record['compiled']} | |")
+        rows += [f"| {record['variant']} ({options}) | {r['loader']}: {r['outcome']} | {r['reached']} |"
+                 for r in record["loads"]]
     facts = ", ".join(f"{k}: {v}" for k, v in result["toolchain"].items())
+    linked = "; ".join(f"{r['variant']}: {', '.join(r['links']) or 'n/a'}" for r in result["variants"])
     return (f"# AOTInductor load probe, {result['date']}\n\nDevice: {result['device']}; {facts}.\n"
-            f"A Linear(8, 8) + GELU module, compiled with aoti_compile_and_package, loaded in a fresh process per "
-            f"loader and run once (`bench/aoti_load_probe.py`).\n\n| loader | outcome | last step reached |\n"
-            f"|---|---|---|\n{rows}\n\nThe compiled library links: {', '.join(result['links']) or 'n/a'}\n")
+            f"A Linear(8, 8) + GELU module (GELU alone for no-weights), compiled with aoti_compile_and_package "
+            f"per variant, loaded in a fresh process per loader and run once (`bench/aoti_load_probe.py`).\n\n"
+            f"| variant | loader: outcome | last step reached |\n|---|---|---|\n" + "\n".join(rows) +
+            f"\n\nWorking variant (every loader ran it): {result['working'] or 'none'}\n\nThe compiled libraries link: "
+            f"{linked}\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--all", action="store_true", help="try every variant, not only until one works")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     device = torch.device(args.device)
+    records: list[dict] = []
     with tempfile.TemporaryDirectory() as scratch:
-        package = Path(scratch) / "probe.pt2"
-        compile_module(device, package)
-        unpacked = unpack_aoti(package, Path(scratch) / "probe")
-        library = Path(scratch) / "probe" / unpacked["library"]
-        loads = [try_loader(loader, library if loader.endswith("unpacked") else package, str(device))
-                 for loader in LOADERS]
-        linked = links(library)
+        for variant in args.variants:  # in order; the default form first, the others only where it fails
+            records.append(probe_variant(device, variant, Path(scratch)))
+            if working(records) and not args.all:
+                break
     now = datetime.now(timezone.utc)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
-    result = {"date": now.isoformat(timespec="seconds"), "device": name, "toolchain": toolchain(), "loads": loads,
-              "links": linked}
+    result = {"date": now.isoformat(timespec="seconds"), "device": name, "toolchain": toolchain(),
+              "variants": records, "working": working(records)}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"aoti-load-probe-{device.type}-{now:%Y%m%dT%H%M%S}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     stem.with_suffix(".md").write_text(table(result))
     print(table(result))
-    if any(r["outcome"] != "ok" for r in loads):
-        sys.exit(f"AOTInductor cannot load {device.type} packages on this machine: see {stem}.md")
+    if result["working"] is None:
+        sys.exit(f"AOTInductor cannot load {device.type} packages on this machine in any form tried: see {stem}.md")
 
 
 if __name__ == "__main__":

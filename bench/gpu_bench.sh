@@ -29,10 +29,10 @@ smoke=false
 if [ "${1:-}" = "--smoke" ]; then smoke=true; shift; fi
 if $smoke; then
   config=tiny device=cpu precision=fp32 model_flags="" latency_flags="--iterations 3" serve_flags="--side 256 --runs 2"
-  mask_flags="--side 256 --counts 1 10 --runs 1" load_runs=1
+  mask_flags="--side 256 --counts 1 10 --runs 1" load_runs=1 probe_flags="--variants default"
 else
   config=full device=cuda precision=fp16 model_flags="--full-size" latency_flags="--iterations 30" serve_flags=""
-  mask_flags="" load_runs=3
+  mask_flags="" load_runs=3 probe_flags=""
 fi
 results=$(realpath -m "${1:-bench/results}")
 work=${SAM3FN_BENCH_WORK:-$(mktemp -d)}
@@ -77,13 +77,28 @@ step "AOTInductor load probe: a two-layer module compiled and loaded on $device,
 # Seconds, where the engine build takes minutes: on a machine whose torch cannot load any AOTInductor
 # package (the H200 of 2026-11-25 crashed every load) the build is skipped and the run goes on eager.
 engines=true
-"$py" bench/aoti_load_probe.py --device "$device" --out "$results" \
+# shellcheck disable=SC2086 # flags are deliberately word-split
+"$py" bench/aoti_load_probe.py --device "$device" --out "$results" $probe_flags \
   || { engines=false; echo "AOTINDUCTOR CANNOT LOAD PACKAGES HERE: no engine build, eager only (see the probe)"; }
+
+# The package form the probe found loadable (its Inductor settings), for the build to take.
+inductor_flags=()
+probe=$(ls -t "$results"/aoti-load-probe-*.json 2>/dev/null | head -1 || true)
+if $engines && [ -n "$probe" ]; then
+  while IFS= read -r option; do inductor_flags+=(--inductor-option "$option"); done < <("$py" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for record in doc["variants"]:
+    if record["variant"] == doc["working"]:
+        for key, value in record["inductor_options"].items():
+            print(f"{key}={json.dumps(value)}")' "$probe")
+fi
 
 autotune=${SAM3FN_BENCH_AUTOTUNE:-default}
 $engines && step "engine_build aoti $precision on $device (autotune $autotune, parity gate)"
 $engines && { [ -f "$work/engines/aoti/manifest.json" ] || "$py" -m engine_build --weights "$work/model" --out "$work/engines" \
-  --backend aoti --precision "$precision" --device "$device" --autotune "$autotune" 2>&1 \
+  --backend aoti --precision "$precision" --device "$device" --autotune "$autotune" \
+  ${inductor_flags[@]+"${inductor_flags[@]}"} 2>&1 \
   | tee "$results/engine-build-aoti-$precision-$stamp.log" \
   || { engines=false; echo "ENGINE BUILD FAILED: continuing with eager only (see the log)"; }; }
 $engines && cp "$work/engines/aoti/manifest.json" "$results/engine-manifest-aoti-$precision-$stamp.json"

@@ -25,17 +25,20 @@ from sam3fn.core.aoti_stage import PACKAGE_MODEL_DIR
 AUTOTUNE = ("max", "default")
 
 
-def aoti_options(device: torch.device, autotune: str) -> dict:
+def aoti_options(device: torch.device, autotune: str, extra: dict | None = None) -> dict:
     """Inductor settings for a build. `max` benchmarks GEMM and pointwise kernel choices on the GPU
     (minutes per stage at full size, the fastest engine); `default` takes Inductor's heuristic choices
-    (a quicker build, for when build time matters more than the last milliseconds)."""
+    (a quicker build, for when build time matters more than the last milliseconds). `extra`: settings
+    asked for by name (`--inductor-option`), e.g. how the package holds its kernels and weights, where
+    a machine's loader cannot take the default form (`bench/aoti_load_probe.py` finds out)."""
     if autotune not in AUTOTUNE:
         raise ValueError(f"unknown autotune {autotune!r}; choose one of {', '.join(AUTOTUNE)}")
-    return {"max_autotune": True} if device.type == "cuda" and autotune == "max" else {}
+    return {**({"max_autotune": True} if device.type == "cuda" and autotune == "max" else {}), **(extra or {})}
 
 
-def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch.device, autotune: str = "max") -> Path:
-    options = aoti_options(device, autotune)
+def compile_aoti(program: torch.export.ExportedProgram, out: Path, device: torch.device, autotune: str = "max",
+                 extra: dict | None = None) -> Path:
+    options = aoti_options(device, autotune, extra)
     path = torch._inductor.aoti_compile_and_package(program, package_path=str(out), inductor_configs=options)
     return Path(path)
 

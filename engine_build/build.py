@@ -102,8 +102,10 @@ def _preflight(weights: Path, backend: str, device: str) -> None:
                               "install them (pip install torch-tensorrt) or build with --backend aoti") from None
 
 
-def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max") -> dict:
-    """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default.
+def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max",
+          inductor: dict | None = None) -> dict:
+    """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default;
+    `inductor` (aoti only): more Inductor settings, by name.
 
     Built in a staging directory beside `out` and moved into place only once every stage passed: a build
     that fails (parity, a compiler error, a full disk, Ctrl-C) leaves the engines already in `out` as they
@@ -114,7 +116,7 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
     staging = out.with_name(f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}")
     staging.mkdir()
     try:
-        stages = _build_into(staging, weights, backend, precision, device, autotune)
+        stages = _build_into(staging, weights, backend, precision, device, autotune, inductor or {})
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -139,7 +141,8 @@ def _publish(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _build_into(out: Path, weights: Path, backend: str, precision: str, device: str, autotune: str) -> dict:
+def _build_into(out: Path, weights: Path, backend: str, precision: str, device: str, autotune: str,
+                inductor: dict) -> dict:
     """The build itself, into the (empty) directory `out`."""
     reference = load_model(weights, device, "fp32", backend="eager")
     dev = reference.device
@@ -163,7 +166,7 @@ def _build_into(out: Path, weights: Path, backend: str, precision: str, device: 
         path = out / f"{spec.name}{EXT[backend]}"
         unpacked = None
         if backend == "aoti":
-            backends.compile_aoti(program, path, dev, autotune)
+            backends.compile_aoti(program, path, dev, autotune, extra=inductor)
             runners[spec.name], unpacked = _load_aoti(path, out / spec.name, dev, spec.example)
         else:
             backends.compile_tensorrt(program, spec.example, spec.dynamic, limits, precision, path)
@@ -186,7 +189,7 @@ def _build_into(out: Path, weights: Path, backend: str, precision: str, device: 
             raise ParityFailure(f"stage {spec.name} failed the parity gate: {'; '.join(bad)}")
     model_facts = {"dir": str(weights), "name": target.model_dir.name, "random_weights": target.model_dir.random_weights,
                    "image_size": size, "weights": weights_fingerprint(weights)}
-    options = {"autotune": autotune, "inductor": backends.aoti_options(dev, autotune)} if backend == "aoti" else {}
+    options = {"autotune": autotune, "inductor": backends.aoti_options(dev, autotune, inductor)} if backend == "aoti" else {}
     write_manifest(out, backend=backend, precision=precision, device=dev, model=model_facts, stages=stages,
                    options=options)
     _summary(stages, backend, precision, dev)

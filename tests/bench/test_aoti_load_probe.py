@@ -18,3 +18,25 @@ def test_each_loader_is_recorded_with_how_its_process_ended(monkeypatch, tmp_pat
     monkeypatch.setattr(aoti_load_probe, "CHILD", code)
     record = aoti_load_probe.try_loader("sam3fn.load_unpacked", tmp_path / "probe.so", "cpu")
     assert record == {"loader": "sam3fn.load_unpacked", "outcome": outcome, "reached": reached}
+
+
+def _record(variant: str, *outcomes: str) -> dict:
+    return {"variant": variant, "loads": [{"loader": n, "outcome": o, "reached": ""} for n, o in
+                                          zip(aoti_load_probe.LOADERS, outcomes)]}
+
+
+def test_the_working_form_is_the_first_with_weights_that_every_loader_ran():
+    crashed = "crashed (SIGSEGV)"
+    assert aoti_load_probe.working([_record("default", crashed, crashed, crashed), _record("no-weights", "ok", "ok", "ok"),
+                                    _record("embedded-kernels", "ok", crashed, "ok"),
+                                    _record("mmap-weights", "ok", "ok", "ok")]) == "mmap-weights"
+    assert aoti_load_probe.working([_record("default", crashed, crashed, crashed),
+                                    {"variant": "mmap-weights", "loads": []}]) is None  # it never compiled
+
+
+def test_a_form_this_torch_cannot_compile_is_recorded_and_not_loaded(monkeypatch, tmp_path):
+    import torch
+
+    monkeypatch.setitem(aoti_load_probe.VARIANTS, "unknown", {"aot_inductor.no_such_setting": True})
+    record = aoti_load_probe.probe_variant(torch.device("cpu"), "unknown", tmp_path)
+    assert record["compiled"].startswith("failed: ") and record["loads"] == []

@@ -18,7 +18,9 @@ def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
                           capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     [probe] = results.glob("aoti-load-probe-cpu-*.json")
-    assert [(r["loader"], r["outcome"], r["reached"]) for r in json.loads(probe.read_text())["loads"]] == [
+    probed = json.loads(probe.read_text())
+    assert probed["working"] == "default" and [r["variant"] for r in probed["variants"]] == ["default"]
+    assert [(r["loader"], r["outcome"], r["reached"]) for r in probed["variants"][0]["loads"]] == [
         ("torch.aoti_load_package", "ok", "ran"), ("sam3fn.load_aoti_package", "ok", "ran"),
         ("sam3fn.load_unpacked", "ok", "ran")]
     [manifest] = results.glob("engine-manifest-aoti-fp32-*.json")

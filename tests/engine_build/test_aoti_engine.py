@@ -65,6 +65,8 @@ def test_build_writes_packages_and_a_manifest_with_parity(engine_dir):
 
 def test_autotune_max_benchmarks_kernels_on_a_gpu_only():
     assert aoti_options(torch.device("cuda"), "max") == {"max_autotune": True}
+    assert aoti_options(torch.device("cuda"), "max", {"aot_inductor.embed_kernel_binary": True}) == {
+        "max_autotune": True, "aot_inductor.embed_kernel_binary": True}
     assert aoti_options(torch.device("cuda"), "default") == aoti_options(torch.device("cpu"), "max") == {}
     with pytest.raises(ValueError, match="autotune"):
         aoti_options(torch.device("cuda"), "fast")
@@ -305,13 +307,33 @@ def test_a_loader_that_crashes_its_process_stops_the_build_and_says_so(engine_di
     from engine_build.__main__ import main
 
     monkeypatch.setattr(engine_build.backends, "compile_aoti",  # the fixture's package: no second compile
-                        lambda program, out, device, autotune="max": shutil.copy(engine_dir / "aoti" / "image.pt2", out))
+                        lambda program, out, device, autotune="max", extra=None: shutil.copy(engine_dir / "aoti" / "image.pt2", out))
     _child_runs(monkeypatch, _CRASH)
     code = main(["--weights", str(tiny_model_dir), "--out", str(tmp_path / "engines"), "--backend", "aoti",
                  "--precision", "fp32", "--device", "cpu"])
     err = capsys.readouterr().err
     assert code == 1 and "image.pt2: the loader crashed (SIGSEGV)" in err and "cannot run these engines" in err
     assert list((tmp_path / "engines").iterdir()) == []  # nothing published, no staging left
+
+
+def test_inductor_options_asked_for_reach_the_compiler_and_the_manifest(engine_dir, tiny_model_dir, tmp_path,
+                                                                       monkeypatch):
+    import engine_build.backends
+    from engine_build.__main__ import main
+
+    asked = []
+
+    def compiled(program, out, device, autotune="max", extra=None):  # the fixture's packages: no compiling
+        asked.append(engine_build.backends.aoti_options(device, autotune, extra))
+        shutil.copy(engine_dir / "aoti" / out.name, out)
+
+    monkeypatch.setattr(engine_build.backends, "compile_aoti", compiled)
+    code = main(["--weights", str(tiny_model_dir), "--out", str(tmp_path / "engines"), "--backend", "aoti",
+                 "--precision", "fp32", "--device", "cpu", "--inductor-option", "aot_inductor.force_mmap_weights=true"])
+    assert code == 0
+    assert asked == [{"aot_inductor.force_mmap_weights": True}] * 3
+    manifest = json.loads((tmp_path / "engines" / "aoti" / "manifest.json").read_text())
+    assert manifest["options"]["inductor"] == {"aot_inductor.force_mmap_weights": True}
 
 
 def _stage(engine_dir, name, form="unpacked"):

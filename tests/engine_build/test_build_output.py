@@ -25,7 +25,7 @@ def test_a_build_that_fails_midway_leaves_the_engines_already_there_untouched(ti
                                                                                capsys):
     before = _tree(_engines(tmp_path / "engines" / "aoti", "the last good build"))
 
-    def disk_full(program, out, device, autotune="max"):
+    def disk_full(program, out, device, autotune="max", extra=None):
         out.write_bytes(b"half a package")  # what a compiler cut short leaves
         raise OSError(28, "No space left on device")
 

@@ -18,6 +18,27 @@ def test_an_unknown_device_is_a_usage_error_not_a_traceback(tiny_model_dir, tmp_
     assert not (tmp_path / "e").exists()
 
 
+@pytest.mark.parametrize("option,said", [
+    ("aot_inductor.no_such_setting=1", "'aot_inductor.no_such_setting' is not one of this torch's Inductor settings"),
+    ("aot_inductor.embed_kernel_binary", "is not KEY=VALUE"),
+    ("=1", "is not KEY=VALUE"),
+])
+def test_an_inductor_option_that_is_not_one_is_a_usage_error(tiny_model_dir, tmp_path, capsys, option, said):
+    with pytest.raises(SystemExit) as exited:
+        main(["--weights", str(tiny_model_dir), "--out", str(tmp_path / "e"), "--backend", "aoti",
+              "--inductor-option", option])
+    assert exited.value.code == 2 and said in capsys.readouterr().err
+    assert not (tmp_path / "e").exists()
+
+
+def test_inductor_option_values_are_read_as_json_where_they_parse():
+    from engine_build.__main__ import _inductor_option
+
+    assert _inductor_option("aot_inductor.force_mmap_weights=true") == ("aot_inductor.force_mmap_weights", True)
+    assert _inductor_option("aot_inductor.package_cpp_only=false") == ("aot_inductor.package_cpp_only", False)
+    assert _inductor_option("cpp.cxx=g++") == ("cpp.cxx", "g++")
+
+
 def _no_cuda():
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
