@@ -156,6 +156,9 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--all", action="store_true", help="try every variant, not only until one works")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--options-out", type=Path,
+                        help="write the working form's Inductor settings here, one KEY=VALUE (JSON value) per line, "
+                             "as engine_build --inductor-option takes them")
     args = parser.parse_args()
     device = torch.device(args.device)
     records: list[dict] = []
@@ -173,6 +176,9 @@ def main() -> None:
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     stem.with_suffix(".md").write_text(table(result))
     print(table(result))
+    if args.options_out and result["working"] is not None:
+        settings = VARIANTS[result["working"]].items()
+        args.options_out.write_text("".join(f"{key}={json.dumps(value)}\n" for key, value in settings))
     if result["working"] is None:
         sys.exit(f"AOTInductor cannot load {device.type} packages on this machine in any form tried: see {stem}.md")
 

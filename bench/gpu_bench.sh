@@ -78,20 +78,12 @@ step "AOTInductor load probe: a two-layer module compiled and loaded on $device,
 # package (the H200 of 2026-11-25 crashed every load) the build is skipped and the run goes on eager.
 engines=true
 # shellcheck disable=SC2086 # flags are deliberately word-split
-"$py" bench/aoti_load_probe.py --device "$device" --out "$results" $probe_flags \
+"$py" bench/aoti_load_probe.py --device "$device" --out "$results" --options-out "$work/inductor-options" $probe_flags \
   || { engines=false; echo "AOTINDUCTOR CANNOT LOAD PACKAGES HERE: no engine build, eager only (see the probe)"; }
-
-# The package form the probe found loadable (its Inductor settings), for the build to take.
+# The Inductor settings of the package form the probe found loadable (none for the default form).
 inductor_flags=()
-probe=$(ls -t "$results"/aoti-load-probe-*.json 2>/dev/null | head -1 || true)
-if $engines && [ -n "$probe" ]; then
-  while IFS= read -r option; do inductor_flags+=(--inductor-option "$option"); done < <("$py" -c '
-import json, sys
-doc = json.load(open(sys.argv[1]))
-for record in doc["variants"]:
-    if record["variant"] == doc["working"]:
-        for key, value in record["inductor_options"].items():
-            print(f"{key}={json.dumps(value)}")' "$probe")
+if $engines; then
+  while IFS= read -r option; do inductor_flags+=(--inductor-option "$option"); done <"$work/inductor-options"
 fi
 
 autotune=${SAM3FN_BENCH_AUTOTUNE:-default}

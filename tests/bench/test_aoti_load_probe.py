@@ -40,3 +40,21 @@ def test_a_form_this_torch_cannot_compile_is_recorded_and_not_loaded(monkeypatch
     monkeypatch.setitem(aoti_load_probe.VARIANTS, "unknown", {"aot_inductor.no_such_setting": True})
     record = aoti_load_probe.probe_variant(torch.device("cpu"), "unknown", tmp_path)
     assert record["compiled"].startswith("failed: ") and record["loads"] == []
+
+
+def test_the_settings_of_the_form_that_loaded_are_written_for_engine_build(monkeypatch, tmp_path):
+    import json
+    import sys
+
+    outcomes = {"default": "crashed (SIGSEGV)", "no-weights": "crashed (SIGSEGV)", "embedded-kernels": "crashed (SIGSEGV)",
+                "mmap-weights": "ok"}
+    monkeypatch.setattr(aoti_load_probe, "probe_variant", lambda device, variant, scratch: {
+        **_record(variant, *[outcomes[variant]] * 3), "inductor_options": aoti_load_probe.VARIANTS[variant],
+        "compiled": "ok", "links": []})
+    options = tmp_path / "inductor-options"
+    monkeypatch.setattr(sys, "argv", ["aoti_load_probe.py", "--device", "cpu", "--out", str(tmp_path), "--options-out",
+                                      str(options)])
+    aoti_load_probe.main()
+    assert options.read_text() == "aot_inductor.force_mmap_weights=true\n"
+    [doc] = [json.loads(p.read_text()) for p in tmp_path.glob("aoti-load-probe-cpu-*.json")]
+    assert doc["working"] == "mmap-weights" and len(doc["variants"]) == 4

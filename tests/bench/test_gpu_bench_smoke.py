@@ -20,6 +20,7 @@ def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
     [probe] = results.glob("aoti-load-probe-cpu-*.json")
     probed = json.loads(probe.read_text())
     assert probed["working"] == "default" and [r["variant"] for r in probed["variants"]] == ["default"]
+    assert (tmp_path / "work" / "inductor-options").read_text() == ""  # the default form: no settings to pass
     assert [(r["loader"], r["outcome"], r["reached"]) for r in probed["variants"][0]["loads"]] == [
         ("torch.aoti_load_package", "ok", "ran"), ("sam3fn.load_aoti_package", "ok", "ran"),
         ("sam3fn.load_unpacked", "ok", "ran")]
