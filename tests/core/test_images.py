@@ -33,6 +33,19 @@ def test_exif_orientation_is_applied_before_anything_else():
     assert (image.height, image.width) == (80, 60)
 
 
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_each_exif_orientation_turns_the_picture_as_pil_does(orientation):
+    from PIL import ImageOps
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(scene_pixels(30, 40)).save(buf, format="PNG", exif=exif)
+    with Image.open(io.BytesIO(buf.getvalue())) as img:
+        want = np.array(ImageOps.exif_transpose(img))
+    assert np.array_equal(decode_image(buf.getvalue()).pixels, want)
+
+
 def test_an_orientation_kept_only_in_xmp_turns_the_image_too():
     from PIL import PngImagePlugin
 

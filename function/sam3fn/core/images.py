@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .errors import ImageError, ImageTooLargeError
 
@@ -111,30 +111,25 @@ def _other_format(data: bytes) -> str | None:
     return next((name for sig, name in _SIGNATURES if start.startswith(sig.lower())), None)
 
 
-# EXIF orientation -> the transpose that shows the picture upright (the EXIF 2.3 table, as ImageOps uses it)
+# EXIF orientation -> the transpose that shows the picture upright (the EXIF 2.3 table, as PIL's ImageOps uses it)
 _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
               5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
               8: Image.Transpose.ROTATE_90}
 
 
 def _upright(img: Image.Image) -> Image.Image:
-    """The image turned as its EXIF orientation says. ImageOps.exif_transpose also rewrites the EXIF of
-    the copy, and damaged tags beside the orientation (a number stored as text, say) make that raise
-    TypeError or struct.error: a photo whose pixels are fine became a 500. The turn alone is enough here.
-    An image already upright is returned as it is: exif_transpose would copy it. That copy and the RGB
+    """The image turned as its EXIF orientation says (getexif also reads one kept in XMP). Only the turn:
+    ImageOps.exif_transpose also rewrites the EXIF of its copy, and damaged tags beside the orientation (a
+    number stored as text, say) made that raise TypeError or struct.error, so a photo whose pixels are fine
+    became a 500. An image already upright is returned as it is, uncopied: that copy and the RGB
     conversion's were a quarter of a 1008 px PNG's decode and two thirds of a JPEG's on the dev machine
     (`bench/results/image-decode-dev-cpu-*`)."""
     try:
-        orientation = img.getexif().get(0x0112)  # getexif also reads an orientation kept in XMP
+        orientation = img.getexif().get(0x0112)
     except Exception:  # noqa: BLE001 - unreadable EXIF: shown as stored, as browsers do
         orientation = None
     method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
-    if method is None:
-        return img
-    try:
-        return ImageOps.exif_transpose(img)
-    except Exception:  # noqa: BLE001 - whatever the EXIF writer trips over; the orientation was readable
-        return img.transpose(method)
+    return img if method is None else img.transpose(method)
 
 
 def to_png(image: RgbImage) -> bytes:
