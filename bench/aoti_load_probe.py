@@ -20,7 +20,6 @@ import argparse
 import json
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 import torch
 
 from engine_build.backends import unpack_aoti
+from engine_build.load_check import last_line, signal_name
 
 LOADERS = ("torch.aoti_load_package", "sam3fn.load_aoti_package", "sam3fn.load_unpacked")
 # Each variant changes one thing about the package, so which ones load says where a loader breaks:
@@ -104,10 +104,9 @@ def try_loader(loader: str, path: Path, device: str) -> dict:
     if proc.returncode == 0:
         outcome = "ok"
     elif proc.returncode < 0:
-        outcome = f"crashed ({signal.Signals(-proc.returncode).name})"
+        outcome = f"crashed ({signal_name(proc.returncode)})"
     else:
-        outcome = f"failed (exit {proc.returncode}): " + next(
-            (line for line in reversed(proc.stderr.splitlines()) if line.strip()), "")
+        outcome = f"failed (exit {proc.returncode}): {last_line(proc.stderr)}"
     return {"loader": loader, "outcome": outcome, "reached": reached}
 
 

@@ -8,9 +8,10 @@
 #    does not depend on weight values);
 # 2. times eager in the engine's precision (bench/model_latency.py), before the long build, so a run cut
 #    short still has its baseline;
-# 3. probes whether this machine's torch can load an AOTInductor package at all (bench/aoti_load_probe.py,
-#    seconds; the engine steps are skipped where it cannot), then builds AOTInductor fp16 engines with engine_build (Inductor's default heuristics, the parity gate
-#    running), then times the aoti engine into the same results file. The device tool lends 30 minutes in
+# 3. probes in which package form this machine's torch can load AOTInductor packages, if any
+#    (bench/aoti_load_probe.py, seconds; the engine steps are skipped where none loads), then builds
+#    AOTInductor fp16 engines in that form with engine_build (Inductor's default heuristics, the parity
+#    gate running), then times the aoti engine into the same results file. The device tool lends 30 minutes in
 #    all, and max-autotune (engine_build's own default, what infra/image/build_engines.sh uses) benchmarks
 #    kernels for minutes per stage; set SAM3FN_BENCH_AUTOTUNE=max where time allows;
 # 4. serves through the aoti engine and times it over HTTP (bench/serve_latency.py);

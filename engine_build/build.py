@@ -68,17 +68,17 @@ def _load_aoti(package: Path, unpack_to: Path, dev, example: tuple):
     if not check_in_child(str(dev), package, library) and unpacked:
         unpacked, why = None, "loading it crashed or failed in a fresh process"
     from_package = load_aoti_package(package, dev)
-    try:
-        if unpacked is None:
-            raise ValueError(why)
-        stage = load_unpacked(library, dev)
-        with torch.no_grad():
-            _check_same(stage(*example), from_package(*example))
-        return stage, unpacked
-    except (RuntimeError, ValueError, TypeError) as exc:  # TypeError: a torch whose runner takes other arguments
-        _say(f"[{unpack_to.name}] the unpacked package is not usable ({exc}); the function will load the package")
-        shutil.rmtree(unpack_to, ignore_errors=True)
-        return from_package, None
+    if unpacked is not None:
+        try:
+            stage = load_unpacked(library, dev)
+            with torch.no_grad():
+                _check_same(stage(*example), from_package(*example))
+            return stage, unpacked
+        except (RuntimeError, ValueError, TypeError) as exc:  # TypeError: a torch whose runner takes other arguments
+            why = str(exc)
+    _say(f"[{unpack_to.name}] the unpacked package is not usable ({why}); the function will load the package")
+    shutil.rmtree(unpack_to, ignore_errors=True)
+    return from_package, None
 
 
 def _check_same(got, want) -> None:

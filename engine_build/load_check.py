@@ -2,7 +2,7 @@
 
 A loader that crashes takes its process with it. On the device tool's H200 (torch 2.11.0+cu130, driver
 580, 2026-11-25) creating any AOTInductor CUDA model ends the process with SIGSEGV, torch's own
-`aoti_load_package` on a two-layer module included (`bench/aoti_cuda_load_probe.py`). In the build's
+`aoti_load_package` on a two-layer module included (`bench/aoti_load_probe.py`). In the build's
 process that is a bare "Segmentation fault" minutes into a build; in a child it is a clear error, and the
 build stops before anything is published.
 
@@ -18,6 +18,8 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import torch
 
 PACKAGE_LOADED, UNPACKED_LOADED = "package loaded", "unpacked loaded"
 _ROOT = Path(__file__).resolve().parents[1]  # so the child imports this engine_build, wherever it was started
@@ -42,30 +44,30 @@ def check_in_child(device: str, package: Path, library: Path | None = None, time
     said = proc.stdout.splitlines()
     if PACKAGE_LOADED not in said:
         raise EngineUnloadable(f"{package.name}: {_how_it_ended(proc)} while loading the compiled package on {device} "
-                               f"in a fresh process (torch {_torch_version()}); this machine cannot run these engines")
+                               f"in a fresh process (torch {torch.__version__}); this machine cannot run these engines")
     return library is not None and UNPACKED_LOADED in said
 
 
 def _how_it_ended(proc: subprocess.CompletedProcess) -> str:
     if proc.returncode < 0:
-        try:
-            name = signal.Signals(-proc.returncode).name
-        except ValueError:
-            name = f"signal {-proc.returncode}"
-        return f"the loader crashed ({name})"
-    last = next((line for line in reversed(proc.stderr.splitlines()) if line.strip()), "no message")
-    return f"the loader failed (exit {proc.returncode}: {last})"
+        return f"the loader crashed ({signal_name(proc.returncode)})"
+    return f"the loader failed (exit {proc.returncode}: {last_line(proc.stderr) or 'no message'})"
 
 
-def _torch_version() -> str:
-    import torch
+def signal_name(returncode: int) -> str:
+    """A killed child's negative return code -> the signal's name (SIGSEGV), or its number."""
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
 
-    return torch.__version__
+
+def last_line(text: str) -> str:
+    """The last line of `text` with something on it ("" if none): where a Python error says what it was."""
+    return next((line for line in reversed(text.splitlines()) if line.strip()), "")
 
 
 def main(argv: list[str]) -> int:
-    import torch
-
     from sam3fn.core.aoti_stage import load_aoti_package, load_unpacked
 
     device, package, *library = argv
