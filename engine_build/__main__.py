@@ -51,11 +51,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from .build import ParityFailure, build
     from .load_check import EngineUnloadable
+    from .toolchain import ToolchainUnusable
 
     try:
         build(args.weights, args.out / args.backend, args.backend, args.precision, args.device, args.autotune,
               dict(args.inductor_option))
-    except (ParityFailure, EngineUnloadable, Sam3fnError, ImportError, OSError) as exc:  # OSError: an --out it cannot write
+    except (ParityFailure, EngineUnloadable, ToolchainUnusable, Sam3fnError, ImportError, OSError) as exc:  # OSError: an --out it cannot write
         print(f"engine build failed: {exc}", file=sys.stderr)
         return 1
     return 0

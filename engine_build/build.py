@@ -18,7 +18,7 @@ from sam3fn.core.loader import load_model, resolve_device
 from sam3fn.core.model_dir import check_model_dir, weights_fingerprint
 from sam3fn.core.trt_engine import load_tensorrt_program
 
-from . import backends
+from . import backends, toolchain
 from .load_check import check_in_child
 from .manifest import device_facts, write_manifest
 from .parity import failures, parity_metrics
@@ -102,6 +102,18 @@ def _preflight(weights: Path, backend: str, device: str) -> None:
                               "install them (pip install torch-tensorrt) or build with --backend aoti") from None
 
 
+def _with_compiler(inductor: dict) -> dict:
+    """`inductor` with `cpp.cxx` set to a C++ compiler whose libraries run in this process (`toolchain`):
+    the one asked for, checked, else the first that passes. Seconds, before minutes of exporting."""
+    asked = inductor.get("cpp.cxx")
+    explicit = [asked] if isinstance(asked, str) else [c for c in asked if c] if asked else None
+    compiler, checks = toolchain.choose(explicit)
+    for refused in checks[:-1]:
+        _say(f"[toolchain] not {refused.compiler}: {refused.outcome}")
+    _say(f"[toolchain] AOTInductor compiles with {compiler}")
+    return {**inductor, "cpp.cxx": [compiler]}
+
+
 def build(weights: Path, out: Path, backend: str, precision: str, device: str = "auto", autotune: str = "max",
           inductor: dict | None = None) -> dict:
     """Export, compile and parity-check the three stages into `out`; `autotune` (aoti only): max | default;
@@ -111,6 +123,8 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
     that fails (parity, a compiler error, a full disk, Ctrl-C) leaves the engines already in `out` as they
     were, and never a half-written `out` that a later build or the function would take for an engine."""
     _preflight(weights, backend, device)
+    if backend == "aoti":
+        inductor = _with_compiler(inductor or {})
     out.parent.mkdir(parents=True, exist_ok=True)
     # Not tempfile.mkdtemp: its mode 0700 would reach `out`, unreadable to a function running as another user.
     staging = out.with_name(f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}")

@@ -1,10 +1,11 @@
 """Load a compiled stage in a fresh interpreter before the build loads it in its own.
 
 A loader that crashes takes its process with it. On the device tool's H200 (torch 2.11.0+cu130, driver
-580, 2026-11-25) creating any AOTInductor CUDA model ends the process with SIGSEGV, torch's own
-`aoti_load_package` on a two-layer module included (`bench/aoti_load_probe.py`). In the build's
-process that is a bare "Segmentation fault" minutes into a build; in a child it is a clear error, and the
-build stops before anything is published.
+580, 2026-11-25) creating any AOTInductor model ended the process with SIGSEGV, torch's own
+`aoti_load_package` on a two-layer module included (`bench/aoti_load_probe.py`): the compiler there
+linked libstdc++ into the engine library (`toolchain` now refuses such compilers before a build). In
+the build's process such a crash is a bare "Segmentation fault" minutes into a build; in a child it is
+a clear error, and the build stops before anything is published.
 
     python -m engine_build.load_check DEVICE PACKAGE [LIBRARY]
 
