@@ -11,7 +11,9 @@ loader and the function's loader of the unpacked library, and runs it once each.
 child; the record says how far each got. It does so for each package form in VARIANTS and names the
 first form every loader ran (`working`), which `gpu_bench.sh` hands to engine_build
 (`--inductor-option`). Also records what each compiled library links (ldd) and the CUDA toolkit
-Inductor compiled with.
+Inductor compiled with, and, where a debugger is installed (gdb, or the cuda-gdb of the H200's image,
+which has no gdb), the native backtrace of the first crash: Python's fault handler shows only that the
+crash is inside the loader's constructor, not which native function fails.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 import torch
 
 from engine_build.backends import unpack_aoti
+from engine_build import toolchain
 from engine_build.load_check import last_line, signal_name
 
 LOADERS = ("torch.aoti_load_package", "sam3fn.load_aoti_package", "sam3fn.load_unpacked")
@@ -62,7 +65,7 @@ print("ran", tuple(out.shape), flush=True)
 """
 
 
-def compile_module(device: torch.device, package: Path, variant: str) -> None:
+def compile_module(device: torch.device, package: Path, variant: str, compiler: str) -> None:
     dtype = torch.float16 if device.type == "cuda" else torch.float32
     layers = [torch.nn.GELU()] if variant == "no-weights" else [torch.nn.Linear(8, 8), torch.nn.GELU()]
     module = torch.nn.Sequential(*layers).to(device, dtype)
@@ -70,15 +73,18 @@ def compile_module(device: torch.device, package: Path, variant: str) -> None:
     with torch.no_grad():
         program = torch.export.export(module, example, dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=16)},))
     # a copy: aoti_compile_and_package writes its own settings into the dict it is given
-    torch._inductor.aoti_compile_and_package(program, package_path=str(package), inductor_configs=dict(VARIANTS[variant]))
+    torch._inductor.aoti_compile_and_package(program, package_path=str(package),
+                                             inductor_configs={**VARIANTS[variant], "cpp.cxx": [compiler]})
 
 
-def probe_variant(device: torch.device, variant: str, scratch: Path) -> dict:
-    """Compile `variant`, unpack it, and load it with each loader in a fresh process."""
+def probe_variant(device: torch.device, variant: str, scratch: Path, backtrace_wanted: bool = False,
+                  compiler: str = "g++") -> dict:
+    """Compile `variant` with the C++ `compiler`, unpack it, and load it with each loader in a fresh
+    process; with `backtrace_wanted`, the first loader that crashed runs again under a debugger."""
     record = {"variant": variant, "inductor_options": VARIANTS[variant], "compiled": "ok", "loads": [], "links": []}
     package = scratch / f"{variant}.pt2"
     try:
-        compile_module(device, package, variant)
+        compile_module(device, package, variant, compiler)
         unpacked = unpack_aoti(package, scratch / variant)
     except Exception as exc:  # noqa: BLE001 - a setting this torch lacks, a compiler error: recorded, the rest go on
         record["compiled"] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -87,6 +93,11 @@ def probe_variant(device: torch.device, variant: str, scratch: Path) -> dict:
     record["loads"] = [try_loader(loader, library if loader.endswith("unpacked") else package, str(device))
                        for loader in LOADERS]
     record["links"] = links(library)
+    crashed = next((load for load in record["loads"] if load["outcome"].startswith("crashed")), None)
+    tool = debugger()
+    if crashed and tool and backtrace_wanted:
+        target = library if crashed["loader"].endswith("unpacked") else package
+        record["native_backtrace"] = native_backtrace(tool, crashed["loader"], target, str(device))
     return record
 
 
@@ -110,7 +121,32 @@ def try_loader(loader: str, path: Path, device: str) -> dict:
     return {"loader": loader, "outcome": outcome, "reached": reached}
 
 
-def toolchain() -> dict:
+def debugger() -> str | None:
+    from torch.utils.cpp_extension import CUDA_HOME
+
+    found = shutil.which("gdb") or shutil.which("cuda-gdb")
+    if found is None and CUDA_HOME and Path(CUDA_HOME, "bin", "cuda-gdb").exists():
+        found = str(Path(CUDA_HOME, "bin", "cuda-gdb"))
+    return found
+
+
+def native_backtrace(tool: str, loader: str, path: Path, device: str) -> dict:
+    """Run one crashing load again under `tool` (gdb or cuda-gdb, in batch mode) -> its stop and frames."""
+    commands = ["set pagination off", "set confirm off", "run", "bt 40", "info registers rip", "x/3i $pc"]
+    argv = [tool, "-q", "-nx", "-batch", *[a for c in commands for a in ("-ex", c)],
+            "--args", sys.executable, "-c", CHILD, loader, str(path), device]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=420)
+    except subprocess.TimeoutExpired:
+        return {"loader": loader, "debugger": tool, "stop": "timed out", "frames": []}
+    lines = proc.stdout.splitlines()
+    stop = next((line for line in lines if "received signal" in line), last_line(proc.stderr) or "no stop seen")
+    frames = [line[:240] for line in lines if line.startswith("#")]  # (arguments can run to pages)
+    tail = [line for line in lines[-6:] if line.startswith(("rip", "=>", "   0x"))]
+    return {"loader": loader, "debugger": tool, "stop": stop, "frames": frames, "instructions": tail}
+
+
+def toolchain_facts() -> dict:
     from torch.utils.cpp_extension import CUDA_HOME
 
     facts = {"torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version(),
@@ -140,13 +176,22 @@ def table(result: dict) -> str:
         rows += [f"| {record['variant']} ({options}) | {r['loader']}: {r['outcome']} | {r['reached']} |"
                  for r in record["loads"]]
     facts = ", ".join(f"{k}: {v}" for k, v in result["toolchain"].items())
+    compilers = "; ".join(f"{c['compiler']}: {c['outcome']}" for c in result["compilers"]) or "none found"
     linked = "; ".join(f"{r['variant']}: {', '.join(r['links']) or 'n/a'}" for r in result["variants"])
     return (f"# AOTInductor load probe, {result['date']}\n\nDevice: {result['device']}; {facts}.\n"
             f"A Linear(8, 8) + GELU module (GELU alone for no-weights), compiled with aoti_compile_and_package "
             f"per variant, loaded in a fresh process per loader and run once (`bench/aoti_load_probe.py`).\n\n"
+            f"C++ compilers checked (engine_build.toolchain; the first that is ok compiles): {compilers}\n\n"
             f"| variant | loader: outcome | last step reached |\n|---|---|---|\n" + "\n".join(rows) +
             f"\n\nWorking variant (every loader ran it): {result['working'] or 'none'}\n\nThe compiled libraries link: "
-            f"{linked}\n")
+            f"{linked}\n" + "".join(_backtrace_section(r) for r in result["variants"] if r.get("native_backtrace")))
+
+
+def _backtrace_section(record: dict) -> str:
+    trace = record["native_backtrace"]
+    body = "\n".join([trace["stop"], *trace["frames"], *trace.get("instructions", [])])
+    return (f"\nNative backtrace, {record['variant']} form, {trace['loader']} under "
+            f"{Path(trace['debugger']).name}:\n\n```\n{body}\n```\n")
 
 
 def main() -> None:
@@ -155,20 +200,30 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--all", action="store_true", help="try every variant, not only until one works")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--backtrace", action="store_true",
+                        help="run the first loader that crashes again under gdb or cuda-gdb, once (minutes: the "
+                             "debugger reads libtorch's symbols)")
     parser.add_argument("--options-out", type=Path,
                         help="write the working form's Inductor settings here, one KEY=VALUE (JSON value) per line, "
                              "as engine_build --inductor-option takes them")
     args = parser.parse_args()
     device = torch.device(args.device)
     records: list[dict] = []
+    try:  # the compiler engine_build would use: one whose libraries run in a torch process
+        compiler, checks = toolchain.choose()
+    except toolchain.ToolchainUnusable as exc:
+        compiler, checks = None, exc.checks
     with tempfile.TemporaryDirectory() as scratch:
-        for variant in args.variants:  # in order; the default form first, the others only where it fails
-            records.append(probe_variant(device, variant, Path(scratch)))
+        for variant in args.variants if compiler else []:  # in order; the default form first, the others only where it fails
+            # one backtrace is enough to read, and each costs minutes
+            wanted = args.backtrace and not any(r.get("native_backtrace") for r in records)
+            records.append(probe_variant(device, variant, Path(scratch), wanted, compiler))
             if working(records) and not args.all:
                 break
     now = datetime.now(timezone.utc)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
-    result = {"date": now.isoformat(timespec="seconds"), "device": name, "toolchain": toolchain(),
+    result = {"date": now.isoformat(timespec="seconds"), "device": name, "toolchain": toolchain_facts(),
+              "compilers": [{"compiler": c.compiler, "outcome": c.outcome} for c in checks],
               "variants": records, "working": working(records)}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"aoti-load-probe-{device.type}-{now:%Y%m%dT%H%M%S}"
@@ -178,6 +233,8 @@ def main() -> None:
     if args.options_out and result["working"] is not None:
         settings = VARIANTS[result["working"]].items()
         args.options_out.write_text("".join(f"{key}={json.dumps(value)}\n" for key, value in settings))
+    if compiler is None:
+        sys.exit(f"no C++ compiler here builds libraries that run in a torch process: see {stem}.md")
     if result["working"] is None:
         sys.exit(f"AOTInductor cannot load {device.type} packages on this machine in any form tried: see {stem}.md")
 

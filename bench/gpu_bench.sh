@@ -76,7 +76,8 @@ measure "eager:$precision"
 
 step "AOTInductor load probe: a two-layer module compiled and loaded on $device, in fresh processes"
 # Seconds, where the engine build takes minutes: on a machine whose torch cannot load any AOTInductor
-# package (the H200 of 2026-11-25 crashed every load) the build is skipped and the run goes on eager.
+# package (the H200 of 2026-11-25 crashed every load: its C++ compiler linked libstdc++ statically, which
+# engine_build/toolchain.py, used by the probe too, now refuses) the build is skipped and the run goes on eager.
 engines=true
 # shellcheck disable=SC2086 # flags are deliberately word-split
 "$py" bench/aoti_load_probe.py --device "$device" --out "$results" --options-out "$work/inductor-options" $probe_flags \

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=""
 dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || need="chromium fonts-noto-cjk"
 command -v node >/dev/null || need="$need nodejs"
+command -v gdb >/dev/null || need="$need gdb"  # the AOTInductor probe's native-backtrace test
 if [ -n "$need" ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   # shellcheck disable=SC2086 # $need is a list of package names
