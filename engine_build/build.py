@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import secrets
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -126,8 +128,9 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
     if backend == "aoti":
         inductor = _with_compiler(inductor or {})
     out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(out)
     # Not tempfile.mkdtemp: its mode 0700 would reach `out`, unreadable to a function running as another user.
-    staging = out.with_name(f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}")
+    staging = out.with_name(f".{out.name}.building-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}")
     staging.mkdir()
     try:
         stages = _build_into(staging, weights, backend, precision, device, autotune, inductor or {})
@@ -136,6 +139,32 @@ def build(weights: Path, out: Path, backend: str, precision: str, device: str = 
         shutil.rmtree(staging, ignore_errors=True)
     _say(f"engines written to {out}")
     return stages
+
+
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname()) or "host"
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove the staging and replaced directories that builds killed outright (SIGKILL, the OOM killer
+    during autotuning: no `finally` runs) left beside `out`, gigabytes each at full size. Only this
+    host's, and only those whose process is gone: a build running now, here or on another machine
+    sharing the directory, keeps its own."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(building|replaced)-{_HOST}-(\d+)-[0-9a-f]+")
+    for path in out.parent.iterdir():
+        found = pattern.fullmatch(path.name)
+        if found and not _alive(int(found.group(2))):
+            _say(f"removing {path.name}, left by a build that was killed")
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _publish(staging: Path, out: Path) -> None:

@@ -52,3 +52,23 @@ def test_the_old_engines_go_back_when_the_new_ones_cannot_be_moved_in(tmp_path):
         _publish(tmp_path / ".aoti.building-1-ab", out)  # gone: removed by hand while the build ran, say
     assert _tree(out) == {"manifest.json": "old", "image/abc.wrapper.so": "old"}
     assert [p.name for p in tmp_path.iterdir()] == ["aoti"]
+
+
+def test_directories_a_killed_build_left_are_removed_by_the_next_and_a_running_builds_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from engine_build.build import _HOST, _remove_abandoned
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = [_engines(tmp_path / f".aoti.building-{_HOST}-{gone.pid}-ab12", "killed midway"),
+            _engines(tmp_path / f".aoti.replaced-{_HOST}-{gone.pid}-cd34", "killed between the renames")]
+    kept = [_engines(tmp_path / f".aoti.building-{_HOST}-{os.getpid()}-ef56", "a build running now"),
+            _engines(tmp_path / f".aoti.building-otherhost-{gone.pid}-ab12", "another machine's build"),
+            _engines(tmp_path / f".tensorrt.building-{_HOST}-{gone.pid}-ab12", "another backend's directory"),
+            _engines(tmp_path / "aoti", "the engines")]
+    _remove_abandoned(tmp_path / "aoti")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in kept)
+    assert not any(p.exists() for p in left)
