@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -150,7 +151,7 @@ def toolchain_facts() -> dict:
     from torch.utils.cpp_extension import CUDA_HOME
 
     facts = {"torch": torch.__version__, "torch_cuda": torch.version.cuda, "python": platform.python_version(),
-             "cuda_home": CUDA_HOME}
+             "cuda_home": CUDA_HOME, "CXX": os.environ.get("CXX")}  # Inductor's compiler unless told otherwise
     nvcc = shutil.which("nvcc") or (f"{CUDA_HOME}/bin/nvcc" if CUDA_HOME else None)
     if nvcc and Path(nvcc).exists():
         facts["nvcc"] = subprocess.run([nvcc, "--version"], capture_output=True, text=True).stdout.strip().splitlines()[-1]
