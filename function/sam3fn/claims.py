@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 _CLAIM_MAX_BYTES = 4096
 _ATTEMPTS = 3  # a claim can vanish (released) or change between our read and our write; retry a few times
+# After a bucket refuses a claim write outright, how long its events go without claims before one is tried
+# again: a store without conditional writes costs one refused write per interval, while a refusal that
+# passes (a policy being rolled out, a proxy restarting) no longer leaves claims off for the pod's life.
+CLAIMS_RETRY_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Lease:
     ref: ObjectRef
     source_etag: str
     expires_at: float  # wall-clock seconds: the only clock replicas share
-    claim_etag: str | None = None  # the claim object as this holder wrote it (None: claims are off)
+    claim_etag: str | None = None  # the claim object as this holder wrote it
+    claimed: bool = False  # whether a claim object was written for it (False: claims were off in its bucket)
 
 
 class ClaimStore:
@@ -49,7 +54,11 @@ class ClaimStore:
         if ttl_s <= 0:
             raise ValueError("a claim needs a positive TTL")
         self.store, self.ttl_s, self.owner, self.clock = store, ttl_s, owner, clock
-        self.enabled = True
+        self._off_until: dict[str, float] = {}  # bucket -> when to try claims there again
+
+    def claims_on(self, bucket: str) -> bool:
+        """Whether events in `bucket` are claimed across replicas now (see CLAIMS_RETRY_S)."""
+        return self.clock() >= self._off_until.get(bucket, 0.0)
 
     def acquire(self, ref: ObjectRef, source_etag: str, current: CurrentEtag | None = None) -> Lease | None:
         """A lease on `ref` for this source version, or None while another holder's lease is live: on this
@@ -59,7 +68,7 @@ class ClaimStore:
         """
         for _ in range(_ATTEMPTS):
             lease = Lease(ref, source_etag, self.clock() + self.ttl_s)
-            if not self.enabled:
+            if not self.claims_on(ref.bucket):
                 return lease
             if written := self._contended_write(lease, if_none_match=True):
                 return written
@@ -100,7 +109,7 @@ class ClaimStore:
         Raises StorageUnavailable when the store fails transiently; the lease is then as good as before.
         """
         renewed = replace(lease, expires_at=self.clock() + self.ttl_s)
-        if not self.enabled or lease.claim_etag is None:  # claims off, or no ETag to make the write conditional on
+        if not lease.claimed or lease.claim_etag is None:  # no claim, or no ETag to make the write conditional on
             return renewed
         return self._write(renewed, if_match=lease.claim_etag)
 
@@ -109,7 +118,8 @@ class ClaimStore:
         another replica has taken over since (the delete is conditional on the ETag we wrote, so neither a
         takeover for a newer version nor a replica whose clock runs ahead of ours loses its claim to us).
         Never raises: a claim left behind only expires."""
-        if not self.enabled or self.clock() >= lease.expires_at:
+        # Not a lease taken while claims were off: the claim there now, if any, is another replica's.
+        if not lease.claimed or not self.claims_on(lease.ref.bucket) or self.clock() >= lease.expires_at:
             return
         try:
             # Where the store refuses the condition, unconditionally: better than claims that linger a whole
@@ -137,11 +147,12 @@ class ClaimStore:
         except StorageError as exc:
             # A store without conditional writes (or a policy that forbids the claim key): fall back to each
             # pod's own in-flight guard rather than refusing every event.
-            log.warning("the store refused a claim on %s (%s: %s); cross-replica claims are off, each pod "
-                        "only guards its own deliveries", lease.ref, exc.code, exc)
-            self.enabled = False
+            log.warning("the store refused a claim on %s (%s: %s); cross-replica claims are off in bucket %s "
+                        "for %.0f s, each pod only guards its own deliveries", lease.ref, exc.code, exc,
+                        lease.ref.bucket, CLAIMS_RETRY_S)
+            self._off_until[lease.ref.bucket] = self.clock() + CLAIMS_RETRY_S
             return lease
-        return replace(lease, claim_etag=etag)
+        return replace(lease, claim_etag=etag, claimed=True)
 
     def _read(self, ref: ObjectRef) -> tuple[dict, str] | None:
         """The claim held on `ref` and its ETag, or None when there is none. An unreadable claim reads as

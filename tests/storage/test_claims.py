@@ -10,7 +10,7 @@ import time
 import pytest
 from botocore.stub import Stubber
 
-from sam3fn.claims import ClaimStore
+from sam3fn.claims import CLAIMS_RETRY_S, ClaimStore
 from sam3fn.storage import ObjectRef, ObjectStore, PreconditionFailed
 
 BUCKET = "claims"
@@ -118,8 +118,40 @@ def test_store_without_conditional_writes_turns_claims_off_instead_of_refusing_e
         stub.add_client_error("put_object", service_error_code="NotImplemented", http_status_code=501,
                               service_message="A header you provided implies functionality that is not implemented")
         assert claims.acquire(ref, "v1") is not None
-    assert not claims.enabled and "cross-replica claims are off" in caplog.text
+    assert not claims.claims_on(BUCKET) and "cross-replica claims are off in bucket claims" in caplog.text
     assert claims.acquire(ref, "v1") is not None  # no store call at all now (the stub has no more answers)
+
+
+def test_claims_a_bucket_refused_are_tried_again_later_and_meanwhile_stay_on_elsewhere(seaweed, ref):
+    """Once off, claims stayed off in every bucket for the pod's life: one refusal (a policy being rolled
+    out, a proxy restarting) left every later event open to being done twice."""
+    client, clock = seaweed.client(), Clock()
+    client.create_bucket(Bucket="claims-elsewhere")
+    claims = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET, "claims-elsewhere"], client=client), 60, "a",
+                        clock=clock)
+    with Stubber(client) as stub:
+        stub.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
+        off = claims.acquire(ref, "v1")
+    assert off is not None and not off.claimed and not claims.claims_on(BUCKET)
+    elsewhere = claims.acquire(ObjectRef("claims-elsewhere", ref.key), "v1")
+    assert elsewhere.claimed  # a real claim object in the other bucket
+    assert ClaimStore(claims.store, 60, "b", clock=clock).acquire(ObjectRef("claims-elsewhere", ref.key), "v1") is None
+    clock.now += CLAIMS_RETRY_S
+    assert claims.claims_on(BUCKET)
+    lease = claims.acquire(ref, "v2")
+    assert lease.claimed and json.loads(claims.store.get(ref, 4096)[0])["owner"] == "a"
+
+
+def test_a_lease_taken_while_claims_were_off_never_deletes_a_claim_written_since(seaweed, store, ref):
+    client, clock = seaweed.client(), Clock()
+    claims = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=client), 2 * CLAIMS_RETRY_S, "a", clock=clock)
+    with Stubber(client) as stub:
+        stub.add_client_error("put_object", service_error_code="AccessDenied", http_status_code=403)
+        unclaimed = claims.acquire(ref, "v1")
+    clock.now += CLAIMS_RETRY_S  # claims back on, the unclaimed lease still live
+    assert ClaimStore(store, 600, "b", clock=clock).acquire(ref, "v1") is not None
+    claims.release(unclaimed)
+    assert json.loads(store.get(ref, 4096)[0])["owner"] == "b"
 
 
 def test_release_leaves_a_claim_taken_over_for_a_newer_version(store, ref):
@@ -215,7 +247,7 @@ def test_a_conflict_with_another_replicas_claim_in_flight_loses_the_race_and_kee
     assert lease is not None
     loser = ClaimStore(ObjectStore(seaweed.endpoint, [BUCKET], client=_ConflictOnce(seaweed.client())), 60, "loser")
     assert loser.acquire(ref, "v1") is None
-    assert loser.enabled
+    assert loser.claims_on(BUCKET)
     winner.release(lease)
     loser.store.client.conflicts = 1  # the conflicting write was the winner's delete: the claim is free now
     assert loser.acquire(ref, "v1") is not None
