@@ -33,7 +33,7 @@ import torch
 
 from engine_build.backends import unpack_aoti
 from engine_build import toolchain
-from engine_build.load_check import last_line, signal_name
+from engine_build.load_check import ended, last_line
 
 LOADERS = ("torch.aoti_load_package", "sam3fn.load_aoti_package", "sam3fn.load_unpacked")
 # Each variant changes one thing about the package, so which ones load says where a loader breaks:
@@ -113,12 +113,9 @@ def try_loader(loader: str, path: Path, device: str) -> dict:
                           timeout=600)
     said = proc.stdout.splitlines()
     reached = said[-1].split(" (")[0] if said else "nothing"
-    if proc.returncode == 0:
-        outcome = "ok"
-    elif proc.returncode < 0:
-        outcome = f"crashed ({signal_name(proc.returncode)})"
-    else:
-        outcome = f"failed (exit {proc.returncode}): {last_line(proc.stderr)}"
+    outcome = "ok" if proc.returncode == 0 else ended(proc.returncode)
+    if proc.returncode > 0:
+        outcome += f": {last_line(proc.stderr)}"
     return {"loader": loader, "outcome": outcome, "reached": reached}
 
 

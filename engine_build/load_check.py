@@ -50,17 +50,19 @@ def check_in_child(device: str, package: Path, library: Path | None = None, time
 
 
 def _how_it_ended(proc: subprocess.CompletedProcess) -> str:
-    if proc.returncode < 0:
-        return f"the loader crashed ({signal_name(proc.returncode)})"
-    return f"the loader failed (exit {proc.returncode}: {last_line(proc.stderr) or 'no message'})"
+    said = "" if proc.returncode < 0 else f": {last_line(proc.stderr) or 'no message'}"
+    return f"the loader {ended(proc.returncode)}{said}"
 
 
-def signal_name(returncode: int) -> str:
-    """A killed child's negative return code -> the signal's name (SIGSEGV), or its number."""
+def ended(returncode: int) -> str:
+    """How a child process that did not succeed ended: "crashed (SIGSEGV)" (killed by a signal, named
+    where it has a name) or "failed (exit 3)"."""
+    if returncode >= 0:
+        return f"failed (exit {returncode})"
     try:
-        return signal.Signals(-returncode).name
+        return f"crashed ({signal.Signals(-returncode).name})"
     except ValueError:
-        return f"signal {-returncode}"
+        return f"crashed (signal {-returncode})"
 
 
 def last_line(text: str) -> str:

@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .load_check import last_line, signal_name
+from .load_check import ended, last_line
 
 # What AOTInductor's model constructor runs first (torch/csrc/inductor/aoti_runtime/model_base.h,
 # parse_device_str): a std::regex over the device string, which needs the process's locale facets.
@@ -87,7 +87,8 @@ def _inductor_default() -> str | None:
 
 def check(compiler: str, scratch: Path, timeout: float = 300) -> CompilerCheck:
     """Compile PROBE_SOURCE with `compiler` into a shared library and run it in a fresh torch process."""
-    source, library = scratch / "probe.cpp", scratch / f"probe-{len(list(scratch.glob('*.so')))}.so"
+    # The same two files for every compiler: each check's child has exited before the next compiles.
+    source, library = scratch / "probe.cpp", scratch / "probe.so"
     source.write_text(PROBE_SOURCE)
     try:
         built = subprocess.run([compiler, "-std=c++17", "-O1", "-fPIC", "-shared", str(source), "-o", str(library)],
@@ -101,9 +102,8 @@ def check(compiler: str, scratch: Path, timeout: float = 300) -> CompilerCheck:
         return CompilerCheck(compiler, f"timed out after {timeout:.0f} s")
     if ran.returncode == 0:
         return CompilerCheck(compiler, "ok")
-    how = f"crashed ({signal_name(ran.returncode)})" if ran.returncode < 0 else f"failed (exit {ran.returncode})"
     said = last_line(ran.stderr).strip()
-    return CompilerCheck(compiler, f"its libraries {how} in a torch process{_static_runtime(library)}"
+    return CompilerCheck(compiler, f"its libraries {ended(ran.returncode)} in a torch process{_static_runtime(library)}"
                                    + (f": {said}" if said else ""))
 
 
