@@ -91,14 +91,15 @@ def probe_variant(device: torch.device, variant: str, scratch: Path, backtrace_w
         record["compiled"] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         return record
     library = scratch / variant / unpacked["library"]
-    record["loads"] = [try_loader(loader, library if loader.endswith("unpacked") else package, str(device))
-                       for loader in LOADERS]
+
+    def loads_from(loader: str) -> Path:
+        return library if loader.endswith("unpacked") else package
+
+    record["loads"] = [try_loader(loader, loads_from(loader), str(device)) for loader in LOADERS]
     record["links"] = links(library)
     crashed = next((load for load in record["loads"] if load["outcome"].startswith("crashed")), None)
-    tool = debugger()
-    if crashed and tool and backtrace_wanted:
-        target = library if crashed["loader"].endswith("unpacked") else package
-        record["native_backtrace"] = native_backtrace(tool, crashed["loader"], target, str(device))
+    if backtrace_wanted and crashed and (tool := debugger()):
+        record["native_backtrace"] = native_backtrace(tool, crashed["loader"], loads_from(crashed["loader"]), str(device))
     return record
 
 
