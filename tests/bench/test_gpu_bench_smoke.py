@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(tmp_path):
-    results = tmp_path / "results"
-    env = {**os.environ, "PYTHON": sys.executable, "SAM3FN_BENCH_WORK": str(tmp_path / "work")}
-    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_bench.sh"), "--smoke", str(results)], env=env,
-                          capture_output=True, text=True, timeout=900, cwd=ROOT)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+def test_gpu_bench_smoke_builds_tests_times_and_serves_through_aoti(bench_smoke):
+    """The run itself is the session's `bench_smoke` (tests/conftest.py), whose engines the engine tests use."""
+    assert bench_smoke.returncode == 0, bench_smoke.output[-4000:]
+    results, work = bench_smoke.results, bench_smoke.work
     [probe] = results.glob("aoti-load-probe-cpu-*.json")
     probed = json.loads(probe.read_text())
     assert probed["working"] == "default" and [r["variant"] for r in probed["variants"]] == ["default"]
-    assert (tmp_path / "work" / "inductor-options").read_text() == ""  # the default form: no settings to pass
+    assert (work / "inductor-options").read_text() == ""  # the default form: no settings to pass
     assert [(r["loader"], r["outcome"], r["reached"]) for r in probed["variants"][0]["loads"]] == [
         ("torch.aoti_load_package", "ok", "ran"), ("sam3fn.load_aoti_package", "ok", "ran"),
         ("sam3fn.load_unpacked", "ok", "ran")]
     [manifest] = results.glob("engine-manifest-aoti-fp32-*.json")
     assert all(s["passed"] for s in json.loads(manifest.read_text())["stages"].values())
+    [build_log] = results.glob("engine-build-aoti-fp32-*.log")  # progress stage by stage, then the summary table
+    assert "[decoder] parity PASS" in build_log.read_text() and "| decoder |" in build_log.read_text()
     assert " passed" in next(results.glob("gpu-tests-*.log")).read_text()
     [masks] = results.glob("mask-encoding-cpu-*.json")
     assert [r["instances"] for r in json.loads(masks.read_text())["records"]] == [1, 10]
