@@ -5,12 +5,14 @@ Framework-free and synchronous: the web layer runs `segment_bytes` on the infere
 
 from __future__ import annotations
 
+import hashlib
 import time
 
+from .core.caches import LruCache
 from .core.errors import InputError, PromptError
 from .core.images import RgbImage, decode_image
 from .core.prompt_text import MAX_PROMPT_CHARS, control_character, excerpt, normalize_prompt
-from .core.results import SegmentResult
+from .core.results import ImageInfo, SegmentResult
 from .core.segmenter import Prompt, Segmenter, SegmentOptions, check_prompt_texts
 
 
@@ -20,6 +22,11 @@ class TranslationRequired(InputError):
     code = "translation_unavailable"
 
 
+# Uploads remembered by the sha256 of their bytes: a few hundred bytes each, so far more than the image
+# cache holds features for (an upload whose features were evicted is simply decoded again).
+KNOWN_UPLOADS = 256
+
+
 class Pipeline:
     def __init__(self, segmenter: Segmenter | None, translator=None, max_pixels: int = 40_000_000,
                  max_prompts: int = 16):
@@ -27,6 +34,7 @@ class Pipeline:
         self.translator = translator
         self.max_pixels = max_pixels
         self.max_prompts = max_prompts
+        self.uploads: LruCache[ImageInfo] = LruCache(KNOWN_UPLOADS)  # sha256 of the bytes -> what they decode to
 
     def prompts(self, texts: list[str]) -> list[Prompt]:
         """Check the prompts and give each its English model prompt (Chinese is translated, never passed on).
@@ -69,17 +77,39 @@ class Pipeline:
             raise TranslationRequired(str(exc)) from None
         return Prompt(sent=sent, model=t.english, translation=t.method)
 
-    def segment_bytes(self, data: bytes, prompts: list[Prompt], options: SegmentOptions) -> tuple[RgbImage, SegmentResult]:
-        image, decode_ms = timed_decode(data, self.max_pixels)
-        return image, self.segment_image(image, prompts, options, decode_ms)
+    def segment_bytes(self, data: bytes, prompts: list[Prompt], options: SegmentOptions,
+                      need_pixels: bool = True) -> tuple[RgbImage | None, SegmentResult]:
+        """Decode and segment image bytes; the image is returned for callers that draw on it.
+
+        Without `need_pixels`, bytes seen before whose features are still cached are not decoded again
+        (the image is then None): the page sends its image with every run, and decoding a 1008 px PNG
+        took 45 ms of a 113 ms request on the H200's host (`bench/results/serve-latency-20261125T174645.md`),
+        where hashing the bytes takes about 1 ms. The bytes decode to the same pixels every time, so the
+        features, and so the result, are the ones decoding would have led to.
+        """
+        start = time.perf_counter()
+        digest = hashlib.sha256(data).digest()
+        known = None if need_pixels else self.uploads.get(digest)
+        state = None if known is None else self.segmenter.cached_state(known)
+        image = None if state is not None else decode_image(data, self.max_pixels)
+        read_ms = (time.perf_counter() - start) * 1000.0  # the hash, the look-up and any decode
+        if state is None:
+            self.uploads.put(digest, ImageInfo(width=image.width, height=image.height, sha256=image.sha256))
+            # A known upload's features were looked up just now and found evicted: encode, without asking again.
+            state = self.segmenter.set_images([image])[0] if known is not None else self.segmenter.set_image(image)
+        return image, _with_read_ms(self.segmenter.segment(state, prompts, options), read_ms)
 
     def segment_image(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions,
                       decode_ms: float = 0.0) -> SegmentResult:
         """Segment an already decoded image; `decode_ms` is added to its timings."""
-        result = self.segmenter.run(image, prompts, options)
-        result.timings.decode_image_ms = decode_ms
-        result.timings.total_ms += decode_ms
-        return result
+        return _with_read_ms(self.segmenter.run(image, prompts, options), decode_ms)
+
+
+def _with_read_ms(result: SegmentResult, ms: float) -> SegmentResult:
+    """`result` with the time taken to read its image (hash, decode) as decode_image_ms, in its total."""
+    result.timings.decode_image_ms = ms
+    result.timings.total_ms += ms
+    return result
 
 
 def timed_decode(data: bytes, max_pixels: int) -> tuple[RgbImage, float]:

@@ -63,6 +63,16 @@ def test_second_request_for_the_same_image_uses_the_feature_cache(client):
     assert second["timings"]["image_cached"] is True and second["timings"]["text_cached"] == 1
 
 
+def test_the_pages_run_again_with_the_same_file_reuses_its_features_and_can_still_draw_the_overlay(client):
+    files = {"image": ("photo.png", encode(scene_pixels(seed=8)), "image/png")}
+    first = client.post("/v1/segment", files=files, data={"prompts": ["dog"], "threshold": "0.3"}).json()
+    again = client.post("/v1/segment", files=files, data={"prompts": ["dog"], "threshold": "0.3"}).json()
+    assert again["timings"]["image_cached"] is True and again["results"] == first["results"]
+    drawn = client.post("/v1/segment", files=files, data={"prompts": ["dog"], "return_overlay": "true"}).json()
+    assert drawn["timings"]["image_cached"] is True
+    assert Image.open(io.BytesIO(base64.b64decode(drawn["overlay_png_base64"]))).size == (320, 240)
+
+
 def test_candidate_floor_returns_low_resolution_probabilities_a_viewer_can_rethreshold(client):
     files = {"image": ("photo.png", encode(scene_pixels()), "image/png")}
     r = client.post("/v1/segment", files=files, data={"prompts": ["dog"], "threshold": "0.5", "candidate_floor": "0.05"})

@@ -108,10 +108,13 @@ class Segmenter:
     def set_image(self, image: RgbImage) -> ImageState:
         """Features for `image`, from the cache when the same pixels were seen recently."""
         info = ImageInfo(width=image.width, height=image.height, sha256=image.sha256)
-        features = self.image_cache.get(image.sha256)
-        if features is not None:
-            return ImageState(image=info, features=features, cached=True)
-        return self.set_images([image])[0]
+        return self.cached_state(info) or self.set_images([image])[0]
+
+    def cached_state(self, info: ImageInfo) -> ImageState | None:
+        """The state of an image whose features are still cached, from its ImageInfo alone: a caller that
+        remembers which bytes decoded to which image can skip decoding them again. None once evicted."""
+        features = self.image_cache.get(info.sha256)
+        return None if features is None else ImageState(image=info, features=features, cached=True)
 
     def set_images(self, images: list[RgbImage]) -> list[ImageState]:
         """Encode several images in one batch (list in, list out, same length), filling the cache."""

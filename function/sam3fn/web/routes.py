@@ -236,7 +236,7 @@ def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest, options: Segment
     """On the worker: translate, segment, and render what the request asked for."""
     pipeline = rt.pipeline
     prompts = pipeline.prompts(req.prompts)
-    image, result = pipeline.segment_bytes(data, prompts, options)
+    image, result = pipeline.segment_bytes(data, prompts, options, need_pixels=req.return_overlay)
     overlay = base64.b64encode(overlay_png(image.pixels, result)).decode() if req.return_overlay else None
     pngs = None
     if "png" in req.formats:
@@ -284,7 +284,7 @@ async def preview(request: Request) -> Response[bytes]:
 
 def _run_predict(rt: Runtime, data: bytes, req: PredictRequest, options: SegmentOptions):
     prompts = rt.pipeline.prompts([req.prompt])
-    _, result = rt.pipeline.segment_bytes(data, prompts, options)
+    _, result = rt.pipeline.segment_bytes(data, prompts, options, need_pixels=False)
     rles = [i.mask for i in result.results[0].instances]
     return result, merge_rles(rles, result.image.height, result.image.width)
 
