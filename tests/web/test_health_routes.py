@@ -42,7 +42,8 @@ def test_metrics_count_requests_stages_and_cache(client):
     text = client.get("/metrics").text
     assert 'sam3fn_requests_total{method="POST",route="/v1/segment",status="200"} 2.0' in text
     assert 'sam3fn_stage_seconds_count{stage="image_encode"}' in text
-    assert 'sam3fn_cache_hits_total{cache="image"}' in text
+    # the second request's bytes were recognised (uploads), so its features came from the image cache unencoded
+    assert 'sam3fn_cache_hits_total{cache="uploads"} 1.0' in text and 'sam3fn_cache_hits_total{cache="image"} 1.0' in text
     assert "sam3fn_queue_depth 0.0" in text
 
 

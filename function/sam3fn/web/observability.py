@@ -58,8 +58,9 @@ class Metrics:
         self._caches = caches
 
     def collect(self):
-        hits = CounterMetricFamily("sam3fn_cache_hits", "Feature cache hits", labels=["cache"])
-        misses = CounterMetricFamily("sam3fn_cache_misses", "Feature cache misses", labels=["cache"])
+        # image, text: feature caches; uploads: image bytes recognised by their hash, not decoded again
+        hits = CounterMetricFamily("sam3fn_cache_hits", "Cache hits", labels=["cache"])
+        misses = CounterMetricFamily("sam3fn_cache_misses", "Cache misses", labels=["cache"])
         for name, cache in self._caches.items():
             hits.add_metric([name], cache.hits)
             misses.add_metric([name], cache.misses)
