@@ -13,7 +13,7 @@ from .core.errors import InputError, PromptError
 from .core.images import RgbImage, decode_image
 from .core.prompt_text import MAX_PROMPT_CHARS, control_character, excerpt, normalize_prompt
 from .core.results import ImageInfo, SegmentResult
-from .core.segmenter import Prompt, Segmenter, SegmentOptions, check_prompt_texts
+from .core.segmenter import Prompt, Segmenter, SegmentOptions, check_prompt_texts, image_info
 
 
 class TranslationRequired(InputError):
@@ -94,7 +94,7 @@ class Pipeline:
         image = None if state is not None else decode_image(data, self.max_pixels)
         read_ms = (time.perf_counter() - start) * 1000.0  # the hash, the look-up and any decode
         if state is None:
-            self.uploads.put(digest, ImageInfo(width=image.width, height=image.height, sha256=image.sha256))
+            self.uploads.put(digest, image_info(image))
             # A known upload's features were looked up just now and found evicted: encode, without asking again.
             state = self.segmenter.set_images([image])[0] if known is not None else self.segmenter.set_image(image)
         return image, _with_read_ms(self.segmenter.segment(state, prompts, options), read_ms)

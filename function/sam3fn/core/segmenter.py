@@ -82,6 +82,11 @@ class ImageState:
     stage_ms: dict[str, float] = field(default_factory=dict)
 
 
+def image_info(image: RgbImage) -> ImageInfo:
+    """What results say of an image, and all the feature cache needs to find its features: size and hash."""
+    return ImageInfo(width=image.width, height=image.height, sha256=image.sha256)
+
+
 def check_prompt_texts(texts: list[str]) -> None:
     """At least one prompt, none blank: the check every entry point and the core share."""
     if not texts:
@@ -107,8 +112,7 @@ class Segmenter:
     # -- image side ------------------------------------------------------------------------------
     def set_image(self, image: RgbImage) -> ImageState:
         """Features for `image`, from the cache when the same pixels were seen recently."""
-        info = ImageInfo(width=image.width, height=image.height, sha256=image.sha256)
-        return self.cached_state(info) or self.set_images([image])[0]
+        return self.cached_state(image_info(image)) or self.set_images([image])[0]
 
     def cached_state(self, info: ImageInfo) -> ImageState | None:
         """The state of an image whose features are still cached, from its ImageInfo alone: a caller that
@@ -127,8 +131,7 @@ class Segmenter:
         for i, image in enumerate(images):
             features = batch.select(i)
             self.image_cache.put(image.sha256, features)
-            info = ImageInfo(width=image.width, height=image.height, sha256=image.sha256)
-            states.append(ImageState(image=info, features=features, stage_ms=dict(watch.ms)))
+            states.append(ImageState(image=image_info(image), features=features, stage_ms=dict(watch.ms)))
         if len(states) != len(images):  # the engine must answer one feature set per image
             raise RuntimeError(f"encoded {len(states)} images for {len(images)} inputs")
         return states
