@@ -33,7 +33,7 @@ import torch
 
 from engine_build.backends import unpack_aoti
 from engine_build import toolchain
-from engine_build.load_check import ended, last_line
+from engine_build.load_check import how_it_ended, last_line
 
 LOADERS = ("torch.aoti_load_package", "sam3fn.load_aoti_package", "sam3fn.load_unpacked")
 # Each variant changes one thing about the package, so which ones load says where a loader breaks:
@@ -114,9 +114,7 @@ def try_loader(loader: str, path: Path, device: str) -> dict:
                           timeout=600)
     said = proc.stdout.splitlines()
     reached = said[-1].split(" (")[0] if said else "nothing"
-    outcome = "ok" if proc.returncode == 0 else ended(proc.returncode)
-    if proc.returncode > 0:
-        outcome += f": {last_line(proc.stderr)}"
+    outcome = "ok" if proc.returncode == 0 else how_it_ended(proc)
     return {"loader": loader, "outcome": outcome, "reached": reached}
 
 

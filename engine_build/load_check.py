@@ -44,14 +44,15 @@ def check_in_child(device: str, package: Path, library: Path | None = None, time
                           timeout=timeout)
     said = proc.stdout.splitlines()
     if PACKAGE_LOADED not in said:
-        raise EngineUnloadable(f"{package.name}: {_how_it_ended(proc)} while loading the compiled package on {device} "
+        raise EngineUnloadable(f"{package.name}: the loader {how_it_ended(proc)} while loading the compiled package on {device} "
                                f"in a fresh process (torch {torch.__version__}); this machine cannot run these engines")
     return library is not None and UNPACKED_LOADED in said
 
 
-def _how_it_ended(proc: subprocess.CompletedProcess) -> str:
+def how_it_ended(proc: subprocess.CompletedProcess) -> str:
+    """`ended`, and for an exit the last line the child wrote to stderr: "failed (exit 1): ValueError: ..."."""
     said = "" if proc.returncode < 0 else f": {last_line(proc.stderr) or 'no message'}"
-    return f"the loader {ended(proc.returncode)}{said}"
+    return f"{ended(proc.returncode)}{said}"
 
 
 def ended(returncode: int) -> str:
