@@ -941,6 +941,7 @@ function wire() {
   $("dl-overlay").addEventListener("click", downloadOverlay);
   $("dl-masks").addEventListener("click", () => downloadJson("masks"));
   $("dl-coco").addEventListener("click", () => downloadJson("coco"));
+  $("open-result").addEventListener("click", () => $("result-file").click());
   $("result-file").addEventListener("change", (ev) => {
     const file = ev.target.files[0];
     ev.target.value = "";

@@ -209,16 +209,46 @@ def test_choosing_the_same_file_again_loads_it_again(open_page, scene_file, page
     page = open_page()
     _pick(page, "label[for=file]", scene_file)
     page.wait_for_selector("#stage:not([hidden])")
-    _pick(page, "#result-file", result)
+    _pick(page, "#open-result", result)
     page.wait_for_function("document.querySelectorAll('#legend li[data-index]').length > 0")
     page.evaluate(_transfer_script("drop"), base64.b64encode(encode(scene_pixels(40, 60, seed=1))).decode())
     page.wait_for_function("document.getElementById('file-name').textContent === 'drop.png'")
     _pick(page, "label[for=file]", scene_file)
     page.wait_for_function("document.getElementById('file-name').textContent === 'scene.png'")
     page.wait_for_function("document.getElementById('photo').naturalWidth === 160")
-    _pick(page, "#result-file", result)
+    _pick(page, "#open-result", result)
     page.wait_for_function("document.querySelectorAll('#legend li[data-index]').length > 0")
     assert not page.errors
+
+
+def test_no_native_file_picker_speaks_the_browsers_language(open_page, scene_file, page_server, tmp_path):
+    """A native <input type=file> labels itself in the browser's language ("Choose File · No file chosen"
+    on a page switched to Chinese): the page shows its own controls and keeps the inputs out of sight."""
+    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog"]})
+    result = tmp_path / "scene.png.json"
+    result.write_text(r.text)
+    page = open_page(locale="en-US")
+    # Playwright turns on its file-chooser interception when first asked; asked only around the key press,
+    # it can be late for a keyboard-opened chooser. Listening from the start keeps that race out.
+    page.on("filechooser", lambda chooser: None)
+    page.click("#lang")
+    shown = page.evaluate("""[...document.querySelectorAll('input[type=file]')]
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 1 || r.height > 1; })
+        .map((e) => e.id)""")
+    assert shown == []
+    assert page.inner_text("#open-result") == "打开结果 JSON…"
+    _pick(page, "label[for=file]", scene_file)
+    page.wait_for_selector("#stage:not([hidden])")
+    page.focus("#open-result")  # a keyboard reaches it too
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(result))
+    page.wait_for_function("document.querySelectorAll('#legend li[data-index]').length > 0")
+    assert "scene.png.json" in page.inner_text("#summary")
+    assert not page.errors
+
+
 
 
 def test_a_long_prompt_without_spaces_wraps_inside_its_chip(open_page):
