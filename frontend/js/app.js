@@ -208,15 +208,23 @@ function renderFileName() {
   $("file-name").textContent = state.converted ? `${name} · ${t("convertedByServer")}` : name;
 }
 
+// The single-column layout of style.css, where the photo is pinned above the instance list.
+const ONE_COLUMN = window.matchMedia("(max-width: 760px)");
+const PINNED_SHARE = 0.55; // of the window's height: the rest shows the list scrolling under the photo
+
 /** Let the photo be as tall as the window below the stage's top, so a portrait photo is seen whole
  * without scrolling; the header and notice above it vary, which is why CSS alone (85vh) fell short.
- * A stage that starts low (under the controls on a phone) is scrolled to anyway: it gets the window. */
+ * A stage that starts low is scrolled to anyway: it gets the window. In one column it is pinned over
+ * the list, so it gets a share of the window and leaves the list the rest. */
 function fitStage() {
   const stage = $("stage");
   if (stage.hidden) return;
   const top = stage.getBoundingClientRect().top + window.scrollY;
-  const room = top < window.innerHeight / 2 ? window.innerHeight - top - 12 : window.innerHeight - 24;
+  let room = top < window.innerHeight / 2 ? window.innerHeight - top - 12 : window.innerHeight - 24;
+  if (ONE_COLUMN.matches) room = window.innerHeight * PINNED_SHARE;
   stage.style.setProperty("--room", `${Math.round(room)}px`);
+  const dock = stage.parentElement.getBoundingClientRect().height;
+  document.documentElement.style.setProperty("--docked", `${Math.ceil(dock)}px`);
 }
 
 function setFrame(width, height) {
@@ -565,7 +573,15 @@ function legendKeys(ev) {
   let to = at + (moves[key] || 0);
   if (key === "Home") to = 0;
   if (key === "End") to = rows.length - 1;
-  rows[Math.max(0, Math.min(rows.length - 1, to))].querySelector("input").focus();
+  rows[Math.max(0, Math.min(rows.length - 1, to))].querySelector("input").focus({ preventScroll: true });
+}
+
+/** Bring a row that takes the focus into view by the shortest scroll. The browser's own focus scroll
+ * centres it, which in one column put it under the photo pinned above the list; "nearest" keeps to the
+ * rows' scroll-margin, the pinned photo's height. */
+function showFocusedRow(ev) {
+  const row = ev.target.closest("li");
+  if (row) row.scrollIntoView({ block: "nearest" });
 }
 
 function renderLegend() {
@@ -929,6 +945,7 @@ function wire() {
   });
   for (const id of ["threshold", "mask-threshold"]) $(id).addEventListener("input", render);
   $("legend").addEventListener("keydown", legendKeys);
+  $("legend").addEventListener("focusin", showFocusedRow);
   $("overlay").addEventListener("click", openPopover);
   $("overlay").addEventListener("mousemove", hoverCanvas);
   $("overlay").addEventListener("mouseleave", () => {

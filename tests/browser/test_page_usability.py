@@ -249,8 +249,6 @@ def test_no_native_file_picker_speaks_the_browsers_language(open_page, scene_fil
     assert not page.errors
 
 
-
-
 def test_a_long_prompt_without_spaces_wraps_inside_its_chip(open_page):
     page = open_page(width=390, height=844)
     page.fill("#prompt-input", "a_prompt_pasted_from_a_file_name_" + "x" * 80)
@@ -356,6 +354,43 @@ def test_ctrl_enter_while_running_sends_one_request(open_page, scene_file):
     page.wait_for_function("document.getElementById('summary').textContent.length > 0")
     page.wait_for_timeout(2000)
     assert len(requests) == 1
+
+
+def test_on_a_phone_the_photo_stays_in_sight_while_the_instance_list_scrolls(open_page, tmp_path):
+    """In one column the list is below the photo: scrolled to its last rows, the photo had scrolled away, so
+    tapping a row highlighted an instance nobody could see. The photo stays pinned above the list, the
+    rows are not hidden under it, and the pin ends with the list (downloads are not covered)."""
+    photo = tmp_path / "portrait.png"
+    photo.write_bytes(encode(scene_pixels(640, 360, seed=6)))
+    page = open_page(width=375, height=812, touch=True)
+    run_prompts(page, photo, ["dog", "cat"])
+    rows = page.locator("#legend li[data-index]:visible")  # those over the threshold
+    assert rows.count() >= 8
+    last = rows.last
+    page.evaluate("""() => {
+        const rows = [...document.querySelectorAll('#legend li[data-index]')].filter((li) => li.offsetParent);
+        const box = rows[rows.length - 1].getBoundingClientRect();
+        window.scrollBy(0, box.bottom - window.innerHeight + 8);
+    }""")
+    stage, row = page.locator("#stage").bounding_box(), last.bounding_box()
+    assert page.evaluate("window.scrollY") > 0
+    assert stage["y"] >= 0 and stage["y"] + stage["height"] <= 812  # the whole photo in sight
+    assert stage["height"] >= 0.4 * 812 and stage["width"] >= 0.5 * stage["height"]  # and not a thumbnail
+    assert row["y"] >= stage["y"] + stage["height"] and row["y"] + row["height"] <= 812  # the row not under it
+    last.locator(".label").tap()
+    assert "active" in (last.get_attribute("class") or "")
+    screenshot(page, "page-phone-list", full_page=False)
+    last.locator("input").focus()
+    for key, row in (("Home", rows.first), ("End", last), ("Home", rows.first)):  # the keyboard's moves too
+        page.keyboard.press(key)
+        stage, box = page.locator("#stage").bounding_box(), row.bounding_box()
+        assert stage["y"] >= 0 and box["y"] >= stage["y"] + stage["height"] - 1 and box["y"] + box["height"] <= 812, key
+    page.locator("#h-downloads").scroll_into_view_if_needed()
+    heading = page.locator("#h-downloads").bounding_box()
+    stage = page.locator("#stage").bounding_box()
+    assert stage["y"] + stage["height"] <= heading["y"]
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert not page.errors
 
 
 def test_a_portrait_photo_fits_the_window_with_its_overlay(open_page, tmp_path):
