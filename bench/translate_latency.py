@@ -1,11 +1,14 @@
 """Prompt translation benchmark: glossary coverage and uncached latency of the glossary and Argos paths.
 
-    python bench/translate_latency.py [--rounds 30]
+    python bench/translate_latency.py [--rounds 30] [--label NAME]
 
-Coverage: bench/data/translate_prompts_zh.txt (Chinese<TAB>expected English, alternatives split by |).
+Coverage, per list (Chinese<TAB>expected English, alternatives split by |): bench/data/translate_prompts_zh.txt
+(COCO classes as a Chinese user names them, attribute and relation phrases) and
+bench/data/translate_prompts_zh_everyday.txt (pet breeds, street names for things, home, clothes, food,
+inspection, farm and clinic words). Latency is timed over the glossary-covered prompts of both.
 The Argos figures use the tiny test package from tests/support/tiny_argos.py: they measure the overhead of
 the Argos/CTranslate2 call path, not the speed or quality of the real translate-zh_en package.
-Writes bench/results/translate-<date>.json and .md.
+Writes bench/results/translate[-NAME]-<UTC time>.json and .md.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from support.tiny_argos import PAIRS, build_tiny_argos_model  # noqa: E402
 
 from sam3fn.translate import TranslationUnavailable, Translator  # noqa: E402
 
-PROMPTS = BENCH / "data" / "translate_prompts_zh.txt"
+PROMPT_LISTS = (BENCH / "data" / "translate_prompts_zh.txt", BENCH / "data" / "translate_prompts_zh_everyday.txt")
 
 
 def read_prompts(path: Path) -> list[tuple[str, list[str]]]:
@@ -41,7 +44,7 @@ def read_prompts(path: Path) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def coverage(prompts: list[tuple[str, list[str]]]) -> dict:
+def coverage(prompts: list[tuple[str, list[str]]], source: str) -> dict:
     translator = Translator()
     covered, correct, misses = 0, 0, []
     for chinese, expected in prompts:
@@ -55,7 +58,7 @@ def coverage(prompts: list[tuple[str, list[str]]]) -> dict:
             correct += 1
         else:
             misses.append({"prompt": chinese, "expected": expected, "got": english})
-    return {"prompts": len(prompts), "covered": covered, "as_expected": correct, "misses": misses}
+    return {"list": source, "prompts": len(prompts), "covered": covered, "as_expected": correct, "misses": misses}
 
 
 def latency(translator: Translator, texts: list[str], rounds: int) -> dict:
@@ -117,16 +120,19 @@ def _cpuinfo() -> list[str]:
 
 
 def markdown(result: dict) -> str:
-    cov, m, g, a, e = result["coverage"], result["machine"], result["glossary"], result["argos"], result["english"]
-    misses = cov["misses"]
+    m, g, a, e = result["machine"], result["glossary"], result["argos"], result["english"]
     lines = [
-        f"# Prompt translation benchmark, {result['date']}",
+        f"# Prompt translation benchmark, {result['date']}" + (f" ({result['label']})" if result["label"] else ""),
         "",
         f"Machine: {m['cpu_count']} CPUs ({m['cpu']}), Python {m['python']}, {m['platform']}, "
-        f"argostranslate {m['argostranslate']}, ctranslate2 {m['ctranslate2']}.",
+        f"argostranslate {m['argostranslate']}, ctranslate2 {m['ctranslate2']}; "
+        f"packaged glossary of {result['glossary_entries']:,} entries.",
         "",
-        f"Glossary + rules coverage on {cov['prompts']} prompts (bench/data/translate_prompts_zh.txt): "
-        f"{cov['covered']} covered, {cov['as_expected']} as expected.",
+        "Glossary + rules coverage (no Argos model):",
+        "",
+        "| prompt list | prompts | covered | as expected |",
+        "|---|---|---|---|",
+        *(f"| `{c['list']}` | {c['prompts']} | {c['covered']} | {c['as_expected']} |" for c in result["coverage"]),
         "",
         "| path | prompts | calls | p50 ms | p95 ms | max ms |",
         "|---|---|---|---|---|---|",
@@ -139,7 +145,8 @@ def markdown(result: dict) -> str:
         "",
         "Prompts not translated as expected:",
         "",
-        *(f"- {x['prompt']}: expected {' | '.join(x['expected'])}, got {x['got'] or 'unavailable'}" for x in misses),
+        *(f"- {x['prompt']}: expected {' | '.join(x['expected'])}, got {x['got'] or 'unavailable'}"
+          for c in result["coverage"] for x in c["misses"]),
         "",
     ]
     return "\n".join(lines)
@@ -154,17 +161,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="prompt translation benchmark")
     parser.add_argument("--rounds", type=int, default=30, help="passes over the prompt lists per path")
     parser.add_argument("--out-dir", type=Path, default=BENCH / "results")
+    parser.add_argument("--label", default="", help="a word for the file name, e.g. before-a-change")
     args = parser.parse_args(argv)
 
-    prompts = read_prompts(PROMPTS)
-    cov = coverage(prompts)
+    lists = [(path.relative_to(BENCH.parent).as_posix(), read_prompts(path)) for path in PROMPT_LISTS]
+    cov = [coverage(prompts, source) for source, prompts in lists]
+    prompts = [row for _, rows in lists for row in rows]
     plain = Translator(cache_size=0)
     glossary_texts = [chinese for chinese, _ in prompts if _method(plain, chinese) == "glossary"]
     english_texts = ["dog", "Red Car", "person wearing a blue jacket", "  traffic   light "]
     with tempfile.TemporaryDirectory() as work:
         argos = argos_figures(args.rounds, Path(work))
+    now = datetime.now(timezone.utc)
     result = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": now.strftime("%Y-%m-%d"),
+        "label": args.label,
+        "glossary_entries": plain.describe()["glossary"]["entries"],
         "machine": machine(),
         "coverage": cov,
         "english": {"prompts": english_texts, **latency(plain, english_texts, args.rounds)},
@@ -172,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "argos": argos,
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    stem = args.out_dir / f"translate-{result['date']}"
+    stem = args.out_dir / "-".join(filter(None, ("translate", args.label, now.strftime("%Y%m%dT%H%M%S"))))
     stem.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     stem.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
     print(markdown(result))

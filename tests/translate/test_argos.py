@@ -22,7 +22,7 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
     [
         ("蓝莓飞船", "blueberry spaceship"),  # a made-up phrase: only the model knows it
         ("戴着王冠的青蛙", "frog wearing a crown"),
-        ("飞翔的海鸥", "flying seagull"),
+        ("彩虹色的章鱼", "rainbow octopus"),  # (飞翔的海鸥 was here: the rules read it now, "gull flying")
         ("哗啦啦的瀑布", "roaring waterfall"),  # model: "The roaring waterfall."
         ("会唱歌的茶壶", "singing teapot"),  # model: "A Singing Teapot!"
     ],

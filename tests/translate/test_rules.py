@@ -203,6 +203,37 @@ def test_a_place_takes_the_modifiers_before_its_ground(translator, chinese, engl
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
 
 
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("金毛", "golden retriever"),  # a breed by its nickname
+        ("橘猫", "orange cat"),
+        ("电瓶车", "electric bike"),  # what the street calls it
+        ("锥桶", "traffic cone"),
+        ("快递", "package"),
+        ("护栏", "guardrail"),  # RAM: playpen
+        ("面包车", "van"),  # RAM: minibus
+        ("高铁", "bullet train"),  # not 高 (tall) + 铁 (iron)
+        ("停在路边的电瓶车", "electric bike parked by the roadside"),
+        ("戴安全帽的外卖员", "delivery rider wearing a hard hat"),
+    ],
+)
+def test_everyday_names_translate_without_argos(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_size_word_never_turns_a_verb_into_a_thing(translator):
+    """RAM lists one-character verbs (吃 eat, 笑 laugh) as tags; as heads they took size words, and 小吃 (a
+    snack) went to the model as "small eat". A phrase with no object in it is not translated at all."""
+    assert translator.translate("小吃").english == "snack"
+    for text in ("大笑", "小跑", "吃"):
+        with pytest.raises(TranslationUnavailable):
+            translator.translate(text)
+    assert translator.translate("正在吃草的牛").english == "cow eating grass"  # verbs in clauses still read
+    assert translator.translate("跳舞的人").english == "person dancing"
+    assert translator.translate("飞翔的鸟").english == "bird flying"
+
+
 def test_uncovered_prompt_without_argos_is_unavailable_not_partially_translated(translator):
     with pytest.raises(TranslationUnavailable, match="SAM3FN_ARGOS_MODEL"):
         translator.translate("红色的蓝莓飞船")

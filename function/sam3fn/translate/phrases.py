@@ -92,7 +92,8 @@ IDIOMS = {
     "拉车": "pulling a cart", "钓鱼": "fishing", "游泳": "swimming", "跑步": "running", "滑雪": "skiing",
     "冲浪": "surfing",
     # no object, but after a place they follow the head too: 在草地上奔跑的狗 -> "dog running on lawn"
-    "奔跑": "running", "飞": "flying", "睡觉": "sleeping",
+    "奔跑": "running", "飞": "flying", "睡觉": "sleeping", "飞翔": "flying", "跳舞": "dancing", "散步": "walking",
+    "走路": "walking", "唱歌": "singing",
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
