@@ -10,7 +10,7 @@ import re
 import httpx
 
 from support.images import encode, scene_pixels
-from support.page import run_prompts, screenshot
+from support.page import run_prompts, screenshot, stored_result
 
 
 def test_chinese_prompt_shows_the_english_the_model_received(open_page, tmp_path):
@@ -202,10 +202,7 @@ def test_a_comma_typed_in_the_field_adds_a_chip_at_once(open_page):
 def test_choosing_the_same_file_again_loads_it_again(open_page, scene_file, page_server, tmp_path):
     """After another image came in by drop, picking the first one again (or re-opening the same result JSON
     for it) must work; an <input type=file> that still holds the old choice fires no change."""
-    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
-        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog"]})
-    result = tmp_path / "scene.png.json"
-    result.write_text(r.text)
+    result = stored_result(page_server.url, scene_file, ["dog"], tmp_path)
     page = open_page()
     _pick(page, "label[for=file]", scene_file)
     page.wait_for_selector("#stage:not([hidden])")
@@ -224,10 +221,7 @@ def test_choosing_the_same_file_again_loads_it_again(open_page, scene_file, page
 def test_no_native_file_picker_speaks_the_browsers_language(open_page, scene_file, page_server, tmp_path):
     """A native <input type=file> labels itself in the browser's language ("Choose File · No file chosen"
     on a page switched to Chinese): the page shows its own controls and keeps the inputs out of sight."""
-    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
-        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog"]})
-    result = tmp_path / "scene.png.json"
-    result.write_text(r.text)
+    result = stored_result(page_server.url, scene_file, ["dog"], tmp_path)
     page = open_page(locale="en-US")
     # Playwright turns on its file-chooser interception when first asked; asked only around the key press,
     # it can be late for a keyboard-opened chooser. Listening from the start keeps that race out.
@@ -274,10 +268,7 @@ def test_messages_on_screen_follow_a_language_switch(open_page, scene_file, page
     page.click("#lang")
     assert "could not be translated offline" in page.inner_text("#error-text")
     assert "request id" in page.inner_text("#error-detail")
-    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
-        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog"]})
-    result = tmp_path / "scene.png.json"
-    result.write_text(r.text)
+    result = stored_result(page_server.url, scene_file, ["dog"], tmp_path)
     page.set_input_files("#result-file", str(result))
     page.wait_for_function("document.getElementById('summary').textContent.startsWith('Showing')")
     page.click("#lang")

@@ -14,7 +14,7 @@ from PIL import Image
 from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 
-from support.page import overlay_alpha, run_prompts, screenshot
+from support.page import overlay_alpha, run_prompts, screenshot, stored_result
 
 ROWS = "#legend li[data-index]:not([hidden])"  # the legend's rows for instances above the threshold
 
@@ -220,11 +220,8 @@ def test_downloads_hold_what_the_page_shows(open_page, scene_file, tmp_path):
 
 
 def test_a_result_json_from_the_bucket_opens_over_its_image(open_page, scene_file, page_server, tmp_path):
-    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
-        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["dog", "tree"]})
-    result = tmp_path / "scene.png.json"
-    result.write_text(r.text)
-    instances = [inst for res in r.json()["results"] for inst in res["instances"]]
+    result = stored_result(page_server.url, scene_file, ["dog", "tree"], tmp_path)
+    instances = [inst for res in json.loads(result.read_text())["results"] for inst in res["instances"]]
     page = open_page()
     page.set_input_files("#file", str(scene_file))
     page.wait_for_selector("#stage:not([hidden])")

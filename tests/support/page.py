@@ -18,6 +18,21 @@ def screenshot(page, name: str, full_page: bool = True) -> Path:
     return path
 
 
+def stored_result(server_url: str, image: Path, prompts: list[str], folder: Path) -> Path:
+    """The server's result JSON for `image`, saved in `folder` as the bucket names it (<name>.json), for the
+    page's "Open a result JSON"."""
+    import base64
+
+    import httpx
+
+    r = httpx.post(server_url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(image.read_bytes()).decode()}, "prompts": prompts})
+    r.raise_for_status()
+    result = folder / f"{image.name}.json"
+    result.write_text(r.text)
+    return result
+
+
 def run_prompts(page, image: Path, prompts: list[str]) -> dict:
     """Upload `image`, add `prompts` as chips, press Segment; the server's JSON response."""
     page.set_input_files("#file", str(image))
