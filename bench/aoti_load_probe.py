@@ -78,8 +78,8 @@ def compile_module(device: torch.device, package: Path, variant: str, compiler: 
                                              inductor_configs={**VARIANTS[variant], "cpp.cxx": [compiler]})
 
 
-def probe_variant(device: torch.device, variant: str, scratch: Path, backtrace_wanted: bool = False,
-                  compiler: str = "g++") -> dict:
+def probe_variant(device: torch.device, variant: str, scratch: Path, compiler: str,
+                  backtrace_wanted: bool = False) -> dict:
     """Compile `variant` with the C++ `compiler`, unpack it, and load it with each loader in a fresh
     process; with `backtrace_wanted`, the first loader that crashed runs again under a debugger."""
     record = {"variant": variant, "inductor_options": VARIANTS[variant], "compiled": "ok", "loads": [], "links": []}
@@ -214,7 +214,7 @@ def main() -> None:
         for variant in args.variants if compiler else []:  # in order; the default form first, the others only where it fails
             # one backtrace is enough to read, and each costs minutes
             wanted = args.backtrace and not any(r.get("native_backtrace") for r in records)
-            records.append(probe_variant(device, variant, Path(scratch), wanted, compiler))
+            records.append(probe_variant(device, variant, Path(scratch), compiler, wanted))
             if working(records) and not args.all:
                 break
     now = datetime.now(timezone.utc)

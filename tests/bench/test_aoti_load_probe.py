@@ -47,7 +47,7 @@ def test_a_form_this_torch_cannot_compile_is_recorded_and_not_loaded(monkeypatch
     import torch
 
     monkeypatch.setitem(aoti_load_probe.VARIANTS, "unknown", {"aot_inductor.no_such_setting": True})
-    record = aoti_load_probe.probe_variant(torch.device("cpu"), "unknown", tmp_path)
+    record = aoti_load_probe.probe_variant(torch.device("cpu"), "unknown", tmp_path, "g++")
     assert record["compiled"].startswith("failed: ") and record["loads"] == []
 
 
