@@ -469,3 +469,51 @@ def test_a_hair_word_whose_fa_begins_a_longer_word_is_no_hair_word():
 )
 def test_words_holding_fa_keep_it(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("在公园散步的老人", "elderly person walking in park"),
+        ("在厨房做饭的女人", "woman cooking in kitchen"),
+        ("在海滩玩的孩子", "child playing on beach"),
+        ("在机场的飞机", "plane at airport"),
+        ("在火车站的人", "person at railway station"),
+        ("在家的猫", "cat at home"),
+        ("坐在教室的学生", "student sitting in classroom"),  # a posture's 在 takes a place noun too
+        ("在大公园里跑的狗", "dog running in big park"),  # with its locative it reads as before
+    ],
+)
+def test_zai_before_a_place_noun_needs_no_locative(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_noun_that_names_no_place_still_needs_its_locative():
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("在桌子的猫") is None  # Chinese says 在桌子上: not "cat in table"
+    assert rules.translate("公园散步的老人") is None  # and a bare place noun needs its 在
+    assert rules.translate("在桌子上的猫") == "cat on table"
+
+
+def test_a_glossary_verb_ending_in_a_place_noun_reads_as_the_action_not_a_place():
+    rules = PhraseRules(Glossary.load())
+    assert rules.glossary.get("爬山") == "climb mountain"  # the trap: its English ends in a GROUNDS noun
+    assert rules.translate("在爬山的人") == "person climbing a mountain"  # not "person on climb mountain"
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("在哭的婴儿", "baby crying"),
+        ("排队的人", "person standing in line"),
+        ("在休息的工人", "worker resting"),
+        ("在地上爬的婴儿", "baby crawling on the ground"),  # bare 爬 crawls ...
+        ("在爬树的猫", "cat climbing a tree"),  # ... and with an object climbs
+        ("在玩的孩子", "child playing"),
+        ("在玩球的狗", "dog playing with a ball"),
+        ("在等红绿灯的人", "person waiting for a traffic light"),
+        ("在家里玩的孩子", "child playing at home"),  # 家里 is a place word: not "in home"
+    ],
+)
+def test_actions_without_an_object_follow_the_head(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

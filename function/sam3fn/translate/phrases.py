@@ -6,9 +6,10 @@ Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗.
     modifier  := located | adjective | side 的? | clause 的
     adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
     clause    := feature | 有/没有 object | 正在? action | 在 action | position  (金色头发, 没有叶子, 在吃草, 躺着)
-    action    := idiom | verb phrase | posture place             (踢足球, 穿蓝色夹克, 停在路边)
-    place     := phrase 上/里/旁边... | place word                (桌子上, 路边, 地上, 空中)
-    located   := 在? place (正在? action | posture着)? 的             (桌子上的, 在水里游泳的, 路边停着的)
+    action    := idiom | verb phrase | posture (place | ground)  (踢足球, 做饭, 穿蓝色夹克, 停在路边, 坐在教室)
+    place     := place word | phrase 上/里/旁边...                (路边, 地上, 家里, 桌子上)
+    ground    := phrase whose head names a place (GROUNDS)        (公园 park, 厨房 kitchen, 机场 airport)
+    located   := (在? place | 在 ground) (正在? action | posture着)? 的  (桌子上的, 在水里游泳的, 在公园散步的)
     feature   := adjective+ feature word | adjective* hair word  (金色头发, 长尾巴, 金发; a hair word needs no 的)
     object    := quantity? (adjective* feature word | modifier* head)   (有轮子, 有院子, 有四个轮子)
     head      := glossary word (longest first) | latin word
@@ -77,7 +78,8 @@ VERBS = {
     "骑着": "riding", "推着": "pushing", "拉": "pulling", "拉着": "pulling", "拖着": "pulling", "牵着": "walking",
     "遛": "walking", "吃": "eating", "吃着": "eating", "喝": "drinking", "喝着": "drinking", "踢": "kicking",
     "踢着": "kicking", "看着": "looking at", "盯着": "looking at", "追": "chasing", "追着": "chasing",
-    "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding",
+    "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
+    "等": "waiting for", "等着": "waiting for",
 }  # fmt: skip
 # Verb + object that English says otherwise; tried before VERBS, so 踢足球 is not "kicking football". The
 # glossary has some as bare verbs (吃草 graze, 踢足球 play football): a prompt that is only that word still
@@ -93,7 +95,14 @@ IDIOMS = {
     "冲浪": "surfing",
     # no object, but after a place they follow the head too: 在草地上奔跑的狗 -> "dog running on lawn"
     "奔跑": "running", "飞": "flying", "睡觉": "sleeping", "飞翔": "flying", "跳舞": "dancing", "散步": "walking",
-    "走路": "walking", "唱歌": "singing",
+    "走路": "walking", "唱歌": "singing", "跑": "running", "走": "walking", "行走": "walking", "跳": "jumping",
+    "哭": "crying", "笑": "laughing", "玩": "playing", "玩耍": "playing", "休息": "resting", "工作": "working",
+    "干活": "working", "学习": "studying", "写字": "writing", "画画": "drawing", "购物": "shopping",
+    "洗澡": "taking a bath", "做饭": "cooking", "排队": "standing in line", "聊天": "chatting", "说话": "talking",
+    "开车": "driving", "行驶": "driving", "晒太阳": "sunbathing", "抽烟": "smoking", "吸烟": "smoking",
+    "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella", "骑车": "riding a bicycle",
+    # 爬树 is climbing (VERBS), bare 爬 crawling: a baby on the floor, an insect on a wall
+    "爬": "crawling",
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
@@ -114,6 +123,23 @@ PLACE_WORDS = {
     "路边": "by the roadside", "路旁": "by the roadside", "马路边": "by the roadside", "地上": "on the ground",
     "地面上": "on the ground", "天上": "in the sky", "空中": "in the sky", "岸边": "on the shore",
     "河边": "by the river", "湖边": "by the lake", "海边": "by the sea", "门口": "at the door",
+    "街上": "on the street", "街头": "on the street", "田里": "in the field", "地里": "in the field",
+    "家里": "at home",
+}  # fmt: skip
+# Nouns that name a place, which Chinese says after 在 without 里 or 上 (在公园散步, 在机场, 坐在教室): 在 + one of
+# these is a place, with the preposition English gives it ("walking in park", "at airport", "on beach"). Keyed
+# by the English head's last word. Only these: 在 + any other noun needs its 上/里 (在桌子上); and a glossary verb
+# that ends in one (爬山 "climb mountain") is read as the action, not as a place (_reads_as_action).
+GROUNDS = {
+    **dict.fromkeys(
+        "park kitchen room bedroom bathroom classroom office hospital supermarket mall store shop restaurant cafe "
+        "garden yard zoo forest woods jungle desert field city town village river lake sea ocean pool lot garage "
+        "hall library museum church market plaza square gym stadium hallway corridor alley countryside snow "
+        "grassland".split(), "in"),
+    **dict.fromkeys(
+        "beach street road sidewalk lawn playground stage bridge track court mountain hill hillside ice platform "
+        "balcony rooftop highway farm".split(), "on"),
+    **dict.fromkeys("home school airport station stop door doorway gate entrance intersection desk".split(), "at"),
 }  # fmt: skip
 # 有轮子的椅子 -> "chair with wheels"; and what a thing lacks, 没有叶子的树 -> "tree without leaves". Not wearing is
 # lacking too: 没戴安全帽的工人 -> "worker without a hard hat".
@@ -313,7 +339,7 @@ class _Parser:
         "swimming in water", or a posture with 着, 路边停着的 -> "parked by the roadside" (English says what it
         does first)."""
         s, found = self.s, []
-        for place, end in self._places(_after_word(s, i, "在"), depth):
+        for place, end in self._places(_after_word(s, i, "在"), depth, after_zai=s.startswith("在", i)):
             if _has_de(s, end):
                 found.append((Modifier("clause", place), _after_de(s, end)))
             j = _skip_space(s, end)
@@ -359,15 +385,27 @@ class _Parser:
         for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing a blue jacket"
             found += [(f"{verb} {_object(verb, obj)}", obj_end) for obj, obj_end in self.phrases(end, depth + 1)]
         for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the roadside"
-            found += [(f"{posture} {place}", place_end) for place, place_end in self._places(end, depth)]
+            places = self._places(end, depth, after_zai=True)  # every POSTURES word ends in 在
+            found += [(f"{posture} {place}", place_end) for place, place_end in places]
         return found
 
-    def _places(self, i: int, depth: int) -> list[tuple[str, int]]:
-        """(english, end) for a place at s[i:]: phrase + 上/里/旁边 ("on table"), else a place word."""
-        found = []
+    def _places(self, i: int, depth: int, after_zai: bool) -> list[tuple[str, int]]:
+        """(english, end) for a place at s[i:]: a place word ("on the ground", "at home"), phrase + 上/里/旁边 ("on
+        table"), or, after 在, a GROUNDS noun alone (在公园 -> "in park"). A place word comes first: 家里 is "at
+        home", though 家 + 里 reads too ("in home")."""
+        found = _words_at(PLACE_WORDS, self.s, i)
         for ground, end in self.phrases(i, depth + 1):
-            found += [(f"{place} {ground.english()}", place_end) for place, place_end in _words_at(PLACES, self.s, end)]
-        return found + _words_at(PLACE_WORDS, self.s, i)
+            english = ground.english()
+            found += [(f"{place} {english}", place_end) for place, place_end in _words_at(PLACES, self.s, end)]
+            preposition = GROUNDS.get(ground.head.split()[-1]) if after_zai else None
+            if preposition and not self._reads_as_action(i, end, depth):
+                found.append((f"{preposition} {english}", end))
+        return found
+
+    def _reads_as_action(self, start: int, end: int, depth: int) -> bool:
+        """Whether s[start:end] is also an action, as 爬山 (climbing + mountain) is: a glossary word that ends in a
+        place noun ("climb mountain") is no place then, and 在爬山的人 is "person climbing a mountain"."""
+        return any(action_end == end for _, action_end in self._actions(start, depth))
 
     def _features(self, i: int) -> list[tuple[NounPhrase, int]]:
         """Adjectives then a FEATURES word at s[i:]: 金色头发 -> "golden hair", 轮子 -> "wheels"; or then a hair
