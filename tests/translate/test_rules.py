@@ -517,3 +517,57 @@ def test_a_glossary_verb_ending_in_a_place_noun_reads_as_the_action_not_a_place(
 )
 def test_actions_without_an_object_follow_the_head(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("黑白色的狗", "black and white dog"),  # two colours in a row: English joins them with "and"
+        ("黑白相间的猫", "black and white cat"),  # 相间: the two in turn
+        ("黄黑相间的栏杆", "yellow and black railing"),
+        ("大的黑白色的狗", "big black and white dog"),  # a size still goes first
+        ("红色的汽车", "red car"),
+    ],
+)
+def test_colours_in_a_row_are_joined_with_and(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("被遮挡的汽车", "occluded car"),
+        ("部分遮挡的行人", "partially occluded pedestrian"),
+        ("被截断的人", "truncated person"),
+    ],
+)
+def test_occlusion_and_truncation_read_as_annotators_mean_them(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("图中的狗", "dog"),
+        ("照片里的红色汽车", "red car"),
+        ("图片中的所有人", "person"),  # the picture, then a quantity: both dropped
+        ("画面左侧的车", "car on the left"),  # the side stays
+        ("图片上的文字", "text on picture"),  # on a picture in the picture: a place, kept
+    ],
+)
+def test_naming_the_picture_itself_adds_nothing_and_is_dropped(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("远处的山", "mountain in the distance"),
+        ("背景里的树", "tree in the background"),  # not the glossary's "backdrop"
+        ("水面上的船", "boat on the water"),
+        ("倒在地上的自行车", "bicycle lying on the ground"),
+        ("地上倒着的自行车", "bicycle lying on the ground"),
+    ],
+)
+def test_where_in_the_scene_a_thing_is(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

@@ -117,10 +117,11 @@ OVERRIDES: dict[str, str] = {
     "秧苗": "seedling", "病变": "lesion", "肺结节": "lung nodule", "痘痘": "pimple",
     # places a scene is set in (在沙滩上, 在商场里)
     "沙滩": "beach", "马路": "road", "树林": "woods", "商场": "shopping mall", "雪地": "snow",
-    "公交站": "bus stop", "情侣": "couple",
+    "公交站": "bus stop", "情侣": "couple", "工地": "construction site", "路面": "road surface",
+    "警戒线": "caution tape",
     # RAM's word is another sense than the one a photo shows
     "护栏": "guardrail", "围栏": "fence", "招牌": "sign", "面包车": "van", "电线杆": "utility pole",
-    "拖把": "mop", "灭火器": "fire extinguisher", "包裹": "package", "小吃": "snack", "大门": "gate", "平板": "tablet",
+    "拖把": "mop", "灭火器": "fire extinguisher", "涂鸦": "graffiti", "包裹": "package", "小吃": "snack", "大门": "gate", "平板": "tablet",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -18,9 +18,10 @@ Alternatives are listed in the order the parser prefers them, and it answers wit
 the whole prompt; anything else is left to Argos. A place comes first so that its ground takes the words
 before 上 (红色桌子上的杯子: a cup on a red table); a feature needs an adjective and a feature word as its head
 (金色头发的女孩 "girl with golden hair", but 小狗的主人 is not "owner with small dog"). Clauses in a row may
-share one 的 (穿着外套戴着帽子的人). English order: size, state, colour, material, head, then the clauses in
-Chinese order ("wearing ...", "with ...", "parked by the roadside", "on ..."), then "on the left". What is worn,
-held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels"), and
+share one 的 (穿着外套戴着帽子的人). English order: size, state, colour (two joined: 黑白色的狗 -> "black and white
+dog"), material, head, then the clauses in Chinese order ("wearing ...", "with ...", "parked by the roadside",
+"on ..."), then "on the left". A prompt that first names the picture (图中的狗, 照片里的) starts after it. What
+is worn, held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels"), and
 keeps its count in the plural when the prompt gives one (拿着两把刀的人 -> "person holding two knives"), though
 the count before the head goes (两只狗 -> "dog": SAM 3 finds every instance anyway).
 """
@@ -54,6 +55,9 @@ STATES = {
     "正在跑": "running", "飞行": "flying", "正在飞": "flying", "微笑": "smiling",
     # 发 + what it gives off or grows: also why 红发光 is red + 发光, not red hair (see _yields_fa)
     "发光": "glowing", "发亮": "shining", "发芽": "sprouting", "发霉": "moldy",
+    # what annotation guidelines ask about an instance (被遮挡的汽车 -> "occluded car")
+    "遮挡": "occluded", "被遮挡": "occluded", "被挡住": "occluded", "部分遮挡": "partially occluded",
+    "截断": "truncated", "被截断": "truncated", "模糊": "blurry",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -100,7 +104,7 @@ IDIOMS = {
     "干活": "working", "学习": "studying", "写字": "writing", "画画": "drawing", "购物": "shopping",
     "洗澡": "taking a bath", "做饭": "cooking", "排队": "standing in line", "聊天": "chatting", "说话": "talking",
     "开车": "driving", "行驶": "driving", "晒太阳": "sunbathing", "抽烟": "smoking", "吸烟": "smoking",
-    "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella", "骑车": "riding a bicycle",
+    "施工": "working", "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella", "骑车": "riding a bicycle",
     # 爬树 is climbing (VERBS), bare 爬 crawling: a baby on the floor, an insect on a wall
     "爬": "crawling",
 }  # fmt: skip
@@ -108,7 +112,7 @@ IDIOMS = {
 POSTURES = {
     "停在": "parked", "停放在": "parked", "坐在": "sitting", "站在": "standing", "躺在": "lying", "趴在": "lying",
     "睡在": "sleeping", "蹲在": "crouching", "挂在": "hanging", "放在": "placed", "靠在": "leaning",
-    "走在": "walking", "漂浮在": "floating", "跪在": "kneeling",
+    "走在": "walking", "漂浮在": "floating", "跪在": "kneeling", "倒在": "lying",
 }  # fmt: skip
 # Place first, then the posture verb with 着, says the same: 路边停着的车 = 停在路边的车 -> "car parked by the
 # roadside", 墙上挂着的画 -> "painting hanging on wall". Built from POSTURES, so the two never disagree.
@@ -124,8 +128,13 @@ PLACE_WORDS = {
     "地面上": "on the ground", "天上": "in the sky", "空中": "in the sky", "岸边": "on the shore",
     "河边": "by the river", "湖边": "by the lake", "海边": "by the sea", "门口": "at the door",
     "街上": "on the street", "街头": "on the street", "田里": "in the field", "地里": "in the field",
-    "家里": "at home",
+    "家里": "at home", "水面上": "on the water", "远处": "in the distance", "背景里": "in the background",
+    "背景中": "in the background", "前景里": "in the foreground", "前景中": "in the foreground",
 }  # fmt: skip
+# The picture itself, which a prompt may name before what it wants (图中的狗, 画面左侧的车): SAM 3 looks only at the
+# picture, so "in the picture" adds nothing and is dropped; a side after it (左侧) stays.
+FRAMES = ("图片", "图像", "画面", "照片", "图")
+_IN_FRAME = ("中", "里", "内")
 # Nouns that name a place, which Chinese says after 在 without 里 or 上 (在公园散步, 在机场, 坐在教室): 在 + one of
 # these is a place, with the preposition English gives it ("walking in park", "at airport", "on beach"). Keyed
 # by the English head's last word. Only these: 在 + any other noun needs its 上/里 (在桌子上); and a glossary verb
@@ -139,7 +148,7 @@ GROUNDS = {
     **dict.fromkeys(
         "beach street road sidewalk lawn playground stage bridge track court mountain hill hillside ice platform "
         "balcony rooftop highway farm".split(), "on"),
-    **dict.fromkeys("home school airport station stop door doorway gate entrance intersection desk".split(), "at"),
+    **dict.fromkeys("home school airport station stop door doorway gate entrance intersection desk site".split(), "at"),
 }  # fmt: skip
 # 有轮子的椅子 -> "chair with wheels"; and what a thing lacks, 没有叶子的树 -> "tree without leaves". Not wearing is
 # lacking too: 没戴安全帽的工人 -> "worker without a hard hat".
@@ -200,6 +209,13 @@ for _word, _english in list(COLOURS.items()):
         COLOURS.setdefault(_word + "色", _english)
     if len(_word) == 1:  # 白发, 黑发, 红发: the one-character colours only (红色发 is not said)
         HAIR.setdefault(_word + "发", _english)
+# two colours in turn: 黑白相间 -> "black and white" (a cat, a zebra crossing, 黄黑相间 warning tape)
+_SINGLE_COLOURS = {word: english for word, english in COLOURS.items() if len(word) == 1}
+COLOURS.update({
+    first + second + "相间": f"{first_english} and {second_english}"
+    for first, first_english in _SINGLE_COLOURS.items() for second, second_english in _SINGLE_COLOURS.items()
+    if first != second
+})  # fmt: skip
 _HAIR_WORDS = tuple(HAIR)
 # A 发 that is a character of its own, bare or fused to its adjective, can begin another word instead: 红发光 is
 # 红 + 发光 (glowing). 头发 and the glossary's 假发 are words of their own and keep theirs.
@@ -244,7 +260,10 @@ class NounPhrase:
 
     def english(self) -> str:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
-        before = [m.english for m in ordered if m.kind in _BEFORE_HEAD]
+        before = [m.english for m in ordered if m.kind in _BEFORE_HEAD - {"colour"}]
+        colours = [m.english for m in ordered if m.kind == "colour"]  # 黑白色的狗: "black and white dog"
+        if colours:
+            before.insert(sum(_RANK[m.kind] < _RANK["colour"] for m in ordered), _and(colours))
         after = [m.english for m in ordered if m.kind not in _BEFORE_HEAD]
         return " ".join([*before, self.head, *after])
 
@@ -264,7 +283,7 @@ class PhraseRules:
         if len(text) > self.max_chars:
             return None
         parser = _Parser(self, text)
-        for phrase, end in parser.phrases(0, 0):
+        for phrase, end in parser.phrases(_after_frame(text), 0):
             if end == len(text):
                 return phrase.english()
         return None
@@ -437,6 +456,11 @@ class _Parser:
         return any(word_end > end for word_end in ends)
 
 
+def _and(words: list[str]) -> str:
+    """"black", "black and white", "red, white and blue"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _object(verb: str, phrase: NounPhrase) -> str:
     """What a verb takes: food and drink bare ("eating apple") unless counted ("eating two apples")."""
     return phrase.english() if verb in BARE_OBJECT_VERBS and not phrase.many else _counted(phrase)
@@ -538,6 +562,19 @@ def _skip_space(s: str, i: int) -> int:
     while i < len(s) and s[i] == " ":
         i += 1
     return i
+
+
+def _after_frame(s: str) -> int:
+    """Where the prompt starts after naming the picture: 图中的狗, 照片里的人 -> the 狗, the 人; 画面左侧的车 -> 左侧的车.
+    0 when it names none: 图片上的文字 is text on a picture, which the picture can hold."""
+    for frame in FRAMES:
+        if s.startswith(frame):
+            after = len(frame)
+            if s.startswith(_IN_FRAME, after):
+                return _after_de(s, after + 1)
+            if _words_at(SIDES, s, after):
+                return after
+    return 0
 
 
 def _skip_quantity(s: str, i: int) -> int:
