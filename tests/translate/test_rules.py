@@ -526,6 +526,7 @@ def test_actions_without_an_object_follow_the_head(translator, chinese, english)
         ("黑白相间的猫", "black and white cat"),  # 相间: the two in turn
         ("黄黑相间的栏杆", "yellow and black railing"),
         ("大的黑白色的狗", "big black and white dog"),  # a size still goes first
+        ("黑白黑的狗", "black and white dog"),  # a colour said twice is said once
         ("红色的汽车", "red car"),
     ],
 )

@@ -261,7 +261,7 @@ class NounPhrase:
     def english(self) -> str:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
         before = [m.english for m in ordered if m.kind in _BEFORE_HEAD - {"colour"}]
-        colours = [m.english for m in ordered if m.kind == "colour"]  # 黑白色的狗: "black and white dog"
+        colours = list(dict.fromkeys(m.english for m in ordered if m.kind == "colour"))  # 黑白色的狗: "black and white dog"
         if colours:
             before.insert(sum(_RANK[m.kind] < _RANK["colour"] for m in ordered), _and(colours))
         after = [m.english for m in ordered if m.kind not in _BEFORE_HEAD]
