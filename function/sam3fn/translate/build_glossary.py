@@ -121,7 +121,8 @@ OVERRIDES: dict[str, str] = {
     "警戒线": "caution tape",
     # RAM's word is another sense than the one a photo shows
     "护栏": "guardrail", "围栏": "fence", "招牌": "sign", "面包车": "van", "电线杆": "utility pole",
-    "拖把": "mop", "灭火器": "fire extinguisher", "涂鸦": "graffiti", "包裹": "package", "小吃": "snack", "大门": "gate", "平板": "tablet",
+    "拖把": "mop", "灭火器": "fire extinguisher", "涂鸦": "graffiti", "包裹": "package", "小吃": "snack",
+    "大门": "gate", "平板": "tablet",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

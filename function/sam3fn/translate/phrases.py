@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import groupby
 
 from pluralizer import Pluralizer
 
@@ -104,7 +105,8 @@ IDIOMS = {
     "干活": "working", "学习": "studying", "写字": "writing", "画画": "drawing", "购物": "shopping",
     "洗澡": "taking a bath", "做饭": "cooking", "排队": "standing in line", "聊天": "chatting", "说话": "talking",
     "开车": "driving", "行驶": "driving", "晒太阳": "sunbathing", "抽烟": "smoking", "吸烟": "smoking",
-    "施工": "working", "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella", "骑车": "riding a bicycle",
+    "施工": "working", "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella",
+    "骑车": "riding a bicycle",
     # 爬树 is climbing (VERBS), bare 爬 crawling: a baby on the floor, an insect on a wall
     "爬": "crawling",
 }  # fmt: skip
@@ -148,7 +150,8 @@ GROUNDS = {
     **dict.fromkeys(
         "beach street road sidewalk lawn playground stage bridge track court mountain hill hillside ice platform "
         "balcony rooftop highway farm".split(), "on"),
-    **dict.fromkeys("home school airport station stop door doorway gate entrance intersection desk site".split(), "at"),
+    **dict.fromkeys(
+        "home school airport station stop door doorway gate entrance intersection desk site".split(), "at"),
 }  # fmt: skip
 # 有轮子的椅子 -> "chair with wheels"; and what a thing lacks, 没有叶子的树 -> "tree without leaves". Not wearing is
 # lacking too: 没戴安全帽的工人 -> "worker without a hard hat".
@@ -260,11 +263,12 @@ class NounPhrase:
 
     def english(self) -> str:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
-        before = [m.english for m in ordered if m.kind in _BEFORE_HEAD - {"colour"}]
-        colours = list(dict.fromkeys(m.english for m in ordered if m.kind == "colour"))  # 黑白色的狗: "black and white dog"
-        if colours:
-            before.insert(sum(_RANK[m.kind] < _RANK["colour"] for m in ordered), _and(colours))
-        after = [m.english for m in ordered if m.kind not in _BEFORE_HEAD]
+        before, after = [], []
+        for kind, group in groupby(ordered, key=lambda m: m.kind):
+            words = [m.english for m in group]
+            if kind == "colour":  # 黑白色的狗: "black and white dog", each colour once
+                words = [_and(list(dict.fromkeys(words)))]
+            (before if kind in _BEFORE_HEAD else after).extend(words)
         return " ".join([*before, self.head, *after])
 
 
@@ -414,11 +418,11 @@ class _Parser:
         home", though 家 + 里 reads too ("in home")."""
         found = _words_at(PLACE_WORDS, self.s, i)
         for ground, end in self.phrases(i, depth + 1):
-            english = ground.english()
-            found += [(f"{place} {english}", place_end) for place, place_end in _words_at(PLACES, self.s, end)]
+            places = _words_at(PLACES, self.s, end)
             preposition = GROUNDS.get(ground.head.split()[-1]) if after_zai else None
             if preposition and not self._reads_as_action(i, end, depth):
-                found.append((f"{preposition} {english}", end))
+                places.append((preposition, end))  # the ground alone is the place: nothing after it to read
+            found += [(f"{place} {ground.english()}", place_end) for place, place_end in places]
         return found
 
     def _reads_as_action(self, start: int, end: int, depth: int) -> bool:
