@@ -65,7 +65,27 @@ def test_an_orientation_kept_only_in_xmp_turns_the_image_too():
 def test_an_upright_image_decodes_to_exactly_its_pixels():
     pixels = scene_pixels(30, 40)
     image = decode_image(encode(pixels))
-    assert np.array_equal(image.pixels, pixels) and image.pixels.flags.writeable and image.pixels.flags.c_contiguous
+    assert np.array_equal(image.pixels, pixels) and image.pixels.flags.c_contiguous
+
+
+def test_decoded_pixels_cannot_be_changed_under_their_cache_key():
+    image = decode_image(encode(scene_pixels(30, 40)))
+    with pytest.raises(ValueError, match="read-only"):
+        image.pixels[0, 0] = 0  # features are cached under the hash of these pixels; an edit would lie
+
+
+def test_decoded_pixels_reach_the_model_input_without_a_warning():
+    import warnings
+
+    import torch
+
+    from sam3fn.core.preprocess import PreprocessSpec, to_pixels
+
+    image = decode_image(encode(scene_pixels(30, 40)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns about wrapping a read-only array unless told it is fine
+        tensor = to_pixels(image, PreprocessSpec(size=16), torch.device("cpu"), torch.float32)
+    assert tensor.shape == (1, 3, 16, 16)
 
 
 def test_same_pixels_give_the_same_cache_key_and_different_pixels_do_not():

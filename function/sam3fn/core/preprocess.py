@@ -6,6 +6,7 @@ plain torch on the target device: that processor needs torchvision, and resizing
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -39,7 +40,11 @@ class PreprocessSpec:
 def to_pixels(image: RgbImage, spec: PreprocessSpec, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     """(H, W, 3) uint8 -> (1, 3, S, S) normalised tensor on `device` in `dtype`."""
     # Move the uint8 bytes first: a quarter of the transfer of float32, and the resize runs on the GPU.
-    hwc = torch.from_numpy(image.pixels).to(device, non_blocking=True)
+    with warnings.catch_warnings():
+        # Decoded pixels are read-only (no copy was made to make them writable); nothing here writes to them.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
+        hwc = torch.from_numpy(image.pixels)
+    hwc = hwc.to(device, non_blocking=True)
     chw = hwc.permute(2, 0, 1).unsqueeze(0).float()
     resized = F.interpolate(chw, size=(spec.size, spec.size), mode="bilinear", align_corners=False, antialias=True)
     mean = torch.tensor(spec.mean, device=device).view(1, 3, 1, 1)
