@@ -572,3 +572,66 @@ def test_naming_the_picture_itself_adds_nothing_and_is_dropped(translator, chine
 )
 def test_where_in_the_scene_a_thing_is(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("最大的狗", "biggest dog"),
+        ("最大的红色苹果", "biggest red apple"),  # the superlative before every other adjective
+        ("最大的那只狗", "biggest dog"),  # 那只 points at the one the superlative picks
+        ("最左边的人", "leftmost person"),
+        ("最后面的车", "rearmost car"),
+        ("最后一个人", "last person"),  # 最后 + a count of one is "last", not a side
+        ("最高的穿红色衣服的人", "tallest person wearing red clothes"),
+    ],
+)
+def test_a_superlative_picks_the_most_of_a_quality_or_side(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("第二辆车", "second car"),
+        ("第3个瓶子", "third bottle"),
+        ("第十二只羊", "12th sheep"),
+        ("第二十一个人", "21st person"),
+        ("第二大的狗", "second biggest dog"),  # an ordinal before a bare superlative stem
+        ("倒数第二个人", "second to last person"),
+        ("倒数第一个箱子", "last box"),
+        ("左边第二个人", "second person from the left"),  # not "on the left": the side it is counted from
+        ("左边的第二个人", "second person from the left"),
+        ("从右往左第二个杯子", "second cup from the right"),
+        ("从上往下第二个箱子", "second box from the top"),
+        ("左边第一个戴帽子的人", "first person from the left wearing a hat"),
+    ],
+)
+def test_an_ordinal_counts_from_the_side_it_names(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_count_is_not_an_ordinal_and_a_side_alone_still_says_where():
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("最大的两只狗") is None  # "two biggest dogs" is no "second biggest dog"
+    assert rules.translate("第0个人") is None
+    assert rules.translate("左边的人") == "person on the left"  # counted from only before 第
+    assert rules.translate("左边第二排的人") == "person in the second row on the left"  # a row, not an ordinal
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("学校门口的人", "person at the entrance of school"),
+        ("门口的狗", "dog at the door"),  # with nothing before it, the door of wherever the picture is
+        ("学校附近的房子", "house near school"),
+        ("马路对面的商店", "store across from road"),
+        ("桌子左边的椅子", "chair to the left of table"),
+        ("柜子顶上的箱子", "box on top of cabinet"),
+        ("在银行门口排队的人", "person standing in line at the entrance of bank"),
+        ("第二排的人", "person in the second row"),
+        ("坐在第一排的人", "person sitting in the first row"),
+    ],
+)
+def test_where_a_thing_is_relative_to_another(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

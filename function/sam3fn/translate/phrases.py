@@ -3,11 +3,12 @@
 Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗. The parser reads a prompt as
 
     phrase    := quantity? modifier* head        (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
-    modifier  := located | adjective | side 的? | clause 的
+    modifier  := located | pick | adjective | side 的? | clause 的
+    pick      := 最 quality 的? | (side-counted-from)? ordinal | 最后 的?  (最大的, 最左边的, 左边第二个, 第二大的, 倒数第二个)
     adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
     clause    := feature | 有/没有 object | 正在? action | 在 action | position  (金色头发, 没有叶子, 在吃草, 躺着)
     action    := idiom | verb phrase | posture (place | ground)  (踢足球, 做饭, 穿蓝色夹克, 停在路边, 坐在教室)
-    place     := place word | phrase 上/里/旁边...                (路边, 地上, 家里, 桌子上)
+    place     := place word | 第N排 | phrase 上/里/旁边/门口/左边... (路边, 地上, 家里, 第二排, 桌子上, 学校门口)
     ground    := phrase whose head names a place (GROUNDS)        (公园 park, 厨房 kitchen, 机场 airport)
     located   := (在? place | 在 ground) (正在? action | posture着)? 的  (桌子上的, 在水里游泳的, 在公园散步的)
     feature   := adjective+ feature word | adjective* hair word  (金色头发, 长尾巴, 金发; a hair word needs no 的)
@@ -18,9 +19,10 @@ Alternatives are listed in the order the parser prefers them, and it answers wit
 the whole prompt; anything else is left to Argos. A place comes first so that its ground takes the words
 before 上 (红色桌子上的杯子: a cup on a red table); a feature needs an adjective and a feature word as its head
 (金色头发的女孩 "girl with golden hair", but 小狗的主人 is not "owner with small dog"). Clauses in a row may
-share one 的 (穿着外套戴着帽子的人). English order: size, state, colour (two joined: 黑白色的狗 -> "black and white
-dog"), material, head, then the clauses in Chinese order ("wearing ...", "with ...", "parked by the roadside",
-"on ..."), then "on the left". A prompt that first names the picture (图中的狗, 照片里的) starts after it. What
+share one 的 (穿着外套戴着帽子的人). English order: ordinal, superlative, size, state, colour (two joined:
+黑白色的狗 -> "black and white dog"), material, head, the side an ordinal counts from ("second person from the
+left"), then the clauses in Chinese order ("wearing ...", "with ...", "parked by the roadside", "on ..."), then
+"on the left". A prompt that first names the picture (图中的狗, 照片里的) starts after it. What
 is worn, held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels"), and
 keeps its count in the plural when the prompt gives one (拿着两把刀的人 -> "person holding two knives"), though
 the count before the head goes (两只狗 -> "dog": SAM 3 finds every instance anyway).
@@ -75,6 +77,31 @@ SIDES = {
     "左边": "on the left", "左侧": "on the left", "左面": "on the left", "右边": "on the right",
     "右侧": "on the right", "右面": "on the right", "中间": "in the middle",
 }  # fmt: skip
+# Words that pick one instance among many. The most of a quality: 最大的狗 -> "biggest dog"; after an ordinal the
+# same stem says "second most": 第二大的狗 -> "second biggest dog".
+MOST = {
+    "大": "biggest", "小": "smallest", "高": "tallest", "矮": "shortest", "长": "longest", "短": "shortest",
+    "胖": "fattest", "瘦": "thinnest", "宽": "widest", "窄": "narrowest", "粗": "thickest", "细": "thinnest",
+    "近": "nearest", "远": "farthest", "亮": "brightest", "暗": "darkest", "新": "newest", "旧": "oldest",
+    "老": "oldest", "年轻": "youngest", "年长": "oldest", "干净": "cleanest", "脏": "dirtiest",
+}  # fmt: skip
+# The most towards a side: 最左边的人 -> "leftmost person". Not 最后, which is "last" (最后一个人); 最后面 is the back.
+MOST_PLACED = {
+    **dict.fromkeys(("左", "左边", "左侧", "左面"), "leftmost"), **dict.fromkeys(("右", "右边", "右侧", "右面"), "rightmost"),
+    **dict.fromkeys(("上", "上面", "上边", "上方"), "topmost"), **dict.fromkeys(("下", "下面", "下边", "下方"), "lowest"),
+    **dict.fromkeys(("前", "前面", "前边"), "frontmost"), **dict.fromkeys(("后面", "后边"), "rearmost"),
+    **dict.fromkeys(("里面", "里边"), "innermost"), **dict.fromkeys(("外面", "外边"), "outermost"),
+}  # fmt: skip
+# The side an ordinal counts from, said before it: 左边第二个人, 从左数第二个人, 左起第二个人, 从左往右第二个人 ->
+# "second person from the left". Built for the six sides below; only before 第 (左边的人 stays "on the left").
+COUNTED_FROM: dict[str, str] = {}
+for _side, _opposite, _english in (("左", "右", "left"), ("右", "左", "right"), ("上", "下", "top"),
+                                   ("下", "上", "bottom"), ("前", "后", "front"), ("后", "前", "back")):
+    for _form in (f"{_side}边", f"{_side}面", f"{_side}侧", f"{_side}起", f"{_side}数", f"从{_side}", f"从{_side}边",
+                  f"从{_side}往{_opposite}", f"从{_side}到{_opposite}"):
+        COUNTED_FROM[_form] = COUNTED_FROM[_form + "数"] = f"from the {_english}"
+_ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+_LINES = {"排": "row", "列": "column"}  # counted by an ordinal: 第二排的人 -> "person in the second row"
 # Transitive verbs: verb + phrase, "wearing a blue jacket". No bare 开 or 推: 开车 is driving, 推车 a cart.
 VERBS = {
     "穿": "wearing", "穿着": "wearing", "戴": "wearing", "戴着": "wearing", "拿": "holding", "拿着": "holding",
@@ -120,8 +147,12 @@ POSTURES = {
 # roadside", 墙上挂着的画 -> "painting hanging on wall". Built from POSTURES, so the two never disagree.
 PLACED = {word.removesuffix("在") + "着": english for word, english in POSTURES.items()}
 PLACES = {
-    "上": "on", "上面": "on", "里": "in", "里面": "in", "中": "in", "旁": "next to", "旁边": "next to",
-    "下": "under", "下面": "under", "前面": "in front of", "后面": "behind",
+    "上": "on", "上面": "on", "里": "in", "里面": "in", "里边": "in", "中": "in", "旁": "next to", "旁边": "next to",
+    "边上": "beside", "下": "under", "下面": "under", "底下": "under", "下方": "below", "上方": "above",
+    "前面": "in front of", "前边": "in front of", "后面": "behind", "后边": "behind", "顶上": "on top of",
+    "顶部": "on top of", "外面": "outside", "外边": "outside", "附近": "near", "周围": "around", "四周": "around",
+    "对面": "across from", "门口": "at the entrance of", "左边": "to the left of", "左侧": "to the left of",
+    "右边": "to the right of", "右侧": "to the right of",
 }  # fmt: skip
 # Places said in one word whose ground is not a glossary word (地, 天 and 岸 are not) or whose 边 is not a
 # PLACES word. 墙上, 桌上, 水里 need no entry: phrase + PLACES already reads them ("on wall", "in water").
@@ -227,13 +258,14 @@ _LOOSE_FA = frozenset({"发", *HAIR})
 # every table _words_at reads: it looks no further ahead than the longest word in them
 _TABLES = (
     COLOURS, SIZES, STATES, POSITIONS, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACED, PLACES, PLACE_WORDS, WITH,
-    FEATURES, HAIR,
+    FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM,
 )
 _LONGEST_WORD = max(len(word) for table in _TABLES for word in table)
 _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
-# English order: "big broken red wooden chair with wheels on the left"
-_RANK = {"size": 0, "state": 1, "colour": 2, "material": 3, "clause": 4, "side": 5}
-_BEFORE_HEAD = {"size", "state", "colour", "material"}
+# English order: "second biggest broken red wooden chair from the left with wheels on the left"
+_RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "from": 6, "clause": 7,
+         "side": 8}
+_BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material"}
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
 _PAIR_CLASSIFIERS = set("双副")  # 一双鞋, 一副手套: one pair is two things
 _DIGITS = dict(zip("一二两三四五六七八九", (1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
@@ -342,6 +374,7 @@ class _Parser:
         cup on a red table, 大狗旁边的小猫 a kitten next to a big dog, not a big kitten)."""
         nested = depth < self.rules.max_nesting
         found = self._located(i, depth) if nested else []
+        found += self._picks(i)  # before SIDES: 左边第二个人 counts from the left
         # an adjective just before a hair word describes the hair: 黑色长发的女孩 is a girl with long black hair,
         # not a black girl (长发夹 stays a long hairpin: 发夹 is no hair word)
         found += [(mod, end) for mod, end in self._adjectives(i) if not self._hair_words_at(end)]
@@ -356,6 +389,22 @@ class _Parser:
         found += [(Modifier("state", english), _after_de(s, end))
                   for english, end in _words_at(STATES, s, i) if _has_de(s, end)]
         return found
+
+    def _picks(self, i: int) -> list[tuple[Modifier, int]]:
+        """What picks one instance: a superlative (最大的 "biggest", 最左边的 "leftmost"), an ordinal (第二个 "second",
+        第二大的 "second biggest", 倒数第二个 "second to last", 最后一个 "last") and the side it counts from (左边, 从左数
+        before 第: "from the left"). A 那只 / 这个 after one belongs to it: 最大的那只狗 is the biggest dog."""
+        s, found = self.s, []
+        for english, end in _words_at(COUNTED_FROM, s, i):
+            j = _after_de(s, end)
+            if s.startswith(("第", "倒数第"), j) and not _rows_at(s, j):  # 左边第二排: a row on the left
+                found.append((Modifier("from", english), j))
+        if s.startswith("最", i):
+            found += [(Modifier("superlative", english), _after_one(s, _after_de(s, end)))
+                      for table in (MOST, MOST_PLACED) for english, end in _words_at(table, s, i + 1)]
+            if s.startswith("最后", i) and not _words_at(MOST_PLACED, s, i + 1):
+                found.append((Modifier("ordinal", "last"), _after_one(s, _after_de(s, i + 2))))
+        return found + [(Modifier("ordinal", english), end) for english, end in _ordinals_at(s, i)]
 
     def _located(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
         """在? place 的: 在桌子上的 -> "on table", 路边的 -> "by the roadside"; with an action, 在水里游泳的 ->
@@ -413,10 +462,10 @@ class _Parser:
         return found
 
     def _places(self, i: int, depth: int, after_zai: bool) -> list[tuple[str, int]]:
-        """(english, end) for a place at s[i:]: a place word ("on the ground", "at home"), phrase + 上/里/旁边 ("on
-        table"), or, after 在, a GROUNDS noun alone (在公园 -> "in park"). A place word comes first: 家里 is "at
-        home", though 家 + 里 reads too ("in home")."""
-        found = _words_at(PLACE_WORDS, self.s, i)
+        """(english, end) for a place at s[i:]: a place word ("on the ground", "at home"), a row (第二排 "in the second
+        row"), phrase + 上/里/旁边 ("on table"), or, after 在, a GROUNDS noun alone (在公园 -> "in park"). A place word
+        comes first: 家里 is "at home", though 家 + 里 reads too ("in home")."""
+        found = _words_at(PLACE_WORDS, self.s, i) + _rows_at(self.s, i)
         for ground, end in self.phrases(i, depth + 1):
             places = _words_at(PLACES, self.s, end)
             preposition = GROUNDS.get(ground.head.split()[-1]) if after_zai else None
@@ -535,6 +584,53 @@ def _number(numeral: str) -> int | None:
     tens_value = _DIGITS.get(tens) if tens else 1
     ones_value = _DIGITS.get(ones) if ones else 0
     return None if tens_value is None or ones_value is None else tens_value * 10 + ones_value
+
+
+def _ordinals_at(s: str, i: int) -> list[tuple[str, int]]:
+    """(english, end) for an ordinal at s[i:]: 第二个 "second", 第3只 "third", 第二大的 "second biggest" (a MOST stem
+    after it), 倒数第二个 "second to last", 倒数第一个 "last"; its classifier and 的 are part of it."""
+    counted_back = s.startswith("倒数第", i)
+    if not counted_back and not s.startswith("第", i):
+        return []  # 两只 is a quantity, not "second"
+    n, k = _number_at(s, i + 3 if counted_back else i + 1)
+    if not n:
+        return []
+    after = _after_de(s, k + 1 if s.startswith(tuple(CLASSIFIERS), k) else k)  # 第二个的 -> past 个 and 的
+    if counted_back:
+        return [("last" if n == 1 else f"{_ordinal(n)} to last", after)]
+    found = [(f"{_ordinal(n)} {english}", _after_de(s, end)) for english, end in _words_at(MOST, s, k)]
+    return found + [(_ordinal(n), after)]
+
+
+def _rows_at(s: str, i: int) -> list[tuple[str, int]]:
+    """(english, end) for a row or column counted at s[i:], a place: 第二排 -> "in the second row", 第三列 -> "in the
+    third column" (seats, shelves of goods, a grid of panels)."""
+    n, k = _number_at(s, i + 1) if s.startswith("第", i) else (None, i)
+    if not n or k >= len(s) or s[k] not in _LINES:
+        return []
+    return [(f"in the {_ordinal(n)} {_LINES[s[k]]}", k + 1)]
+
+
+def _number_at(s: str, i: int) -> tuple[int | None, int]:
+    """The number written at s[i:] (二, 十二, 3) and where it ends; None when there is none there."""
+    end = i
+    while end < len(s) and (s[end] in _DIGITS or s[end] == "十" or s[end].isdigit()):
+        end += 1
+    return (_number(s[i:end]) if end > i else None), end
+
+
+def _ordinal(n: int) -> str:
+    """1 -> "first" ... 10 -> "tenth", then "11th", "21st", "22nd"."""
+    if n <= len(_ORDINAL_WORDS):
+        return _ORDINAL_WORDS[n - 1]
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _after_one(s: str, i: int) -> int:
+    """Index after a quantity of one thing at s[i:] (那只, 这个, 一个), which a word picking one may have after it."""
+    j = _skip_quantity(s, i)
+    return j if j != i and _names_one(s[i:j]) else i
 
 
 def _names_one(quantity: str) -> bool:
