@@ -64,3 +64,22 @@ def test_bytes_that_do_not_decode_are_refused_each_time_they_are_sent(pipeline):
         with pytest.raises(ImageError, match="not an image"):
             pipeline.segment_bytes(b"this is not an image", DOG, LOW, need_pixels=False)
     assert len(pipeline.uploads) == 0
+
+
+def test_a_large_jpeg_is_segmented_from_reduced_pixels_in_its_own_coordinates(pipeline, loaded_model):
+    from pycocotools import mask as coco_mask
+
+    side = pipeline.segmenter.model.spec.size
+    height, width = 2 * side + 16, 3 * side  # large enough for the JPEG decoder to halve it
+    data = encode(scene_pixels(height, width, seed=8), "JPEG", quality=95)
+    image, result = pipeline.segment_bytes(data, DOG, LOW, need_pixels=True)
+    assert image.pixels.shape[:2] == (height // 2, width // 2)
+    assert (result.image.height, result.image.width) == (height, width)
+    instance = result.results[0].instances[0]
+    assert instance.mask.size == [height, width]
+    assert coco_mask.decode({"size": instance.mask.size, "counts": instance.mask.counts.encode()}).shape == (height, width)
+    assert 0 <= instance.box[0] <= instance.box[2] <= width and 0 <= instance.box[1] <= instance.box[3] <= height
+    # every entry point decodes for the model alike: a caller that draws gets the same result as one that does not
+    fresh = Pipeline(Segmenter(loaded_model, image_cache=1))  # nothing cached: decoded and encoded anew
+    _, again = fresh.segment_bytes(data, DOG, LOW, need_pixels=False)
+    assert not again.timings.image_cached and _answer(again) == _answer(result)

@@ -124,7 +124,8 @@ def cmd_segment(args: argparse.Namespace) -> int:
     from .core.loader import load_model
     from .core.overlay import overlay_png
     from .core.segmenter import Segmenter, SegmentOptions
-    from .pipeline import Pipeline, timed_decode
+    from .core.images import decode_image
+    from .pipeline import Pipeline
     from .translate import Translator
     from .translate.command import one_line
 
@@ -133,7 +134,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     options = SegmentOptions(threshold=args.threshold, mask_threshold=args.mask_threshold, refine=args.refine,
                              non_overlapping=args.non_overlapping, polygons=args.polygons)
     data = _read_image_file(args.image, settings.max_body_bytes)
-    image, decode_ms = timed_decode(data, settings.max_pixels)  # bad images fail before the model loads
+    image = decode_image(data, settings.max_pixels)  # bad images fail before the model loads; drawn on below
     translator = Translator(argos_model=settings.argos_model, argos_home=settings.argos_home)
     # So do bad prompts (empty, too long, too many, Chinese it cannot translate), which need no model.
     pipeline = Pipeline(None, translator, max_pixels=settings.max_pixels, max_prompts=settings.max_prompts)
@@ -141,7 +142,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
     out = _output_dir(args.out)  # and so does an --out that cannot be a directory
     pipeline.segmenter = Segmenter(load_model(settings.model_dir, settings.device, settings.precision,
                                               settings.backend, settings.engine_dir, cuda_graphs=settings.cuda_graphs))
-    result = pipeline.segment_image(image, prompts, options, decode_ms)
+    # Decoded again, as every entry point decodes for the model (a large JPEG reduced), so the command's result
+    # for a file is the server's: a few milliseconds beside loading the model.
+    _, result = pipeline.segment_bytes(data, prompts, options, need_pixels=False)
 
     # Named after the whole file name, as bucket results are (results/photo.jpg.json): photo.jpg and
     # photo.png segmented into one --out must not overwrite each other's outputs.

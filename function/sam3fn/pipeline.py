@@ -79,7 +79,8 @@ class Pipeline:
 
     def segment_bytes(self, data: bytes, prompts: list[Prompt], options: SegmentOptions,
                       need_pixels: bool = True) -> tuple[RgbImage | None, SegmentResult]:
-        """Decode and segment image bytes; the image is returned for callers that draw on it.
+        """Decode and segment image bytes; the image is returned for callers that draw on it (a large JPEG is
+        decoded reduced for the model: draw on `image.full_pixels()`).
 
         Without `need_pixels`, bytes seen before whose features are still cached are not decoded again
         (the image is then None): the page sends its image with every run, and decoding a 1008 px PNG
@@ -91,7 +92,7 @@ class Pipeline:
         digest = hashlib.sha256(data).digest()
         known = None if need_pixels else self.uploads.get(digest)
         state = None if known is None else self.segmenter.cached_state(known)
-        image = None if state is not None else decode_image(data, self.max_pixels)
+        image = None if state is not None else decode_image(data, self.max_pixels, self.segmenter.model.spec.size)
         read_ms = (time.perf_counter() - start) * 1000.0  # the hash, the look-up and any decode
         if state is None:
             self.uploads.put(digest, image_info(image))
@@ -99,21 +100,9 @@ class Pipeline:
             state = self.segmenter.set_images([image])[0] if known is not None else self.segmenter.set_image(image)
         return image, _with_read_ms(self.segmenter.segment(state, prompts, options), read_ms)
 
-    def segment_image(self, image: RgbImage, prompts: list[Prompt], options: SegmentOptions,
-                      decode_ms: float = 0.0) -> SegmentResult:
-        """Segment an already decoded image; `decode_ms` is added to its timings."""
-        return _with_read_ms(self.segmenter.run(image, prompts, options), decode_ms)
-
 
 def _with_read_ms(result: SegmentResult, ms: float) -> SegmentResult:
     """`result` with the time taken to read its image (hash, decode) as decode_image_ms, in its total."""
     result.timings.decode_image_ms = ms
     result.timings.total_ms += ms
     return result
-
-
-def timed_decode(data: bytes, max_pixels: int) -> tuple[RgbImage, float]:
-    """decode_image plus its wall time in milliseconds."""
-    start = time.perf_counter()
-    image = decode_image(data, max_pixels)
-    return image, (time.perf_counter() - start) * 1000.0

@@ -368,7 +368,8 @@ class EventProcessor:
             image, result = outcome
             doc.update(msgspec.to_builtins(result))
             try:
-                self.results.put(job.overlay_ref, overlay_png(image.pixels, result), "image/png", meta)
+                overlay = overlay_png(image.full_pixels(self.pipeline.max_pixels), result)  # a whole decode if reduced
+                self.results.put(job.overlay_ref, overlay, "image/png", meta)
                 doc["overlay_key"] = job.overlay_ref.key
             except InvalidKey as exc:
                 # The overlay's key is the longest (SeaweedFS and MinIO take 255 bytes a path segment): the

@@ -25,7 +25,7 @@ def run(*args, cwd=None):
 
 def test_segment_writes_overlay_and_json_whose_rle_decodes(tiny_model_dir, tmp_path):
     image = tmp_path / "street.jpg"
-    image.write_bytes(encode(scene_pixels(180, 260), "JPEG"))
+    image.write_bytes(encode(scene_pixels(260, 360), "JPEG"))  # over twice 112 a side: decoded halved for the model
     out = tmp_path / "out"
     proc = run("segment", image, "--prompt", "dog", "--prompt", "red car", "--model-dir", tiny_model_dir,
                "--threshold", "0.3", "--refine", "--polygons", "--out", out)
@@ -34,14 +34,14 @@ def test_segment_writes_overlay_and_json_whose_rle_decodes(tiny_model_dir, tmp_p
     assert lines[0].startswith("dog\t-> dog\t") and lines[1].startswith("red car\t-> red car\t")
     assert "random weights" in proc.stderr
     overlay = Image.open(out / "street.jpg.overlay.png")
-    assert overlay.size == (260, 180)
+    assert overlay.size == (360, 260)  # drawn on the whole photo
     doc = json.loads((out / "street.jpg.json").read_text())
     assert doc["model"]["random_weights"] is True and doc["refine"] == 0.5
     instances = [i for r in doc["results"] for i in r["instances"]]
     assert instances
     for inst in instances:
         mask = coco_mask.decode({"size": inst["mask"]["size"], "counts": inst["mask"]["counts"].encode()})
-        assert mask.shape == (180, 260) and int(mask.sum()) == inst["area"]
+        assert mask.shape == (260, 360) and int(mask.sum()) == inst["area"]
         assert inst["polygons"]
     coco = json.loads((out / "street.jpg.coco.json").read_text())["annotations"]
     assert len(coco) == len(instances) and {d["category_id"] for d in coco} <= {1, 2}

@@ -190,3 +190,46 @@ def test_a_photo_with_damaged_exif_beside_its_orientation_is_still_turned_uprigh
     data = encode(scene_pixels(60, 80), "JPEG", exif=b"Exif\0\0II*\0" + struct.pack("<I", 8) + ifd)
     image = decode_image(data)
     assert (image.height, image.width) == (80, 60)
+
+
+def test_a_large_jpeg_is_decoded_reduced_for_the_model_and_keeps_its_own_size():
+    pixels = scene_pixels(200, 300)
+    data = encode(pixels, "JPEG", quality=95)
+    image = decode_image(data, model_side=64)  # both sides at least 2 x 64: JPEG's decoder scales by 2 (3 is none)
+    assert image.pixels.shape == (100, 150, 3)
+    assert (image.height, image.width) == (200, 300)  # the coordinates masks and boxes are in
+    whole = decode_image(data)
+    np.testing.assert_array_equal(image.full_pixels(), whole.pixels)  # drawn on at full size
+    halved = whole.pixels.reshape(100, 2, 150, 2, 3).mean(axis=(1, 3))
+    assert np.abs(image.pixels.astype(float) - halved).mean() < 3  # the same picture, as the model sees it
+
+
+@pytest.mark.parametrize("side, shape", [(64, (65, 75, 3)), (100, (130, 150, 3)), (300, (520, 600, 3))])
+def test_the_jpeg_reduction_is_the_largest_that_keeps_both_sides_at_the_model_side(side, shape):
+    image = decode_image(encode(scene_pixels(520, 600), "JPEG"), model_side=side)
+    assert image.pixels.shape == shape and min(shape[:2]) >= min(side, 520)
+    assert (image.height, image.width) == (520, 600)
+
+
+def test_a_reduced_jpeg_turned_by_exif_swaps_its_size_with_its_pixels():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view": stored 300 wide, 200 high
+    buf = io.BytesIO()
+    Image.fromarray(scene_pixels(200, 300)).save(buf, format="JPEG", exif=exif, quality=95)
+    image = decode_image(buf.getvalue(), model_side=64)
+    assert image.pixels.shape == (150, 100, 3) and (image.height, image.width) == (300, 200)
+    assert image.full_pixels().shape == (300, 200, 3)
+
+
+def test_only_large_jpegs_are_reduced():
+    png = decode_image(encode(scene_pixels(200, 300)), model_side=64)
+    small = decode_image(encode(scene_pixels(200, 300), "JPEG"), model_side=101)  # 200 < 2 x 101
+    for image in (png, small):
+        assert image.pixels.shape == (200, 300, 3) and image.size is None and image.full_pixels() is image.pixels
+
+
+def test_a_reduced_image_has_a_cache_key_of_its_own_and_the_same_one_each_time():
+    data = encode(scene_pixels(200, 300), "JPEG")
+    reduced = decode_image(data, model_side=64)
+    assert decode_image(data, model_side=64).sha256 == reduced.sha256
+    assert decode_image(data).sha256 != reduced.sha256  # other pixels, other features

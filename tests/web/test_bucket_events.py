@@ -3,11 +3,13 @@ bad objects recorded, transient failures retried by the producer."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 
 import httpx
 import numpy as np
+from PIL import Image
 from urllib.parse import quote
 import pytest
 
@@ -71,6 +73,19 @@ def test_created_image_is_segmented_once_and_redelivery_does_no_work(events_clie
     again = events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]
     assert again["status"] == "duplicate"
     assert events_client.app.state.runtime.pipeline.segmenter.image_cache.misses == runs
+
+
+def test_a_large_photo_dropped_in_the_bucket_gets_an_overlay_of_its_own_size(events_client, seaweed):
+    s3 = seaweed.client()
+    key = f"inputs/{unique('phone photo')}.jpg"  # 480 x 360: decoded halved for the tiny model, whole to draw on
+    s3.put_object(Bucket="images", Key=key, Body=encode(scene_pixels(360, 480, seed=9), "JPEG"))
+    [outcome] = events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"]
+    assert outcome["status"] == "processed", outcome
+    stem = "results/" + key[len("inputs/"):]
+    doc = json.loads(s3.get_object(Bucket="images", Key=stem + ".json")["Body"].read())
+    assert (doc["image"]["width"], doc["image"]["height"]) == (480, 360)
+    overlay = Image.open(io.BytesIO(s3.get_object(Bucket="images", Key=stem + ".overlay.png")["Body"].read()))
+    assert overlay.size == (480, 360)
 
 
 def test_overwritten_object_with_a_new_etag_is_processed_again(events_client, seaweed):

@@ -185,3 +185,14 @@ def test_openapi_states_the_option_ranges_the_server_refuses_outside_of(client, 
                                                                    form["properties"][name]["maximum"])
         r = client.post("/v1/segment", json={"image": image, "prompts": ["dog"], name: 1.01})
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_option", name
+
+
+def test_the_overlay_of_a_large_jpeg_is_drawn_at_its_own_size(client):
+    # 480 x 360 is over twice the tiny model's 112 px a side: decoded halved for the model, whole for the overlay
+    files = {"image": ("photo.jpg", encode(scene_pixels(360, 480), "JPEG"), "image/jpeg")}
+    r = client.post("/v1/segment", files=files, data={"prompts": "dog", "threshold": "0.3", "return_overlay": "true"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["image"]["width"], body["image"]["height"]) == (480, 360)
+    overlay = Image.open(io.BytesIO(base64.b64decode(body["overlay_png_base64"])))
+    assert overlay.size == (480, 360)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -32,32 +32,62 @@ Image.MAX_IMAGE_PIXELS = None
 
 @dataclass(frozen=True)
 class RgbImage:
-    """An upright image. `pixels`: (H, W, 3) uint8, read-only when decoded. `sha256` keys the feature cache."""
+    """An upright image. `pixels`: (h, w, 3) uint8, read-only when decoded. `sha256` keys the feature cache.
+
+    `height` and `width` are the image's own size, the coordinates of every mask and box. A large JPEG decoded
+    for the model alone (`decode_image(..., model_side=S)`) has `pixels` smaller than that, by 2, 4 or 8 (never
+    below S a side, so the model's resize still only shrinks); `full_pixels()` decodes it whole for drawing.
+    """
 
     pixels: np.ndarray
     sha256: str
+    size: tuple[int, int] | None = None  # (height, width) when pixels are reduced; None when they are the image
+    source: bytes | None = field(default=None, repr=False, compare=False)  # the file, kept to decode it whole
 
     @property
     def height(self) -> int:
-        return int(self.pixels.shape[0])
+        return self.size[0] if self.size else int(self.pixels.shape[0])
 
     @property
     def width(self) -> int:
-        return int(self.pixels.shape[1])
+        return self.size[1] if self.size else int(self.pixels.shape[1])
+
+    def full_pixels(self, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+        """(height, width, 3) uint8: the pixels themselves, or for a reduced image the file decoded whole."""
+        if self.size is None:
+            return self.pixels
+        return decode_image(self.source, max_pixels).pixels
 
 
-def from_array(pixels: np.ndarray) -> RgbImage:
-    """Wrap an (H, W, 3) uint8 array already in memory."""
+def from_array(pixels: np.ndarray, size: tuple[int, int] | None = None, source: bytes | None = None) -> RgbImage:
+    """Wrap an (H, W, 3) uint8 array already in memory (`size` and `source`: see RgbImage)."""
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
         raise ImageError(f"expected an (H, W, 3) uint8 array, got {pixels.shape} {pixels.dtype}")
     pixels = np.ascontiguousarray(pixels)
     digest = hashlib.sha256(pixels.data)  # the buffer itself: tobytes() would copy it first
     digest.update(str(pixels.shape).encode())
-    return RgbImage(pixels=pixels, sha256=digest.hexdigest())
+    if size is not None:  # the same reduced pixels from images of two sizes make masks of two sizes
+        digest.update(f"of {size}".encode())
+    return RgbImage(pixels=pixels, sha256=digest.hexdigest(), size=size, source=source)
 
 
-def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
-    """Decode PNG/JPEG/WebP/... bytes. Raises ImageError / ImageTooLargeError with a plain message."""
+# JPEG's decoder can scale by 1/2, 1/4 or 1/8 as it decodes (its DCT), at a fraction of the cost: what the
+# model sees of a 12 MP photo is 1008 px a side, and decoding the whole of it, then hashing it, was most of
+# a request's time before the model.
+_SCALED_DECODE = ("JPEG", "MPO")
+# quarter turns swap height and width (EXIF orientations 5 to 8)
+_QUARTER_TURNS = (Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270, Image.Transpose.TRANSVERSE,
+                  Image.Transpose.ROTATE_90)
+
+
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, model_side: int | None = None) -> RgbImage:
+    """Decode PNG/JPEG/WebP/... bytes. Raises ImageError / ImageTooLargeError with a plain message.
+
+    With `model_side` (the model's square input side), a JPEG at least twice that a side is decoded reduced,
+    by the largest of 2, 4 or 8 that keeps both sides at least `model_side`: the pixels the model needs, in less
+    than half the time for a 9 MP photo (`bench/results/image-decode-dev-cpu-9mp-*`). The same bytes always decode the
+    same way, so every entry point that asks for the model gets the same pixels and the same result.
+    """
     if not data:
         raise ImageError("the image is empty (0 bytes)", code="empty_image")
     try:
@@ -68,8 +98,12 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
                     f"the image is {width}x{height} = {width * height:,} pixels, "
                     f"over the limit of {max_pixels:,} pixels"
                 )
+            reduced = bool(model_side) and img.format in _SCALED_DECODE and min(width, height) >= 2 * model_side
+            if reduced:
+                img.draft(None, (model_side, model_side))
             img.load()
-            rgb = _on_white(_eight_bit(_upright(img)))
+            turn = _turn(img)
+            rgb = _on_white(_eight_bit(img if turn is None else img.transpose(turn)))
             # Read-only, over the bytes PIL packs its pixels into (they outlive img). np.array's further copy
             # cost 43 ms of a 9 MP JPEG's decode on the dev machine, most of it faulting in fresh pages.
             pixels = np.asarray(rgb, dtype=np.uint8)
@@ -82,7 +116,10 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> RgbImage:
         raise ImageError(f"the data is not an image in a format this server reads ({FORMAT_NAMES})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image could not be decoded; it may be truncated or corrupt ({exc})") from None
-    return from_array(pixels)
+    if not reduced:
+        return from_array(pixels)
+    size = (width, height) if turn in _QUARTER_TURNS else (height, width)
+    return from_array(pixels, size=size, source=data)
 
 
 # Formats PIL has no opener for that people still send as images, by their leading bytes.
@@ -119,19 +156,19 @@ _TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
               8: Image.Transpose.ROTATE_90}
 
 
-def _upright(img: Image.Image) -> Image.Image:
-    """The image turned as its EXIF orientation says (getexif also reads one kept in XMP). Only the turn:
+def _turn(img: Image.Image) -> Image.Transpose | None:
+    """The transpose that turns the image as its EXIF orientation says (getexif also reads one kept in XMP), or
+    None when it is upright. Only the turn:
     ImageOps.exif_transpose also rewrites the EXIF of its copy, and damaged tags beside the orientation (a
     number stored as text, say) made that raise TypeError or struct.error, so a photo whose pixels are fine
-    became a 500. An image already upright is returned as it is, uncopied: that copy and the RGB
+    became a 500. An upright image is left as it is, uncopied: that copy and the RGB
     conversion's were a quarter of a 1008 px PNG's decode and two thirds of a JPEG's on the dev machine
     (`bench/results/image-decode-dev-cpu-*`)."""
     try:
         orientation = img.getexif().get(0x0112)
     except Exception:  # noqa: BLE001 - unreadable EXIF: shown as stored, as browsers do
         orientation = None
-    method = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
-    return img if method is None else img.transpose(method)
+    return _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
 
 
 def to_png(image: RgbImage) -> bytes:

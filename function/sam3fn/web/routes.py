@@ -237,7 +237,9 @@ def _run_segment(rt: Runtime, data: bytes, req: SegmentRequest, options: Segment
     pipeline = rt.pipeline
     prompts = pipeline.prompts(req.prompts)
     image, result = pipeline.segment_bytes(data, prompts, options, need_pixels=req.return_overlay)
-    overlay = base64.b64encode(overlay_png(image.pixels, result)).decode() if req.return_overlay else None
+    overlay = None
+    if req.return_overlay:  # drawn at the image's own size, which a large JPEG was not decoded at for the model
+        overlay = base64.b64encode(overlay_png(image.full_pixels(pipeline.max_pixels), result)).decode()
     pngs = None
     if "png" in req.formats:
         pngs = [[base64.b64encode(mask_to_png(decode_rle(i.mask))).decode() for i in r.instances] for r in result.results]
