@@ -84,9 +84,9 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, model_side: 
     """Decode PNG/JPEG/WebP/... bytes. Raises ImageError / ImageTooLargeError with a plain message.
 
     With `model_side` (the model's square input side), a JPEG at least twice that a side is decoded reduced,
-    by the largest of 2, 4 or 8 that keeps both sides at least `model_side`: the pixels the model needs, in less
-    than half the time for a 9 MP photo (`bench/results/image-decode-dev-cpu-9mp-*`). The same bytes always decode the
-    same way, so every entry point that asks for the model gets the same pixels and the same result.
+    by the largest of 2, 4 or 8 that keeps both sides at least `model_side`: the pixels the model needs, in
+    less than half the time for a 9 MP photo (`bench/results/image-decode-dev-cpu-9mp-*`). The same bytes
+    always decode the same way, so every entry point that asks for the model gets the same pixels and result.
     """
     if not data:
         raise ImageError("the image is empty (0 bytes)", code="empty_image")
@@ -98,9 +98,9 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, model_side: 
                     f"the image is {width}x{height} = {width * height:,} pixels, "
                     f"over the limit of {max_pixels:,} pixels"
                 )
-            reduced = bool(model_side) and img.format in _SCALED_DECODE and min(width, height) >= 2 * model_side
-            if reduced:
-                img.draft(None, (model_side, model_side))
+            if model_side and img.format in _SCALED_DECODE and min(width, height) >= 2 * model_side:
+                img.draft(None, (model_side, model_side))  # a JPEG it cannot scale (several tiles) stays whole
+            reduced = img.size != (width, height)
             img.load()
             turn = _turn(img)
             rgb = _on_white(_eight_bit(img if turn is None else img.transpose(turn)))
