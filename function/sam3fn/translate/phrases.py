@@ -595,7 +595,7 @@ def _ordinals_at(s: str, i: int) -> list[tuple[str, int]]:
     n, k = _number_at(s, i + 3 if counted_back else i + 1)
     if not n:
         return []
-    after = _after_de(s, k + 1 if s.startswith(tuple(CLASSIFIERS), k) else k)  # 第二个的 -> past 个 and 的
+    after = _after_de(s, k + 1 if k < len(s) and s[k] in CLASSIFIERS else k)  # 第二个的 -> past 个 and 的
     if counted_back:
         return [("last" if n == 1 else f"{_ordinal(n)} to last", after)]
     found = [(f"{_ordinal(n)} {english}", _after_de(s, end)) for english, end in _words_at(MOST, s, k)]
