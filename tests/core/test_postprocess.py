@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-import ast
-import importlib.util
-
 import numpy as np
 import pytest
 import torch
 
-from sam3fn.core.engine import RawOutputs
 from sam3fn.core.postprocess import instance_masks, select_candidates, select_instances
-
-
-def reference_postprocess():
-    """transformers' own function. Imported normally where torchvision works; else compiled from the
-    installed transformers source (its module imports torchvision only for NMS, which this never calls)."""
-    try:
-        from transformers.models.sam3.image_processing_sam3 import Sam3ImageProcessor
-
-        return lambda *a, **k: Sam3ImageProcessor.post_process_instance_segmentation(None, *a, **k)
-    except Exception:  # noqa: BLE001 - no CPU torchvision wheel exists on the dev machines
-        pass
-    path = importlib.util.find_spec("transformers.models.sam3.image_processing_sam3").origin
-    tree = ast.parse(open(path, encoding="utf-8").read())
-    wanted = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_scale_boxes"]
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Sam3ImageProcessor")
-    wanted += [n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "post_process_instance_segmentation"]
-    assert len(wanted) == 2, "transformers moved its SAM 3 post-processing; update this test"
-    namespace = {"torch": torch}
-    exec(compile(ast.Module(body=wanted, type_ignores=[]), path, "exec"), namespace)
-    return lambda *a, **k: namespace["post_process_instance_segmentation"](None, *a, **k)
-
-
-class _Outputs:
-    def __init__(self, raw: RawOutputs):
-        self.pred_logits, self.pred_boxes = raw.logits, raw.boxes
-        self.pred_masks, self.presence_logits = raw.masks, raw.presence
-
-
-def random_raw(prompts=3, queries=24, side=18, seed=0) -> RawOutputs:
-    g = torch.Generator().manual_seed(seed)
-    corners = torch.rand(prompts, queries, 2, 2, generator=g).sort(dim=2).values
-    return RawOutputs(
-        logits=torch.randn(prompts, queries, generator=g) * 2,
-        presence=torch.randn(prompts, 1, generator=g) + 1,
-        boxes=corners.permute(0, 1, 3, 2).reshape(prompts, queries, 4),
-        masks=torch.randn(prompts, queries, side, side, generator=g) * 3,
-    )
+from support.raw_outputs import DecoderOutputs, random_raw, reference_postprocess
 
 
 def masks_per_prompt(raw, kept, height, width, mask_threshold=0.5, non_overlapping=False, chunk=16):
@@ -64,7 +24,7 @@ def test_select_instances_equals_transformers_postprocessing(size, threshold, ma
     raw = random_raw(seed=hash((size, threshold)) % 1000)
     ours = select_instances(raw, *size, threshold=threshold)
     masks = masks_per_prompt(raw, ours, *size, mask_threshold=mask_threshold, chunk=5)
-    ref = reference_postprocess()(_Outputs(raw), threshold, mask_threshold, [size] * raw.logits.shape[0])
+    ref = reference_postprocess()(DecoderOutputs(raw), threshold, mask_threshold, [size] * raw.logits.shape[0])
     assert len(ours) == len(ref)
     total = 0
     for mine, mine_masks, theirs in zip(ours, masks, ref):

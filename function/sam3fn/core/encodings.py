@@ -17,6 +17,7 @@ from pycocotools import mask as coco_mask
 
 from .device_rle import encode_rle_on_device
 from .results import Rle
+from .windows import MaskWindow
 
 
 def encode_rle(masks: np.ndarray) -> list[Rle]:
@@ -36,6 +37,23 @@ def encode_rle_tensor(masks: torch.Tensor) -> list[Rle]:
     if masks.device.type == "cpu":
         return encode_rle(masks.numpy())
     return encode_rle_on_device(masks)
+
+
+def encode_rle_window(window: MaskWindow, height: int, width: int) -> Rle:
+    """One mask held as a window of a (height, width) image -> its RLE, equal to `encode_rle` of the whole.
+
+    Only the columns the window spans are scanned: COCO counts run down columns, so the background
+    before and after them only lengthens the first and last runs. pycocotools compresses the counts.
+    """
+    h, w = window.pixels.shape
+    # The window's columns, whole, in COCO's (column) order, between a background pixel before and after.
+    line = np.zeros(w * height + 2, bool)
+    line[1:-1].reshape(w, height)[:, window.top : window.top + h] = window.pixels.T
+    changes = np.flatnonzero(line[1:] != line[:-1]) + window.left * height  # where each run after the first starts
+    changes = changes[changes < height * width]  # ones up to the image's end: no empty run after them
+    counts = np.diff(np.concatenate(([0], changes, [height * width]))).astype(np.uint32)
+    rle = coco_mask.frPyObjects({"size": [height, width], "counts": counts}, height, width)
+    return Rle(size=[height, width], counts=rle["counts"].decode("ascii"))
 
 
 def decode_rle(rle: Rle | dict) -> np.ndarray:

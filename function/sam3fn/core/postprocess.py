@@ -5,7 +5,8 @@ mask = bilinear upsample of the mask probabilities to the image size, then > mas
 This is the arithmetic of transformers' `Sam3ImageProcessor.post_process_instance_segmentation`
 (tests hold it equal), done in chunks so 100 instances of a 12 MP photo do not need gigabytes.
 Masks stay on the decoder's device: their consumer encodes each chunk there and only the encodings
-(run lengths, areas) cross to the host.
+(run lengths, areas) cross to the host. On the CPU, `windows.instance_windows` makes the same masks
+only inside the window around each one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ class Kept:
     scores: np.ndarray
     boxes: np.ndarray
     queries: torch.Tensor
+
+    def subset(self, start: int, found: np.ndarray) -> "Kept":
+        """The instances from `start` on that `found` (a bool per instance) marks."""
+        rows = np.flatnonzero(found) + start
+        return Kept(prompt=self.prompt, scores=self.scores[rows], boxes=self.boxes[rows],
+                    queries=self.queries[torch.from_numpy(rows).to(self.queries.device)])
 
 
 def query_scores(raw: RawOutputs) -> torch.Tensor:
@@ -65,7 +72,8 @@ def select_instances(raw: RawOutputs, height: int, width: int, threshold: float 
             for p, idx in enumerate(_best_first(scores, threshold))]
 
 
-def _chunks(kept: list[Kept], size: int):
+def chunks(kept: list[Kept], size: int):
+    """(kept, start, queries): each prompt's kept queries, `size` at a time."""
     for k in kept:
         for start in range(0, len(k.queries), size):
             yield k, start, k.queries[start : start + size]
@@ -79,7 +87,7 @@ def _owners(raw: RawOutputs, kept: list[Kept], height: int, width: int, chunk: i
     """(H, W): the position, in best-first order over all prompts, of the instance most probable at each pixel."""
     best = owner = None
     offset = 0
-    for k, _, queries in _chunks(kept, chunk):
+    for k, _, queries in chunks(kept, chunk):
         top, arg = _probabilities(raw, k, queries, height, width).max(dim=0)
         arg = arg + offset
         offset += len(queries)
@@ -106,7 +114,7 @@ def instance_masks(raw: RawOutputs, kept: list[Kept], height: int, width: int, m
     """
     owner = _owners(raw, kept, height, width, chunk) if non_overlapping and any(len(k.queries) for k in kept) else None
     offset = 0
-    for k, start, queries in _chunks(kept, chunk):
+    for k, start, queries in chunks(kept, chunk):
         masks = _probabilities(raw, k, queries, height, width) > mask_threshold
         if owner is not None:
             positions = torch.arange(offset, offset + len(queries), device=owner.device)
@@ -116,14 +124,7 @@ def instance_masks(raw: RawOutputs, kept: list[Kept], height: int, width: int, m
         if bool(found.all()):
             yield k, start, masks
         elif bool(found.any()):
-            yield _subset(k, start, found.cpu().numpy()), 0, masks[found]
-
-
-def _subset(k: Kept, start: int, found: np.ndarray) -> Kept:
-    """The instances of `k` from `start` on that `found` (a bool per instance) marks."""
-    rows = np.flatnonzero(found) + start
-    return Kept(prompt=k.prompt, scores=k.scores[rows], boxes=k.boxes[rows],
-                queries=k.queries[torch.from_numpy(rows).to(k.queries.device)])
+            yield k.subset(start, found.cpu().numpy()), 0, masks[found]
 
 
 @dataclass
