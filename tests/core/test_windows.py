@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as coco_mask
 
-from sam3fn.core.encodings import encode_rle, encode_rle_window
+from sam3fn.core.encodings import decode_rle, encode_rle, encode_rle_window, mask_to_polygons
 from sam3fn.core.engine import RawOutputs
 from sam3fn.core.postprocess import instance_masks, select_instances
+from sam3fn.core.refine import refine_masks
 from sam3fn.core.segmenter import SegmentOptions, _encode_instances
 from sam3fn.core.windows import MaskWindow, instance_windows
 from support.raw_outputs import DecoderOutputs, random_raw, reference_postprocess
@@ -178,5 +179,10 @@ def test_the_cpu_segmenter_encodes_the_windows_it_made():
     assert len(instances) == len(masks) == 5
     exact = sum(inst.mask == encode_rle(m[None])[0] for inst, m in zip(instances, masks))
     assert exact >= 4  # a blob's edge can hold a pixel within NEAR of the threshold, rarely
-    polygons = _encode_instances(raw, kept, 480, 640, SegmentOptions(polygons=True))[0]
-    assert [i.area for i in polygons] == [i.area for i in instances]
+    traced = _encode_instances(raw, kept, 480, 640, SegmentOptions(polygons=True))[0]
+    assert [(i.mask, i.area) for i in traced] == [(i.mask, i.area) for i in instances]
+    # Traced in each window, shifted to the image: the whole mask's contours, in the same order.
+    assert [i.polygons for i in traced] == [mask_to_polygons(decode_rle(i.mask)) for i in instances]
+    refined = _encode_instances(raw, kept, 480, 640, SegmentOptions(refine=0.5, polygons=True))[0]
+    assert [i.mask for i in refined] == [encode_rle(refine_masks(decode_rle(i.mask)[None], 0.5))[0] for i in instances]
+    assert [i.polygons for i in refined] == [mask_to_polygons(decode_rle(i.mask)) for i in refined]

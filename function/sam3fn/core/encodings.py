@@ -96,7 +96,10 @@ def probs_to_png(probs: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def mask_to_polygons(mask: np.ndarray, min_points: int = 3) -> list[list[float]]:
-    """(H, W) bool -> COCO polygons [[x0, y0, x1, y1, ...], ...] of the outer contours."""
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+def mask_to_polygons(mask: np.ndarray, min_points: int = 3, offset: tuple[int, int] = (0, 0)) -> list[list[float]]:
+    """(H, W) bool -> COCO polygons [[x0, y0, x1, y1, ...], ...] of the outer contours, shifted by `offset`
+    (x, y): a mask window's contours at `offset=(left, top)` are the whole mask's (OpenCV traces a contour
+    along the array's edge as it traces one along background)."""
+    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE, offset=offset)
     return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= min_points]

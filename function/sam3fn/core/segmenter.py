@@ -20,7 +20,7 @@ import torch
 
 from .caches import LruCache
 from .cuda_graphs import bucket_for
-from .encodings import encode_rle, encode_rle_tensor, encode_rle_window, mask_to_polygons, probs_to_png
+from .encodings import encode_rle_tensor, encode_rle_window, mask_to_polygons, probs_to_png
 from .engine import ImageFeatures
 from .errors import InputError, PromptError
 from .images import RgbImage
@@ -31,7 +31,7 @@ from .preprocess import to_pixels
 from .refine import refine_masks
 from .results import Candidate, ImageInfo, Instance, ModelInfo, ProbMap, PromptResult, SegmentResult, Timings
 from .timing import Stopwatch
-from .windows import instance_windows
+from .windows import MaskWindow, instance_windows
 
 # Candidate maps are PNG-encoded on threads (zlib releases the GIL): 100 maps took 320 ms on one core.
 PNG_THREADS = min(8, os.cpu_count() or 1)
@@ -230,25 +230,24 @@ def warm_up_batches(graph_batches: tuple[int, ...], max_prompts: int) -> list[in
 def _encode_instances(raw, kept: list[Kept], height: int, width: int, options: SegmentOptions) -> list[list[Instance]]:
     """Per prompt, its instances with encoded masks, one chunk of masks at a time.
 
-    On a GPU, masks are made whole and run-length encoded there (`instance_masks`); on the CPU, only the
-    window around each mask is made and encoded (`instance_windows`), which is most of the cost there.
-    Refinement and polygons are OpenCV work on whole masks, so only then do whole masks reach the host.
+    On a GPU, masks are made whole and run-length encoded there (`instance_masks`), and come to the host
+    only for polygons; on the CPU, only the window around each mask is made and encoded, and traced for
+    polygons (`instance_windows`), which is most of the cost there. Refinement is OpenCV work on whole
+    masks, so with it whole masks reach the host, and are encoded there as windows the size of the image.
     """
     on_host = raw.masks.device.type == "cpu"
     make = instance_windows if on_host else instance_masks
     out: list[list[Instance]] = [[] for _ in kept]
     for k, start, masks in make(raw, kept, height, width, options.mask_threshold, options.non_overlapping):
-        if options.refine > 0 or options.polygons:
+        if options.refine > 0:
             whole = np.stack([m.paste(height, width) for m in masks]) if on_host else masks.cpu().numpy()
-            pixels = refine_masks(whole, options.refine)
-            rles, areas = encode_rle(pixels), pixels.reshape(len(pixels), -1).sum(axis=1)
-            polygons = [mask_to_polygons(m) if options.polygons else None for m in pixels]
-        elif on_host:
+            masks = [MaskWindow(0, 0, m) for m in refine_masks(whole, options.refine)]
+        if isinstance(masks, list):  # windows, on the host
             rles, areas = [encode_rle_window(m, height, width) for m in masks], [m.area for m in masks]
-            polygons = [None] * len(rles)
+            polygons = [mask_to_polygons(m.pixels, offset=(m.left, m.top)) if options.polygons else None for m in masks]
         else:
             rles, areas = encode_rle_tensor(masks), masks.flatten(1).sum(dim=1).cpu().numpy()
-            polygons = [None] * len(rles)
+            polygons = [mask_to_polygons(m) for m in masks.cpu().numpy()] if options.polygons else [None] * len(rles)
         for i, (rle, area, poly) in enumerate(zip(rles, areas, polygons)):
             if not area:  # refinement drops islands smaller than a speck: a small mask can go whole
                 continue
