@@ -15,7 +15,8 @@
 #    all, and max-autotune (engine_build's own default, what infra/image/build_engines.sh uses) benchmarks
 #    kernels for minutes per stage; set SAM3FN_BENCH_AUTOTUNE=max where time allows;
 # 4. serves through the aoti engine and times it over HTTP (bench/serve_latency.py);
-# 5. runs the GPU-only tests (CUDA-graph replay, COCO RLE built on the GPU, the CUDA aoti engine),
+# 5. runs the GPU-only tests (CUDA-graph replay, COCO RLE built on the GPU, the GPU mask path against
+#    the CPU window path, the CUDA aoti engine),
 #    times mask encoding on the device (bench/mask_encoding.py; at 1008 px and for a 12 MP photo), and
 #    times eager in the other precisions;
 # 6. times loading each aoti stage from its package and from its unpacked form (bench/aoti_stage_load.py).
@@ -113,7 +114,7 @@ step "serving through the $backend backend"
 
 step "GPU-only tests"
 "$py" -m pytest -q -p no:cacheprovider tests/core/test_cuda_graphs.py tests/core/test_postprocess.py \
-  tests/core/test_encodings.py tests/core/test_device_rle.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
+  tests/core/test_encodings.py tests/core/test_device_rle.py tests/core/test_windows.py "tests/engine_build/test_aoti_engine.py::test_cuda_engine_replayed_from_graphs_equals_it_uncaptured" \
   2>&1 | tee "$results/gpu-tests-$stamp.log" || echo "GPU TESTS FAILED: continuing (see the log)"
 
 step "mask encoding (100 instances: upsample, threshold, RLE)"

@@ -47,15 +47,15 @@ def _raw(mask_logits: torch.Tensor) -> RawOutputs:
 
 def test_an_instance_refinement_removes_whole_is_left_out():
     """Refinement drops islands under a fraction of the image: a mask that is one such speck goes whole."""
-    from sam3fn.core.segmenter import _encode_instances
+    from sam3fn.core.segmenter import encode_instances
 
     logits = torch.full((2, 64, 64), -5.0)
     logits[0] = 5.0  # the whole image
     logits[1, 30, 30] = 5.0  # one decoder cell: about 16 x 16 pixels of a 1000 x 1000 image
     raw = _raw(logits)
     kept = select_instances(raw, 1000, 1000, threshold=0.4)
-    plain = _encode_instances(raw, kept, 1000, 1000, SegmentOptions(threshold=0.4))
-    refined = _encode_instances(raw, kept, 1000, 1000, SegmentOptions(threshold=0.4, refine=1.0))
+    plain = encode_instances(raw, kept, 1000, 1000, SegmentOptions(threshold=0.4))
+    refined = encode_instances(raw, kept, 1000, 1000, SegmentOptions(threshold=0.4, refine=1.0))
     assert [i.area > 0 for i in plain[0]] == [True, True]
     assert [i.score for i in refined[0]] == [plain[0][0].score]
 

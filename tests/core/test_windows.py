@@ -18,9 +18,9 @@ from pycocotools import mask as coco_mask
 from sam3fn.core.encodings import decode_rle, encode_rle, encode_rle_window, mask_to_polygons
 from sam3fn.core.engine import RawOutputs
 from sam3fn.core.postprocess import instance_masks, select_instances
-from sam3fn.core.refine import refine_masks
-from sam3fn.core.segmenter import SegmentOptions, _encode_instances
-from sam3fn.core.windows import MaskWindow, instance_windows
+from sam3fn.core.refine import refine_mask
+from sam3fn.core.segmenter import SegmentOptions, encode_instances
+from sam3fn.core.windows import MaskWindow, bounding_windows, instance_windows
 from support.raw_outputs import DecoderOutputs, random_raw, reference_postprocess
 
 NEAR = 1e-4
@@ -174,15 +174,41 @@ def test_windows_at_the_image_edges_encode_exactly(bits):
 def test_the_cpu_segmenter_encodes_the_windows_it_made():
     raw = blobs_raw(count=5, seed=7)
     kept = select_instances(raw, 480, 640)
-    [instances] = _encode_instances(raw, kept, 480, 640, SegmentOptions())
+    [instances] = encode_instances(raw, kept, 480, 640, SegmentOptions())
     [masks] = whole(raw, kept, 480, 640)
     assert len(instances) == len(masks) == 5
     exact = sum(inst.mask == encode_rle(m[None])[0] for inst, m in zip(instances, masks))
     assert exact >= 4  # a blob's edge can hold a pixel within NEAR of the threshold, rarely
-    traced = _encode_instances(raw, kept, 480, 640, SegmentOptions(polygons=True))[0]
+    traced = encode_instances(raw, kept, 480, 640, SegmentOptions(polygons=True))[0]
     assert [(i.mask, i.area) for i in traced] == [(i.mask, i.area) for i in instances]
     # Traced in each window, shifted to the image: the whole mask's contours, in the same order.
     assert [i.polygons for i in traced] == [mask_to_polygons(decode_rle(i.mask)) for i in instances]
-    refined = _encode_instances(raw, kept, 480, 640, SegmentOptions(refine=0.5, polygons=True))[0]
-    assert [i.mask for i in refined] == [encode_rle(refine_masks(decode_rle(i.mask)[None], 0.5))[0] for i in instances]
+    refined = encode_instances(raw, kept, 480, 640, SegmentOptions(refine=0.5, polygons=True))[0]
+    assert [i.mask for i in refined] == [encode_rle(refine_mask(decode_rle(i.mask), 0.5)[None])[0] for i in instances]
     assert [i.polygons for i in refined] == [mask_to_polygons(decode_rle(i.mask)) for i in refined]
+
+
+def test_whole_masks_cross_to_the_host_as_their_bounding_boxes():
+    masks = torch.zeros(3, 40, 50, dtype=torch.bool)
+    masks[0, 5:9, 7:20] = True
+    masks[0, 30, 45] = True
+    masks[2] = True
+    windows = bounding_windows(masks)
+    assert [(w.top, w.left, w.pixels.shape) for w in windows] == [(5, 7, (26, 39)), (0, 0, (1, 1)), (0, 0, (40, 50))]
+    for window, mask in zip(windows, masks.numpy()):
+        np.testing.assert_array_equal(window.paste(40, 50), mask)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the GPU path needs a CUDA GPU")
+@pytest.mark.parametrize("options", [SegmentOptions(), SegmentOptions(polygons=True),
+                                     SegmentOptions(refine=0.5, polygons=True, non_overlapping=True)])
+def test_a_gpu_encodes_what_the_cpu_does(options):
+    """Whole masks on the GPU (encoded there, or their boxes refined and traced on the host) against windows."""
+    raw = blobs_raw(count=8, seed=11)
+    on_gpu = RawOutputs(*(t.cuda() for t in (raw.logits, raw.presence, raw.boxes, raw.masks)))
+    cpu = encode_instances(raw, select_instances(raw, 600, 800), 600, 800, options)
+    gpu = encode_instances(on_gpu, select_instances(on_gpu, 600, 800), 600, 800, options)
+    pairs = list(zip(cpu[0], gpu[0], strict=True))
+    assert len(pairs) == 8
+    # CUDA's bilinear kernel rounds as its own; a blob edge pixel that close to the threshold is rare.
+    assert sum((a.mask, a.area, a.polygons) == (b.mask, b.area, b.polygons) for a, b in pairs) >= 7

@@ -15,7 +15,6 @@ import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from .caches import LruCache
@@ -28,10 +27,10 @@ from .loader import LoadedModel
 from .prompt_text import normalize_prompt
 from .postprocess import Candidates, Kept, instance_masks, select_candidates, select_instances
 from .preprocess import to_pixels
-from .refine import refine_masks
+from .refine import refine_window
 from .results import Candidate, ImageInfo, Instance, ModelInfo, ProbMap, PromptResult, SegmentResult, Timings
 from .timing import Stopwatch
-from .windows import MaskWindow, instance_windows
+from .windows import bounding_windows, instance_windows
 
 # Candidate maps are PNG-encoded on threads (zlib releases the GIL): 100 maps took 320 ms on one core.
 PNG_THREADS = min(8, os.cpu_count() or 1)
@@ -174,7 +173,7 @@ class Segmenter:
         with watch.stage("postprocess_ms"):
             height, width = state.image.height, state.image.width
             kept = select_instances(raw, height, width, options.threshold)
-            instances = _encode_instances(raw, kept, height, width, options)
+            instances = encode_instances(raw, kept, height, width, options)
             results = [
                 PromptResult(prompt=p.sent, model_prompt=t, instances=found, translation=p.translation, truncated=tr)
                 for p, t, found, tr in zip(prompts, texts, instances, truncated)
@@ -227,27 +226,28 @@ def warm_up_batches(graph_batches: tuple[int, ...], max_prompts: int) -> list[in
     return sorted({1} | (used - {None}))
 
 
-def _encode_instances(raw, kept: list[Kept], height: int, width: int, options: SegmentOptions) -> list[list[Instance]]:
+def encode_instances(raw, kept: list[Kept], height: int, width: int, options: SegmentOptions) -> list[list[Instance]]:
     """Per prompt, its instances with encoded masks, one chunk of masks at a time.
 
-    On a GPU, masks are made whole and run-length encoded there (`instance_masks`), and come to the host
-    only for polygons; on the CPU, only the window around each mask is made and encoded, and traced for
-    polygons (`instance_windows`), which is most of the cost there. Refinement is OpenCV work on whole
-    masks, so with it whole masks reach the host, and are encoded there as windows the size of the image.
+    On the CPU, only the window around each mask is made, and encoded, refined and traced for polygons
+    there (`instance_windows`): whole-image work was most of the cost. On a GPU, masks are made whole and
+    run-length encoded there (`instance_masks`); refinement and polygons are OpenCV work on the host, so
+    for them each mask's bounding box comes to the host as its window.
     """
     on_host = raw.masks.device.type == "cpu"
     make = instance_windows if on_host else instance_masks
     out: list[list[Instance]] = [[] for _ in kept]
     for k, start, masks in make(raw, kept, height, width, options.mask_threshold, options.non_overlapping):
+        if not on_host and (options.refine > 0 or options.polygons):
+            masks = bounding_windows(masks)
         if options.refine > 0:
-            whole = np.stack([m.paste(height, width) for m in masks]) if on_host else masks.cpu().numpy()
-            masks = [MaskWindow(0, 0, m) for m in refine_masks(whole, options.refine)]
+            masks = [refine_window(m, options.refine, height, width) for m in masks]
         if isinstance(masks, list):  # windows, on the host
             rles, areas = [encode_rle_window(m, height, width) for m in masks], [m.area for m in masks]
             polygons = [mask_to_polygons(m.pixels, offset=(m.left, m.top)) if options.polygons else None for m in masks]
         else:
             rles, areas = encode_rle_tensor(masks), masks.flatten(1).sum(dim=1).cpu().numpy()
-            polygons = [mask_to_polygons(m) for m in masks.cpu().numpy()] if options.polygons else [None] * len(rles)
+            polygons = [None] * len(rles)
         for i, (rle, area, poly) in enumerate(zip(rles, areas, polygons)):
             if not area:  # refinement drops islands smaller than a speck: a small mask can go whole
                 continue

@@ -119,6 +119,20 @@ def _windows(probs: torch.Tensor, rows: _Axis, cols: _Axis, mask_threshold: floa
     return out
 
 
+def bounding_windows(masks: torch.Tensor) -> list[MaskWindow]:
+    """(n, H, W) bool masks on any device -> each as the window of its bounding box, on the host: for host
+    work (refinement, polygons) on masks made whole on a GPU, only each mask's box crosses."""
+    rows, cols = masks.any(dim=2).cpu().numpy(), masks.any(dim=1).cpu().numpy()
+    out = []
+    for mask, on_rows, on_cols in zip(masks, rows, cols):
+        ys, xs = np.flatnonzero(on_rows), np.flatnonzero(on_cols)
+        if not len(ys):  # no box: one background pixel stands for it
+            out.append(MaskWindow(0, 0, np.zeros((1, 1), bool)))
+            continue
+        out.append(MaskWindow(int(ys[0]), int(xs[0]), mask[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1].cpu().numpy()))
+    return out
+
+
 class _Owners:
     """Which instance is most probable at each pixel, built window by window (non-overlapping masks).
 
