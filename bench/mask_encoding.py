@@ -13,7 +13,9 @@ Then the segmenter's two paths, each from the decoder's outputs to the RLEs: `wh
 `instance_masks` chunks, each `encode_rle_tensor`ed; and, on the CPU, `windows` (its CPU path):
 `instance_windows`, each window encoded by `encode_rle_window`. The windows' RLEs are compared with
 the whole masks' and the count that match to the byte is recorded (a pixel within about 2e-5 of the
-threshold can differ).
+threshold can differ). `--host-work` also times the segmenter's whole post-processing of the masks
+(`segmenter.encode_instances`) with polygons and with refinement at level 0.5: OpenCV work on the host,
+on each mask's window.
 Mask logits (at the decoder's 288 x 288): `--masks noise` (default) is smooth random noise, blobs over
 the whole image far more fragmented than an object's mask (tens of thousands of run boundaries per
 1008 px mask, where an object has a few thousand): pessimistic for every encoder, and the worst case
@@ -43,6 +45,7 @@ from sam3fn.core.encodings import encode_rle, encode_rle_tensor, encode_rle_wind
 from sam3fn.core.engine import RawOutputs
 from sam3fn.core.postprocess import instance_masks, select_instances
 from sam3fn.core.results import Rle
+from sam3fn.core.segmenter import SegmentOptions, encode_instances
 from sam3fn.core.windows import instance_windows
 
 
@@ -113,7 +116,14 @@ def whole_masks(raw: RawOutputs, kept, height: int, width: int, device: torch.de
     }, expected
 
 
-def measure(count: int, height: int, width: int, shape: str, device: torch.device, runs: int) -> dict:
+def host_work(raw: RawOutputs, kept, height: int, width: int, device: torch.device, runs: int) -> dict:
+    """The segmenter's whole post-processing of the masks on this device with polygons, and with refinement."""
+    return {f"{name}_ms": median_ms(lambda: encode_instances(raw, kept, height, width, options), device, runs)
+            for name, options in (("polygons", SegmentOptions(polygons=True)), ("refine", SegmentOptions(refine=0.5)))}
+
+
+def measure(count: int, height: int, width: int, shape: str, device: torch.device, runs: int,
+            with_host_work: bool = False) -> dict:
     raw = raw_outputs(count, shape, device)
     kept = select_instances(raw, height, width, threshold=0.5)
     whole, expected = whole_masks(raw, kept, height, width, device, runs)  # its masks freed before the windows run
@@ -122,6 +132,8 @@ def measure(count: int, height: int, width: int, shape: str, device: torch.devic
     if device.type == "cpu":  # the segmenter's CPU path; a GPU host never takes it
         record["windows_path_ms"] = median_ms(lambda: windows_path(raw, kept, height, width), device, runs)
         record["windows_identical"] = sum(a == b for a, b in zip(windows_path(raw, kept, height, width), expected))
+    record.update(host_work(raw, kept, height, width, device, runs) if with_host_work
+                  else {"polygons_ms": None, "refine_ms": None})
     return record
 
 
@@ -136,6 +148,8 @@ def main(argv=None) -> int:
     p.add_argument("--counts", type=int, nargs="+", default=[1, 10, 100])
     p.add_argument("--size", type=size, default=(1008, 1008), help="HEIGHTxWIDTH of the image (or one side)")
     p.add_argument("--masks", choices=["noise", "objects"], default="noise")
+    p.add_argument("--host-work", action="store_true",
+                   help="also time the segmenter's post-processing with polygons, and with refinement (level 0.5)")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     args = p.parse_args(argv)
@@ -144,7 +158,7 @@ def main(argv=None) -> int:
     records = []
     height, width = args.size
     for count in args.counts:
-        records.append(measure(count, height, width, args.masks, device, args.runs))
+        records.append(measure(count, height, width, args.masks, device, args.runs, args.host_work))
         print(json.dumps(records[-1]), flush=True)
     stamp = datetime.now(timezone.utc)
     doc = {"date": stamp.isoformat(timespec="seconds"), "device": name, "torch": torch.__version__, "runs": args.runs,
@@ -158,12 +172,14 @@ def main(argv=None) -> int:
              "(identical: how many of its RLEs equal the whole masks' to the byte).", "",
              "| instances | area fraction | run boundaries per mask | upsample + threshold | host: pycocotools on pixels "
              "| host share when pycocotools compresses device runs | device strings | whole path (all) "
-             "| windows path (all) | identical |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| windows path (all) | identical | with polygons | with refinement 0.5 |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['instances']} | {r['area_fraction']} | {r['boundaries_per_mask']} | {r['upsample_threshold_ms']} | "
               f"{r['host_pycocotools_ms']} | {r['host_compress_runs_ms']} | {r['device_strings_ms']} | {r['whole_path_ms']} | "
               f"{r['windows_path_ms'] if r['windows_path_ms'] is not None else '-'} | "
-              f"{r['windows_identical'] if r['windows_identical'] is not None else '-'} |" for r in records]
+              f"{r['windows_identical'] if r['windows_identical'] is not None else '-'} | "
+              f"{r['polygons_ms'] if r['polygons_ms'] is not None else '-'} | "
+              f"{r['refine_ms'] if r['refine_ms'] is not None else '-'} |" for r in records]
     base.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
