@@ -2,8 +2,10 @@
 
 An instance's mask is its low-resolution probability map (288 x 288) upsampled bilinearly to the
 photo and thresholded (`postprocess`). On a GPU that runs over every pixel of every instance at once.
-On the CPU it is the cost that grows with the photo: upsampling, thresholding and encoding ten masks
-of a 12 MP photo took 1.7 s on 2 cores, for objects that each cover a small part of it.
+On the CPU it is the cost that grows with the photo: upsampling, thresholding and encoding 100 object
+masks of a 12 MP photo took 5.8 s on 2 cores, each object covering a small part of it
+(`bench/results/mask-encoding-cpu-3024x4032-objects-20261126T055513.md`). `MaskWindow` is also the
+form in which host work (refinement, polygons) takes a mask, whichever device made it.
 
 A bilinear sample is a weighted mean of the four grid points around it, so it can pass the threshold
 only where one of those points does. The output rows and columns whose grid points include one over
@@ -28,7 +30,7 @@ from .postprocess import UPSAMPLE_CHUNK, Kept, chunks
 
 SUPPORT_MARGIN = 1e-4  # grid values this far under the threshold still open the window: far above rounding
 # A window over this fraction of the image is sampled by F.interpolate over the whole image instead: its
-# single kernel costs about half as much per pixel as the window's gathers (bench/mask_encoding.py).
+# single kernel took 30 ms for a 12 MP map on the dev CPU where the window's gathers took 55 (ad hoc).
 WHOLE_FRACTION = 0.5
 
 
