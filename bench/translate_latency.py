@@ -6,8 +6,9 @@ Coverage, per list (Chinese<TAB>expected English, alternatives split by |): benc
 (COCO classes as a Chinese user names them, attribute and relation phrases) and
 bench/data/translate_prompts_zh_everyday.txt (pet breeds, street names for things, home, clothes, food,
 inspection, farm and clinic words), bench/data/translate_prompts_zh_scenes.txt (who, doing what, where:
-在公园散步的老人) and bench/data/translate_prompts_zh_referring.txt (picking one: 最大的狗, 左边第二个人,
-学校门口的人). Latency is timed over the glossary-covered prompts of all four.
+在公园散步的老人), bench/data/translate_prompts_zh_referring.txt (picking one: 最大的狗, 左边第二个人,
+学校门口的人) and bench/data/translate_prompts_zh_counted.txt (a quantity after what describes the thing:
+穿白衣服的那个人, 桌子上的两个杯子). Latency is timed over the glossary-covered prompts of all five.
 The Argos figures use the tiny test package from tests/support/tiny_argos.py: they measure the overhead of
 the Argos/CTranslate2 call path, not the speed or quality of the real translate-zh_en package.
 Writes bench/results/translate[-NAME]-<UTC time>.json and .md.
@@ -35,7 +36,7 @@ from support.tiny_argos import PAIRS, build_tiny_argos_model  # noqa: E402
 from sam3fn.translate import TranslationUnavailable, Translator  # noqa: E402
 
 PROMPT_LISTS = tuple(
-    BENCH / "data" / f"translate_prompts_zh{suffix}.txt" for suffix in ("", "_everyday", "_scenes", "_referring")
+    BENCH / "data" / f"translate_prompts_zh{suffix}.txt" for suffix in ("", "_everyday", "_scenes", "_referring", "_counted")
 )
 
 
