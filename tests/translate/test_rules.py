@@ -635,3 +635,28 @@ def test_a_count_is_not_an_ordinal_and_a_side_alone_still_says_where():
 )
 def test_where_a_thing_is_relative_to_another(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("穿白衣服的那个人", "person wearing white clothes"),
+        ("左边的那个人", "person on the left"),
+        ("红色的三辆车", "red car"),
+        ("桌子上的两个杯子", "cup on table"),
+        ("草地上的一群羊", "sheep on lawn"),
+        ("站着的那些人", "person standing"),
+        ("戴帽子的所有人", "person wearing a hat"),
+        ("拿着桌子上的两个苹果的人", "person holding two apples on table"),
+    ],
+)
+def test_a_quantity_after_what_describes_the_thing_goes_as_a_leading_one_does(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_count_after_a_word_that_picks_is_not_dropped():
+    """最大的两只狗 asks for two dogs among more: "biggest dog" would answer another question."""
+    rules = PhraseRules(Glossary.load())
+    assert rules.translate("最大的两只狗") is None
+    assert rules.translate("左边第二个的两只狗") is None
+    assert rules.translate("最大的那只狗") == "biggest dog"  # one: the pick's own 那只

@@ -266,6 +266,7 @@ _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
 _RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "from": 6, "clause": 7,
          "side": 8}
 _BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material"}
+_PICKS = {"ordinal", "superlative", "from"}  # modifiers that pick instances out: a count after one is not dropped
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
 _PAIR_CLASSIFIERS = set("双副")  # 一双鞋, 一副手套: one pair is two things
 _DIGITS = dict(zip("一二两三四五六七八九", (1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
@@ -355,8 +356,11 @@ class _Parser:
             self.memo[key] = []  # a phrase cannot begin with itself: guards against left recursion
             found = [(NounPhrase(head), end) for head, end in self._heads(i)]
             for mod, end in self._modifiers(i, depth):
-                for rest, rest_end in self._modified(_skip_space(self.s, end), depth):
-                    found.append((NounPhrase(rest.head, (mod, *rest.modifiers)), rest_end))
+                # The rest may open with a quantity, where Chinese usually puts it (穿白衣服的那个人, 桌子上的两个杯子):
+                # kept on the phrase as a leading one is. Not after a word that picks (最大的两只狗: which two?).
+                for rest, rest_end in self._quantified(end, lambda j: self._modified(j, depth)):
+                    if not (mod.kind in _PICKS and rest.many):
+                        found.append((replace(rest, modifiers=(mod, *rest.modifiers)), rest_end))
             self.memo[key] = found
         return self.memo[key]
 
