@@ -6,9 +6,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from sam3fn.core.refine import MAX_SIGMA_FRACTION, MAX_SPECK_FRACTION, refine_mask, refine_window
-from sam3fn.core.windows import MaskWindow
+from sam3fn.core.windows import MaskWindow, bounding_windows
 
 
 def blob_with_defects() -> np.ndarray:
@@ -62,11 +63,6 @@ def whole_image_refinement(mask: np.ndarray, level: float) -> np.ndarray:
     return out | (~out & ~big_pieces(~out))
 
 
-def bounding_window(mask: np.ndarray) -> MaskWindow:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return MaskWindow(int(rows[0]), int(cols[0]), mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-
-
 def random_mask(rng, height, width) -> np.ndarray:
     """A few discs with pinholes, sometimes with a band across the whole image (the window then cuts the
     background beyond it in two)."""
@@ -93,7 +89,7 @@ def test_refining_a_window_gives_the_whole_image_refinement(seed):
         if not mask.any():
             continue
         level = float(rng.choice([0.1, 0.3, 0.5, 1.0]))
-        refined = refine_window(bounding_window(mask), level, height, width)
+        refined = refine_window(bounding_windows(torch.from_numpy(mask)[None])[0], level, height, width)
         np.testing.assert_array_equal(refined.paste(height, width), whole_image_refinement(mask, level))
         np.testing.assert_array_equal(refine_mask(mask, level), whole_image_refinement(mask, level))
 

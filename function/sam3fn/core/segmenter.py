@@ -238,13 +238,13 @@ def encode_instances(raw, kept: list[Kept], height: int, width: int, options: Se
     make = instance_windows if on_host else instance_masks
     out: list[list[Instance]] = [[] for _ in kept]
     for k, start, masks in make(raw, kept, height, width, options.mask_threshold, options.non_overlapping):
-        if not on_host and (options.refine > 0 or options.polygons):
-            masks = bounding_windows(masks)
-        if options.refine > 0:
-            masks = [refine_window(m, options.refine, height, width) for m in masks]
-        if isinstance(masks, list):  # windows, on the host
-            rles, areas = [encode_rle_window(m, height, width) for m in masks], [m.area for m in masks]
-            polygons = [mask_to_polygons(m.pixels, offset=(m.left, m.top)) if options.polygons else None for m in masks]
+        if on_host or options.refine > 0 or options.polygons:  # host work, on windows
+            windows = masks if on_host else bounding_windows(masks)
+            if options.refine > 0:
+                windows = [refine_window(m, options.refine, height, width) for m in windows]
+            rles, areas = [encode_rle_window(m, height, width) for m in windows], [m.area for m in windows]
+            polygons = [mask_to_polygons(m.pixels, offset=(m.left, m.top)) if options.polygons else None
+                        for m in windows]
         else:
             rles, areas = encode_rle_tensor(masks), masks.flatten(1).sum(dim=1).cpu().numpy()
             polygons = [None] * len(rles)
