@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -74,18 +76,29 @@ def test_decoded_pixels_cannot_be_changed_under_their_cache_key():
         image.pixels[0, 0] = 0  # features are cached under the hash of these pixels; an edit would lie
 
 
-def test_decoded_pixels_reach_the_model_input_without_a_warning():
-    import warnings
+def test_decoded_pixels_reach_the_model_input_without_a_warning_or_a_filter_swap():
+    # A fresh interpreter: torch warns once per process about a read-only array, so only the first conversion
+    # tells. `catch_warnings` made to fail: requests convert in several threads at once, and its swap of the
+    # process-wide filter list would race there.
+    script = """
+import warnings
+import numpy as np
+import torch
+from sam3fn.core.images import RgbImage
+from sam3fn.core.preprocess import PreprocessSpec, to_pixels
 
-    import torch
+def refuse(*args, **kwargs):
+    raise AssertionError("to_pixels swapped the warning filters")
 
-    from sam3fn.core.preprocess import PreprocessSpec, to_pixels
-
-    image = decode_image(encode(scene_pixels(30, 40)))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # torch warns about wrapping a read-only array unless told it is fine
-        tensor = to_pixels(image, PreprocessSpec(size=16), torch.device("cpu"), torch.float32)
-    assert tensor.shape == (1, 3, 16, 16)
+warnings.catch_warnings = refuse
+warnings.simplefilter("error")
+pixels = np.frombuffer(bytes(range(256)) * 15, np.uint8).reshape(30, 32, 4)[..., :3]
+assert not pixels.flags.writeable
+tensor = to_pixels(RgbImage(pixels=pixels, sha256="0"), PreprocessSpec(size=16), torch.device("cpu"), torch.float32)
+assert tensor.shape == (1, 3, 16, 16)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_same_pixels_give_the_same_cache_key_and_different_pixels_do_not():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -37,14 +38,23 @@ class PreprocessSpec:
         )
 
 
+def _spend_the_read_only_warning() -> None:
+    """Decoded pixels are read-only (no copy was made to make them writable) and nothing here writes to them,
+    but `torch.from_numpy` warns, once per process, that a tensor over one could. That one warning is spent
+    here, at import, so `to_pixels` needs no `warnings.catch_warnings`: it swaps the process-wide filter list
+    and, entered by requests in several threads at once, can restore another thread's list or lose a filter."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
+        torch.from_numpy(np.frombuffer(bytes(1), np.uint8))
+
+
+_spend_the_read_only_warning()
+
+
 def to_pixels(image: RgbImage, spec: PreprocessSpec, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     """(H, W, 3) uint8 -> (1, 3, S, S) normalised tensor on `device` in `dtype`."""
     # Move the uint8 bytes first: a quarter of the transfer of float32, and the resize runs on the GPU.
-    with warnings.catch_warnings():
-        # Decoded pixels are read-only (no copy was made to make them writable); nothing here writes to them.
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
-        hwc = torch.from_numpy(image.pixels)
-    hwc = hwc.to(device, non_blocking=True)
+    hwc = torch.from_numpy(image.pixels).to(device, non_blocking=True)
     chw = hwc.permute(2, 0, 1).unsqueeze(0).float()
     resized = F.interpolate(chw, size=(spec.size, spec.size), mode="bilinear", align_corners=False, antialias=True)
     mean = torch.tensor(spec.mean, device=device).view(1, 3, 1, 1)
