@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import torch
 from hypothesis import given, settings
@@ -63,11 +64,84 @@ def test_png_holds_the_mask_pixels():
     np.testing.assert_array_equal(png == 255, mask)
 
 
-def test_polygons_trace_each_outer_region():
+def redraw(polygons: list[list[float]], height: int, width: int) -> np.ndarray:
+    """What a COCO reader makes of the polygons: pycocotools' own rasteriser."""
+    if not polygons:
+        return np.zeros((height, width), bool)
+    return coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects(polygons, height, width))).astype(bool)
+
+
+def holes_filled(mask: np.ndarray) -> np.ndarray:
+    """The mask plus every background pixel that cannot reach the border through 4-connected background
+    (a region's pixels are 8-connected, so its background is 4-connected)."""
+    outside = np.pad(~mask, 1, constant_values=True).astype(np.uint8)
+    cv2.floodFill(outside, None, (0, 0), 2, flags=4)
+    return outside[1:-1, 1:-1] != 2
+
+
+def test_polygons_trace_each_region_along_its_pixel_edges():
     mask = np.zeros((50, 50), bool)
     mask[2:22, 2:32] = True
     mask[28:48, 30:48] = True
     polygons = mask_to_polygons(mask)
+    assert sorted(polygons) == [[2, 2, 2, 22, 32, 22, 32, 2], [30, 28, 30, 48, 48, 48, 48, 28]]
+    np.testing.assert_array_equal(redraw(polygons, 50, 50), mask)
+
+
+def test_a_lone_pixel_and_one_pixel_lines_get_polygons():
+    mask = np.zeros((30, 40), bool)
+    mask[3, 3] = True  # a lone pixel
+    mask[10, 5:35] = True  # a horizontal line
+    mask[14:28, 2] = True  # a vertical line
+    mask[range(15, 27), range(10, 22)] = True  # a diagonal, pixels touching at corners
+    polygons = mask_to_polygons(mask)
+    assert len(polygons) == 4
+    assert [3, 3, 3, 4, 4, 4, 4, 3] in polygons
+    np.testing.assert_array_equal(redraw(polygons, 30, 40), mask)
+
+
+def test_a_one_pixel_gap_keeps_two_regions_apart():
+    mask = np.zeros((20, 20), bool)
+    mask[2:18, 2:9] = True
+    mask[2:18, 10:18] = True
+    polygons = mask_to_polygons(mask)
     assert len(polygons) == 2
-    redrawn = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects(polygons, 50, 50))).astype(bool)
-    assert (redrawn & mask).sum() / (redrawn | mask).sum() > 0.85
+    np.testing.assert_array_equal(redraw(polygons, 20, 20), mask)
+
+
+def test_polygons_fill_holes_which_coco_polygons_cannot_cut_out():
+    mask = np.zeros((20, 20), bool)
+    mask[2:18, 2:18] = True
+    mask[6:14, 6:14] = False
+    polygons = mask_to_polygons(mask)
+    assert len(polygons) == 1
+    np.testing.assert_array_equal(redraw(polygons, 20, 20), holes_filled(mask))
+    assert holes_filled(mask).sum() == 16 * 16
+
+
+def test_a_window_polygons_shift_by_its_offset():
+    window = np.zeros((6, 8), bool)
+    window[1:4, 2:7] = True
+    image = np.zeros((40, 50), bool)
+    image[11:17, 20:28] = window
+    assert mask_to_polygons(window, offset=(20, 11)) == mask_to_polygons(image)
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.bool_, st.tuples(st.integers(1, 30), st.integers(1, 30))))
+def test_polygons_redraw_to_exactly_the_mask_with_holes_filled(mask):
+    # Arbitrary pixel patterns: staircases, pixels touching only at a corner, regions inside holes.
+    polygons = mask_to_polygons(mask)
+    assert all(len(p) >= 6 and len(p) % 2 == 0 for p in polygons)
+    np.testing.assert_array_equal(redraw(polygons, *mask.shape), holes_filled(mask))
+
+
+def test_polygons_of_a_smooth_shape_are_simpler_than_its_pixel_outline():
+    yy, xx = np.mgrid[:400, :400]
+    disc = (yy - 200.3) ** 2 + (xx - 190.7) ** 2 < 150**2
+    [polygon] = mask_to_polygons(disc)
+    np.testing.assert_array_equal(redraw([polygon], 400, 400), disc)
+    steps = np.count_nonzero(np.diff(disc, axis=0)) + np.count_nonzero(np.diff(disc, axis=1))
+    assert len(polygon) // 2 < steps  # fewer vertices than the staircase has edges
+
+

@@ -181,7 +181,7 @@ def test_the_cpu_segmenter_encodes_the_windows_it_made():
     assert exact >= 4  # a blob's edge can hold a pixel within NEAR of the threshold, rarely
     traced = encode_instances(raw, kept, 480, 640, SegmentOptions(polygons=True))[0]
     assert [(i.mask, i.area) for i in traced] == [(i.mask, i.area) for i in instances]
-    # Traced in each window, shifted to the image: the whole mask's contours, in the same order.
+    # Traced in each window, shifted to the image: the whole mask's polygons, in the same order.
     assert [i.polygons for i in traced] == [mask_to_polygons(decode_rle(i.mask)) for i in instances]
     refined = encode_instances(raw, kept, 480, 640, SegmentOptions(refine=0.5, polygons=True))[0]
     assert [i.mask for i in refined] == [encode_rle(refine_mask(decode_rle(i.mask), 0.5)[None])[0] for i in instances]

@@ -19,6 +19,8 @@ from .device_rle import encode_rle_on_device
 from .results import Rle
 from .windows import MaskWindow
 
+_PIXEL_BLOCK = np.ones((3, 3), np.uint8)  # one pixel on mask_to_polygons's grid
+
 
 def encode_rle(masks: np.ndarray) -> list[Rle]:
     """(N, H, W) bool -> N RLEs. pycocotools wants (H, W, N) uint8 in Fortran order."""
@@ -96,10 +98,27 @@ def probs_to_png(probs: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def mask_to_polygons(mask: np.ndarray, min_points: int = 3, offset: tuple[int, int] = (0, 0)) -> list[list[float]]:
-    """(H, W) bool -> COCO polygons [[x0, y0, x1, y1, ...], ...] of the outer contours, shifted by `offset`
-    (x, y): a mask window's contours at `offset=(left, top)` are the whole mask's (OpenCV traces a contour
-    along the array's edge as it traces one along background)."""
-    contours, _ = cv2.findContours(np.ascontiguousarray(mask, dtype=np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE, offset=offset)
-    return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= min_points]
+def mask_to_polygons(mask: np.ndarray, offset: tuple[int, int] = (0, 0)) -> list[list[float]]:
+    """(H, W) bool -> COCO polygons [[x0, y0, x1, y1, ...], ...], one per 8-connected region, shifted by
+    `offset` (x, y) (a mask window's polygons at `offset=(left, top)` are the whole mask's).
+
+    Each runs along its region's outer pixel edges in COCO's coordinates (pixel (x, y) covers [x, x + 1] x
+    [y, y + 1]), simplified by at most a quarter of a pixel, so `pycocotools.mask.frPyObjects` redraws it to
+    exactly the region's pixels, holes filled (COCO polygons cannot cut one out). A lone pixel or a line one
+    pixel wide gets its polygon too. Vertices are whole numbers."""
+    height, width = mask.shape
+    # OpenCV's contours run through the centres of a region's boundary pixels: half a pixel inside its edges, and
+    # nothing at all around a line one pixel wide. Traced instead on a grid of twice the resolution plus one, where
+    # pixel (x, y) is the 3 x 3 block centred on (2x + 1, 2y + 1), its corners on the even points, a contour runs
+    # along the pixels' edges, and a one-pixel gap between two regions stays open (its centre cell stays empty).
+    grid = np.zeros((2 * height + 1, 2 * width + 1), np.uint8)
+    grid[1::2, 1::2] = mask
+    grid = cv2.dilate(grid, _PIXEL_BLOCK)
+    contours, _ = cv2.findContours(grid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    polygons = []
+    for contour in contours:
+        # Half a grid cell is a quarter pixel: a pixel's centre is half a pixel from every edge of the outline, and
+        # pycocotools rounds vertices to a fifth of one, so no pixel changes side. A staircase becomes its slope.
+        simplified = cv2.approxPolyDP(contour, 0.5, True)
+        polygons.append((simplified.reshape(-1, 2) / 2 + offset).reshape(-1).tolist())
+    return polygons

@@ -19,9 +19,10 @@ class Rle(msgspec.Struct, frozen=True):
 class Instance(msgspec.Struct, frozen=True):
     """One detected object. `box` = [x0, y0, x1, y1] pixels; `area` in pixels of the final mask.
 
-    `polygons` (when asked for) are the mask's outer contours, [x0, y0, x1, y1, ...] through its boundary
-    pixels (OpenCV's contours); a part too thin to enclose an area (a lone pixel, a 1-pixel straight line)
-    has none. The RLE `mask` is the exact one.
+    `polygons` (when asked for): one [x0, y0, x1, y1, ...] per connected part of the mask, along its outer
+    pixel edges (pixel (x, y) covers [x, x + 1] x [y, y + 1]), which pycocotools redraws to exactly the part's
+    pixels with its holes filled; a lone pixel or a 1-pixel line has one too. The RLE `mask` is the exact
+    mask, holes included.
     """
 
     score: float
