@@ -74,7 +74,7 @@ def redraw(polygons: list[list[float]], height: int, width: int) -> np.ndarray:
 def holes_filled(mask: np.ndarray) -> np.ndarray:
     """The mask plus every background pixel that cannot reach the border through 4-connected background
     (a region's pixels are 8-connected, so its background is 4-connected)."""
-    outside = np.pad(~mask, 1, constant_values=True).astype(np.uint8)
+    outside = np.ascontiguousarray(np.pad(~mask, 1, constant_values=True), dtype=np.uint8)
     cv2.floodFill(outside, None, (0, 0), 2, flags=4)
     return outside[1:-1, 1:-1] != 2
 
