@@ -6,6 +6,7 @@ import io
 
 import cv2
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -134,6 +135,16 @@ def test_polygons_redraw_to_exactly_the_mask_with_holes_filled(mask):
     polygons = mask_to_polygons(mask)
     assert all(len(p) >= 6 and len(p) % 2 == 0 for p in polygons)
     np.testing.assert_array_equal(redraw(polygons, *mask.shape), holes_filled(mask))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_polygons_of_smooth_shapes_redraw_exactly(seed):
+    # Long gentle slopes are where simplification removes most vertices, and so where it could go too far.
+    rng = np.random.default_rng(seed)
+    height, width = (int(n) for n in rng.integers(40, 400, 2))
+    coarse = torch.from_numpy(rng.standard_normal((1, 1, 8, 8)).astype(np.float32))
+    mask = torch.nn.functional.interpolate(coarse, size=(height, width), mode="bicubic")[0, 0].numpy() > 0.3
+    np.testing.assert_array_equal(redraw(mask_to_polygons(mask), height, width), holes_filled(mask))
 
 
 def test_polygons_of_a_smooth_shape_are_simpler_than_its_pixel_outline():
