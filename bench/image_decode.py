@@ -19,6 +19,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -61,7 +62,7 @@ def main() -> None:
     doc = {"date": now.isoformat(timespec="seconds"), "label": args.label, "side": args.side, "runs": args.runs,
            "model_side": args.model_side or None,
            "host": f"{platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
-           "pillow": Image.__version__, "formats": measure(encoded(scene(args.side)), args.runs, args.model_side or None)}
+           "pillow": Image.__version__, "opencv": cv2.__version__, "formats": measure(encoded(scene(args.side)), args.runs, args.model_side or None)}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"image-decode-{args.label + '-' if args.label else ''}{now:%Y%m%dT%H%M%S}"
     stem.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
@@ -69,7 +70,7 @@ def main() -> None:
     decoded = (f"decoded for a {args.model_side} px model input (a JPEG at least twice that a side is reduced)"
                if args.model_side else "decoded whole")
     table = (f"# decode_image, {doc['date']}{' (' + args.label + ')' if args.label else ''}\n\n"
-             f"Host: {doc['host']}; Pillow {doc['pillow']}; a {args.side} px scene; {args.runs} runs per format, "
+             f"Host: {doc['host']}; Pillow {doc['pillow']}, OpenCV {doc['opencv']}; a {args.side} px scene; {args.runs} runs per format, "
              f"alternating; {decoded}.\n\n| format | bytes | median ms | p90 ms |\n|---|---|---|---|\n{rows}\n")
     stem.with_suffix(".md").write_text(table)
     print(table)

@@ -194,6 +194,55 @@ def test_transparent_pixels_are_seen_over_white_as_on_the_page(mode):
 
 
 
+def _pil_rgb(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+@pytest.mark.parametrize("options", [{"quality": 90}, {"lossless": True}], ids=["lossy", "lossless"])
+def test_an_opaque_webp_decodes_to_the_pixels_pil_reads(options):
+    # Decoded by OpenCV (twice as fast): the same libwebp pixels, read-only like any decode's.
+    data = encode(scene_pixels(90, 120, seed=2), "WEBP", **options)
+    image = decode_image(data)
+    np.testing.assert_array_equal(image.pixels, _pil_rgb(data))
+    assert not image.pixels.flags.writeable
+    assert image.sha256 == decode_image(encode(np.array(image.pixels), "PNG")).sha256  # keyed by pixels alone
+
+
+def test_a_webp_turned_by_exif_is_turned_upright():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view"
+    pixels = scene_pixels(30, 40)
+    data = encode(pixels, "WEBP", lossless=True, exif=exif)
+    np.testing.assert_array_equal(decode_image(data).pixels, np.rot90(pixels, k=-1))
+
+
+def test_a_transparent_webp_is_seen_over_white():
+    pixels = np.zeros((20, 20, 4), np.uint8)
+    pixels[5:15, 5:15] = (200, 30, 30, 255)
+    out = decode_image(encode(pixels, "WEBP", lossless=True)).pixels
+    assert (out[0, 0] == 255).all() and tuple(out[10, 10]) == (200, 30, 30)
+
+
+def test_an_animated_webp_decodes_its_first_frame():
+    frames = [Image.fromarray(np.full((20, 30, 3), value, np.uint8)) for value in (40, 220)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    assert (decode_image(buf.getvalue()).pixels == 40).all()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbled"])
+def test_a_damaged_webp_is_an_invalid_image(damage):
+    data = encode(scene_pixels(90, 120), "WEBP", quality=90)
+    if damage == "truncated":  # its header no longer parses
+        data = data[: len(data) // 2]
+    else:  # the header reads, the picture does not
+        data = data[:60] + b"\xff" * (len(data) - 80) + data[-20:]
+    with pytest.raises(ImageError) as info:
+        decode_image(data)
+    assert info.value.code == "invalid_image" and "truncated or corrupt" in info.value.message
+
+
 def test_a_photo_with_damaged_exif_beside_its_orientation_is_still_turned_upright():
     # XResolution stored as text next to "rotate 90 CW": PIL's exif_transpose raised TypeError (a 500, and a
     # bucket event redelivered forever) although the pixels are fine.
