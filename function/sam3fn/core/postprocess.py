@@ -79,8 +79,13 @@ def chunks(kept: list[Kept], size: int):
             yield k, start, k.queries[start : start + size]
 
 
+def grid_probabilities(raw: RawOutputs, k: Kept, queries: torch.Tensor) -> torch.Tensor:
+    """(n, h0, w0) mask probabilities of `k`'s `queries` at the decoder's resolution, in float32."""
+    return raw.masks[k.prompt, queries].float().sigmoid()
+
+
 def _probabilities(raw: RawOutputs, k: Kept, queries: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    return _upsample(raw.masks[k.prompt, queries].float().sigmoid(), height, width)
+    return _upsample(grid_probabilities(raw, k, queries), height, width)
 
 
 def _owners(raw: RawOutputs, kept: list[Kept], height: int, width: int, chunk: int) -> torch.Tensor:

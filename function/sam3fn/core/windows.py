@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .engine import RawOutputs
-from .postprocess import UPSAMPLE_CHUNK, Kept, chunks
+from .postprocess import UPSAMPLE_CHUNK, Kept, chunks, grid_probabilities
 
 SUPPORT_MARGIN = 1e-4  # grid values this far under the threshold still open the window: far above rounding
 # A window over this fraction of the image is sampled by F.interpolate over the whole image instead: its
@@ -169,7 +169,7 @@ def instance_windows(raw: RawOutputs, kept: list[Kept], height: int, width: int,
 
     def with_windows():
         for k, start, queries in chunks(kept, chunk):
-            probs = raw.masks[k.prompt, queries].float().sigmoid()
+            probs = grid_probabilities(raw, k, queries)
             yield k, start, probs, _windows(probs, rows, cols, mask_threshold)
 
     owners = None
