@@ -137,6 +137,10 @@ def measure(count: int, height: int, width: int, shape: str, device: torch.devic
     return record
 
 
+def _cell(value) -> str:
+    return "-" if value is None else str(value)  # not measured in this run
+
+
 def size(text: str) -> tuple[int, int]:
     height, _, width = text.partition("x")
     return int(height), int(width or height)
@@ -176,10 +180,8 @@ def main(argv=None) -> int:
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['instances']} | {r['area_fraction']} | {r['boundaries_per_mask']} | {r['upsample_threshold_ms']} | "
               f"{r['host_pycocotools_ms']} | {r['host_compress_runs_ms']} | {r['device_strings_ms']} | {r['whole_path_ms']} | "
-              f"{r['windows_path_ms'] if r['windows_path_ms'] is not None else '-'} | "
-              f"{r['windows_identical'] if r['windows_identical'] is not None else '-'} | "
-              f"{r['polygons_ms'] if r['polygons_ms'] is not None else '-'} | "
-              f"{r['refine_ms'] if r['refine_ms'] is not None else '-'} |" for r in records]
+              + " | ".join(_cell(r[k]) for k in ("windows_path_ms", "windows_identical", "polygons_ms", "refine_ms"))
+              + " |" for r in records]
     base.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
