@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -15,6 +14,8 @@ from PIL import Image
 from pycocotools import mask as coco_mask
 
 from sam3fn.core.encodings import decode_rle, encode_rle, encode_rle_tensor, mask_to_png, mask_to_polygons, merge_rles, union_rle
+
+from support.coco_polygons import holes_filled, redraw
 
 mask_stacks = st.tuples(st.integers(1, 4), st.integers(1, 40), st.integers(1, 40)).flatmap(
     lambda shape: arrays(np.bool_, shape)
@@ -63,21 +64,6 @@ def test_png_holds_the_mask_pixels():
     mask[5:9, 10:25] = True
     png = np.asarray(Image.open(io.BytesIO(mask_to_png(mask))))
     np.testing.assert_array_equal(png == 255, mask)
-
-
-def redraw(polygons: list[list[float]], height: int, width: int) -> np.ndarray:
-    """What a COCO reader makes of the polygons: pycocotools' own rasteriser."""
-    if not polygons:
-        return np.zeros((height, width), bool)
-    return coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects(polygons, height, width))).astype(bool)
-
-
-def holes_filled(mask: np.ndarray) -> np.ndarray:
-    """The mask plus every background pixel that cannot reach the border through 4-connected background
-    (a region's pixels are 8-connected, so its background is 4-connected)."""
-    outside = np.ascontiguousarray(np.pad(~mask, 1, constant_values=True), dtype=np.uint8)
-    cv2.floodFill(outside, None, (0, 0), 2, flags=4)
-    return outside[1:-1, 1:-1] != 2
 
 
 def test_polygons_trace_each_region_along_its_pixel_edges():
