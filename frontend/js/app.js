@@ -609,7 +609,9 @@ function renderLegend() {
 
 function updateDownloads() {
   const any = drawn().length > 0;
-  for (const id of ["dl-overlay", "dl-masks", "dl-coco"]) $(id).disabled = !state.source || !any || state.exporting;
+  for (const id of ["dl-overlay", "dl-masks", "dl-coco", "dl-coco-polygons"]) {
+    $(id).disabled = !state.source || !any || state.exporting;
+  }
 }
 
 function setHighlight(index) {
@@ -853,6 +855,7 @@ function downloadOverlay() {
   });
 }
 
+/** kind: "masks" (the function's JSON), "coco" (COCO, RLE masks) or "coco-polygons" (COCO, polygons). */
 function downloadJson(kind) {
   const { width, height } = state.imageInfo;
   const cut = slider("mask-threshold");
@@ -866,13 +869,15 @@ function downloadJson(kind) {
   return exporting($(`dl-${kind}`), async (progress) => {
     const breathe = breather();
     const instances = [];
+    const polygons = kind === "coco-polygons"; // traced only for the download that writes them
     for (const [i, it] of items.entries()) {
-      instances.push(encodeInstance(it, it.layerAt(width, height), cut, width, height));
+      instances.push(encodeInstance(it, it.layerAt(width, height), cut, width, height, { polygons }));
       progress((i + 1) / items.length);
       await breathe();
     }
     const ids = items.map(itemNumber); // the numbers the legend shows, as the annotations' ids
-    const doc = kind === "coco" ? cocoDocument(meta, instances, ids) : masksDocument(meta, instances);
+    const doc = kind === "masks" ? masksDocument(meta, instances)
+      : cocoDocument(meta, instances, ids, { segmentation: kind === "coco" ? "rle" : "polygons" });
     save(new Blob([JSON.stringify(doc)], { type: "application/json" }), name);
   });
 }
@@ -958,6 +963,7 @@ function wire() {
   $("dl-overlay").addEventListener("click", downloadOverlay);
   $("dl-masks").addEventListener("click", () => downloadJson("masks"));
   $("dl-coco").addEventListener("click", () => downloadJson("coco"));
+  $("dl-coco-polygons").addEventListener("click", () => downloadJson("coco-polygons"));
   $("open-result").addEventListener("click", () => $("result-file").click());
   $("result-file").addEventListener("change", (ev) => {
     const file = ev.target.files[0];

@@ -1,5 +1,7 @@
 // What the download buttons write, built from the instances the page shows (after its thresholds):
-// masks as the function's own JSON shape (COCO RLE) and COCO-style results. Pure: no DOM.
+// masks as the function's own JSON shape (COCO RLE) and COCO-style results, with RLE masks or polygons.
+// Pure: no DOM.
+import { layerPolygons } from "./polygons.js";
 import { encodeRle } from "./rle.js";
 
 /** A layer (masks.js: a box of the frame, row-major `values`, inside where value > cut(t)) at threshold t
@@ -20,10 +22,13 @@ export function layerRle(layer, t, height, width) {
 }
 
 /** One instance as the downloads write it: `it` {prompt, model_prompt, score, box: [x0, y0, x1, y1]} with
- * its mask, `layer` at the frame's size (width, height) cut at threshold t, as RLE and area. */
-export function encodeInstance(it, layer, t, width, height) {
+ * its mask, `layer` at the frame's size (width, height) cut at threshold t, as RLE and area, and with
+ * `polygons` its outlines too (polygons.js: COCO polygons, holes filled). */
+export function encodeInstance(it, layer, t, width, height, { polygons = false } = {}) {
   const { rle, area } = layerRle(layer, t, height, width);
-  return { prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box, area, mask: rle };
+  const out = { prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box, area, mask: rle };
+  if (polygons) out.polygons = layerPolygons(layer, t);
+  return out;
 }
 
 /** The masks file: the image, the thresholds the page used, and each instance with its RLE mask. */
@@ -38,8 +43,12 @@ export function masksDocument({ fileName, width, height, threshold, maskThreshol
 }
 
 /** COCO results: one image, a category per distinct model prompt, an annotation per instance, its id from
- * `ids` (the page passes the instance numbers its legend shows; by default 1, 2, 3, ...). */
-export function cocoDocument({ fileName, width, height }, instances, ids = instances.map((_, i) => i + 1)) {
+ * `ids` (the page passes the instance numbers its legend shows; by default 1, 2, 3, ...), its segmentation
+ * the RLE mask, or with `segmentation: "polygons"` the instance's polygons (encodeInstance with polygons):
+ * what annotation tools open as outlines to edit. `area` stays the mask's pixel count either way. */
+export function cocoDocument({ fileName, width, height }, instances, ids = instances.map((_, i) => i + 1),
+  { segmentation = "rle" } = {}) {
+  if (segmentation !== "rle" && segmentation !== "polygons") throw new Error(`unknown segmentation ${segmentation}`);
   const names = [...new Set(instances.map((it) => it.model_prompt))];
   const categories = names.map((name, i) => ({ id: i + 1, name, supercategory: "prompt" }));
   const annotations = instances.map((it, i) => {
@@ -48,7 +57,7 @@ export function cocoDocument({ fileName, width, height }, instances, ids = insta
       id: ids[i],
       image_id: 1,
       category_id: names.indexOf(it.model_prompt) + 1,
-      segmentation: it.mask,
+      segmentation: segmentation === "polygons" ? it.polygons : it.mask,
       area: it.area,
       bbox: [x0, y0, x1 - x0, y1 - y0],
       score: it.score,

@@ -14,6 +14,7 @@ from PIL import Image
 from pycocotools import mask as coco_mask
 from pycocotools.coco import COCO
 
+from support.coco_polygons import holes_filled
 from support.page import overlay_alpha, run_prompts, screenshot, stored_result
 
 ROWS = "#legend li[data-index]:not([hidden])"  # the legend's rows for instances above the threshold
@@ -192,13 +193,14 @@ def test_downloads_hold_what_the_page_shows(open_page, scene_file, tmp_path):
     isolate(page, i)
     expected = rle_mask(body["results"][0]["instances"][i]["mask"])
     files = {}
-    for button in ("#dl-overlay", "#dl-masks", "#dl-coco"):
+    for button in ("#dl-overlay", "#dl-masks", "#dl-coco", "#dl-coco-polygons"):
         with page.expect_download() as info:
             page.click(button)
         path = tmp_path / info.value.suggested_filename
         info.value.save_as(path)
         files[button] = path
-    assert [p.name for p in files.values()] == ["scene.overlay.png", "scene.masks.json", "scene.coco.json"]
+    assert [p.name for p in files.values()] == [
+        "scene.overlay.png", "scene.masks.json", "scene.coco.json", "scene.coco-polygons.json"]
 
     overlay = np.asarray(Image.open(files["#dl-overlay"]).convert("RGB")).astype(int)
     original = np.asarray(Image.open(scene_file).convert("RGB")).astype(int)
@@ -217,6 +219,14 @@ def test_downloads_hold_what_the_page_shows(open_page, scene_file, tmp_path):
     ann = coco.loadAnns(coco.getAnnIds())[0]
     assert coco.loadCats(ann["category_id"])[0]["name"] == "dog"
     np.testing.assert_array_equal(coco.annToMask(ann).astype(bool), rle_mask(saved["mask"]))
+
+    outlined = COCO(str(files["#dl-coco-polygons"]))
+    [polygon_ann] = outlined.loadAnns(outlined.getAnnIds())
+    assert isinstance(polygon_ann["segmentation"], list) and polygon_ann["segmentation"]
+    assert {k: v for k, v in polygon_ann.items() if k != "segmentation"} == {
+        k: v for k, v in ann.items() if k != "segmentation"}
+    # pycocotools redraws the outlines to the very pixels of the RLE download, bar holes (polygons cannot cut them)
+    np.testing.assert_array_equal(outlined.annToMask(polygon_ann).astype(bool), holes_filled(rle_mask(saved["mask"])))
 
 
 def test_a_result_json_from_the_bucket_opens_over_its_image(open_page, scene_file, page_server, tmp_path):

@@ -49,3 +49,22 @@ test("COCO annotation ids are the instance numbers the page shows, not their pla
   assert.deepEqual(plain.annotations.map((a) => a.id), [1, 2]); // no numbers given: 1, 2, ... as before
   assert.deepEqual(Object.keys(shown.annotations[0]), Object.keys(plain.annotations[0])); // the same fields
 });
+
+test("COCO with polygons carries each instance's outlines where the RLE was, and nothing else changes", () => {
+  // A 4 x 4 frame: an L of three pixels top left and a lone pixel bottom right.
+  const layer = new BitLayer(new Uint8Array([1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 4, 4, 4, 4);
+  const inst = [{ prompt: "狗", model_prompt: "dog", score: 0.9, box: [0, 0, 4, 4] }]
+    .map((it) => encodeInstance(it, layer, 0.5, 4, 4, { polygons: true }));
+  const [l, lone] = inst[0].polygons;
+  assert.deepEqual(lone, [3, 3, 4, 3, 4, 4, 3, 4]);
+  assert.equal(l.length / 2, 6); // the L's outer corners, its inner corner cut diagonally
+  const coco = cocoDocument({ fileName: "a.png", width: 4, height: 4 }, inst, [7], { segmentation: "polygons" });
+  assert.deepEqual(coco.annotations[0].segmentation, inst[0].polygons);
+  assert.equal(coco.annotations[0].area, 4);
+  const rle = cocoDocument({ fileName: "a.png", width: 4, height: 4 }, inst, [7]);
+  assert.deepEqual(rle.annotations[0].segmentation, inst[0].mask);
+  assert.deepEqual({ ...coco.annotations[0], segmentation: null }, { ...rle.annotations[0], segmentation: null });
+  assert.throws(() => cocoDocument({ fileName: "a.png", width: 4, height: 4 }, inst, [7], { segmentation: "svg" }));
+  const plain = encodeInstance({ prompt: "dog", model_prompt: "dog", score: 0.9, box: [0, 0, 4, 4] }, layer, 0.5, 4, 4);
+  assert.equal("polygons" in plain, false); // only the polygon download pays for tracing
+});
