@@ -10,8 +10,9 @@ frame, as random weights give: the worst case, every candidate's map spans the i
 
 For each case it times (1) the first render after the response (decoding the PNG maps and stretching
 the visible ones to the image) and (2) each slider move: the input handler alone, and until the next
-animation frame, i.e. until the browser can show it; (3) the COCO download with every candidate visible:
-click to file, and the longest the page went without running a timer meanwhile (how long it froze).
+animation frame, i.e. until the browser can show it; (3) the COCO downloads (RLE masks, and polygons traced
+in the page) with every candidate visible: click to file, and the longest the page went without running a
+timer meanwhile (how long it froze).
 Writes bench/results/page-rethreshold-<date>.json
 and .md. The model is not involved, so the machine it runs on is the browser's, not a GPU.
 """
@@ -105,7 +106,7 @@ MOVES = """async ([id, values]) => {
 }"""
 
 
-EXPORT = """async () => {
+EXPORT = """async (button) => {
     // The longest stretch without a timer firing while the download is prepared: how long the page froze.
     let last = performance.now(), longest = 0, on = true;
     const tick = () => { const now = performance.now(); longest = Math.max(longest, now - last); last = now;
@@ -119,7 +120,7 @@ EXPORT = """async () => {
             resolve(performance.now());  // the file is handed to the browser here; not saved, for the bench
         };
     });
-    document.getElementById('dl-coco').click();
+    document.getElementById(button).click();
     const done = await saved;
     on = false;
     longest = Math.max(longest, performance.now() - last);
@@ -163,7 +164,8 @@ def run_case(browser, width: int, height: int, count: int, kind: str, moves: int
     page.evaluate(MOVES, ["threshold", [0.05]])  # mask moves with every candidate visible: the worst case
     mask = page.evaluate(MOVES, ["mask-threshold", list(np.round(np.linspace(0.3, 0.7, moves), 2))])
     page.evaluate(MOVES, ["mask-threshold", [0.5]])
-    export = page.evaluate(EXPORT)
+    export = page.evaluate(EXPORT, "dl-coco")
+    outlines = page.evaluate(EXPORT, "dl-coco-polygons")
     page.close()
     med = lambda xs: round(statistics.median(xs), 2)  # noqa: E731
     p95 = lambda xs: round(float(np.percentile(xs, 95)), 2)  # noqa: E731
@@ -174,6 +176,8 @@ def run_case(browser, width: int, height: int, count: int, kind: str, moves: int
         "mask_slider": {"handler_p50_ms": med(mask["handler"]), "handler_p95_ms": p95(mask["handler"]),
                         "to_frame_p50_ms": med(mask["frame"]), "to_frame_p95_ms": p95(mask["frame"])},
         "coco_download": {"total_ms": round(export["total"], 1), "longest_freeze_ms": round(export["longest"], 1)},
+        "coco_polygons_download": {"total_ms": round(outlines["total"], 1),
+                                   "longest_freeze_ms": round(outlines["longest"], 1)},
     }
 
 
@@ -211,17 +215,18 @@ def main() -> None:
     lines = [f"# Page slider latency, {date:%Y-%m-%d}", "",
              f"`{doc['command']}` · {doc['browser']} · {doc['cpu']} ({doc['cores']} cores)", "",
              "| case | first render ms | detection slider p50 / p95 ms (to frame) | mask slider p50 / p95 ms (to frame) "
-             "| COCO download ms (longest freeze) |",
-             "|---|---|---|---|---|"]
+             "| COCO download ms (longest freeze) | COCO polygons download ms (longest freeze) |",
+             "|---|---|---|---|---|---|"]
     for r in records:
         d, m = r["detection_slider"], r["mask_slider"]
         lines.append(f"| {r['case']} | {r['first_render_ms']} | {d['handler_p50_ms']} / {d['handler_p95_ms']} "
                      f"({d['to_frame_p50_ms']} / {d['to_frame_p95_ms']}) | {m['handler_p50_ms']} / {m['handler_p95_ms']} "
                      f"({m['to_frame_p50_ms']} / {m['to_frame_p95_ms']}) | {r['coco_download']['total_ms']} "
-                     f"({r['coco_download']['longest_freeze_ms']}) |")
+                     f"({r['coco_download']['longest_freeze_ms']}) | {r['coco_polygons_download']['total_ms']} "
+                     f"({r['coco_polygons_download']['longest_freeze_ms']}) |")
     lines += ["", "Handler: the slider's input handler (re-cut, paint, legend). To frame: until the next animation "
-              "frame, when the change can be on screen. COCO download: from the click until the file is handed to "
-              "the browser, every candidate visible; in brackets the longest stretch in which the page ran no "
+              "frame, when the change can be on screen. COCO downloads: from the click until the file is handed to "
+              "the browser, every candidate visible (polygons: traced in the page); in brackets the longest stretch in which the page ran no "
               "timer, i.e. could not answer the user. Synthetic responses; no model involved."]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
