@@ -21,14 +21,25 @@ export function layerRle(layer, t, height, width) {
   return { rle: encodeRle(inside, height, width, layer.box), area };
 }
 
+/** Pixels of the layer inside at threshold t: counted, where the layer's own `area` sorts its values once to
+ * answer every slider move, which a layer made once at a photo's size for one download would pay for nothing. */
+function countInside(layer, t) {
+  const { values } = layer;
+  const cut = layer.cut(t);
+  let area = 0;
+  for (let i = 0; i < values.length; i += 1) if (values[i] > cut) area += 1;
+  return area;
+}
+
 /** One instance as the downloads write it: `it` {prompt, model_prompt, score, box: [x0, y0, x1, y1]} with
- * its mask, `layer` at the frame's size (width, height) cut at threshold t, as RLE and area, and with
- * `polygons` its outlines too (polygons.js: COCO polygons, holes filled). */
+ * its mask, `layer` at the frame's size (width, height) cut at threshold t, as RLE (`mask`) and area, or
+ * with `polygons` as its outlines (`polygons`, polygons.js: COCO polygons, holes filled) and area: each
+ * costs a pass over the mask at the photo's size, so only what the download writes is made. */
 export function encodeInstance(it, layer, t, width, height, { polygons = false } = {}) {
+  const head = { prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box };
+  if (polygons) return { ...head, area: countInside(layer, t), polygons: layerPolygons(layer, t) };
   const { rle, area } = layerRle(layer, t, height, width);
-  const out = { prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box, area, mask: rle };
-  if (polygons) out.polygons = layerPolygons(layer, t);
-  return out;
+  return { ...head, area, mask: rle };
 }
 
 /** The masks file: the image, the thresholds the page used, and each instance with its RLE mask. */
@@ -44,16 +55,19 @@ export function masksDocument({ fileName, width, height, threshold, maskThreshol
 
 /** COCO results: one image, a category per distinct model prompt, an annotation per instance, its id from
  * `ids` (the page passes the instance numbers its legend shows; by default 1, 2, 3, ...), its segmentation
- * the RLE mask, or with `segmentation: "polygons"` the instance's polygons (encodeInstance with polygons):
- * what annotation tools open as outlines to edit. `area` stays the mask's pixel count either way. */
+ * the RLE mask, or with `segmentation: "polygons"` the instance's polygons (both as encodeInstance made them):
+ * what annotation tools open as outlines to edit. `area` stays the mask's pixel count either way. An instance
+ * left with no pixel at the photo's size (a sliver the page's smaller frame still showed) has no polygon, and
+ * pycocotools fails on an empty polygon list, so the polygon file leaves it out; the RLE file keeps it. */
 export function cocoDocument({ fileName, width, height }, instances, ids = instances.map((_, i) => i + 1),
   { segmentation = "rle" } = {}) {
   if (segmentation !== "rle" && segmentation !== "polygons") throw new Error(`unknown segmentation ${segmentation}`);
   const names = [...new Set(instances.map((it) => it.model_prompt))];
   const categories = names.map((name, i) => ({ id: i + 1, name, supercategory: "prompt" }));
-  const annotations = instances.map((it, i) => {
+  const annotations = instances.flatMap((it, i) => {
+    if (segmentation === "polygons" && it.polygons.length === 0) return [];
     const [x0, y0, x1, y1] = it.box;
-    return {
+    return [{
       id: ids[i],
       image_id: 1,
       category_id: names.indexOf(it.model_prompt) + 1,
@@ -62,7 +76,7 @@ export function cocoDocument({ fileName, width, height }, instances, ids = insta
       bbox: [x0, y0, x1 - x0, y1 - y0],
       score: it.score,
       iscrowd: 0,
-    };
+    }];
   });
   return {
     info: { description: "sam3fn results", date_created: new Date().toISOString() },

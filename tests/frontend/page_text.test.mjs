@@ -61,10 +61,22 @@ test("COCO with polygons carries each instance's outlines where the RLE was, and
   const coco = cocoDocument({ fileName: "a.png", width: 4, height: 4 }, inst, [7], { segmentation: "polygons" });
   assert.deepEqual(coco.annotations[0].segmentation, inst[0].polygons);
   assert.equal(coco.annotations[0].area, 4);
-  const rle = cocoDocument({ fileName: "a.png", width: 4, height: 4 }, inst, [7]);
-  assert.deepEqual(rle.annotations[0].segmentation, inst[0].mask);
+  const plain = [{ prompt: "狗", model_prompt: "dog", score: 0.9, box: [0, 0, 4, 4] }]
+    .map((it) => encodeInstance(it, layer, 0.5, 4, 4));
+  const rle = cocoDocument({ fileName: "a.png", width: 4, height: 4 }, plain, [7]);
+  assert.deepEqual(rle.annotations[0].segmentation, plain[0].mask);
   assert.deepEqual({ ...coco.annotations[0], segmentation: null }, { ...rle.annotations[0], segmentation: null });
   assert.throws(() => cocoDocument({ fileName: "a.png", width: 4, height: 4 }, inst, [7], { segmentation: "svg" }));
-  const plain = encodeInstance({ prompt: "dog", model_prompt: "dog", score: 0.9, box: [0, 0, 4, 4] }, layer, 0.5, 4, 4);
-  assert.equal("polygons" in plain, false); // only the polygon download pays for tracing
+  assert.equal("polygons" in plain[0], false); // each download pays only for what it writes
+  assert.equal("mask" in inst[0], false);
+});
+
+test("the polygon COCO file leaves out an instance with no pixel left, which has no polygon to write", () => {
+  const empty = new BitLayer(new Uint8Array(4), 2, 2, 2, 2);
+  const full = new BitLayer(new Uint8Array([1, 1, 1, 1]), 2, 2, 2, 2);
+  const inst = [[empty, "dog"], [full, "cat"]].map(([layer, name]) => encodeInstance(
+    { prompt: name, model_prompt: name, score: 0.9, box: [0, 0, 2, 2] }, layer, 0.5, 2, 2, { polygons: true }));
+  assert.deepEqual(inst[0].polygons, []);
+  const coco = cocoDocument({ fileName: "a.png", width: 2, height: 2 }, inst, [4, 9], { segmentation: "polygons" });
+  assert.deepEqual(coco.annotations.map((a) => [a.id, a.category_id, a.segmentation]), [[9, 2, [[0, 0, 2, 0, 2, 2, 0, 2]]]]);
 });
