@@ -137,6 +137,8 @@ function trace(filled, W, H, sx, sy) {
       if (first < 0) first = d;
     }
     cells.push([x, y]);
+    // An outline visits a cell at most a few times; more than the grid holds would be a walk that never closes.
+    if (cells.length > 4 * (2 * W + 1) * (2 * H + 1)) throw new Error("polygon tracing did not close");
     // The cell checked just before the one stepped to is outside: seen from the new cell, where the next search starts.
     const p = (d + 7) % 8;
     const ox = x + DX[p];
