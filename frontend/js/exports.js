@@ -1,13 +1,13 @@
 // What the download buttons write, built from the instances the page shows (after its thresholds):
 // masks as the function's own JSON shape (COCO RLE) and COCO-style results, with RLE masks or polygons.
 // Pure: no DOM.
-import { layerPolygons } from "./polygons.js";
+import { maskPolygons } from "./polygons.js";
 import { encodeRle } from "./rle.js";
 
-/** A layer (masks.js: a box of the frame, row-major `values`, inside where value > cut(t)) at threshold t
- * as the COCO RLE of the whole (height, width) frame, and its area: encoded from the box alone, with no
- * frame-sized mask per instance. */
-export function layerRle(layer, t, height, width) {
+/** A layer (masks.js: a box of the frame, row-major `values`, inside where value > cut(t)) cut at threshold
+ * t: its box's 0/1 mask and the pixels inside, counted in the same pass (the layer's own `area` sorts its
+ * values once to answer every slider move, which a layer made for one download would pay for nothing). */
+function cutLayer(layer, t) {
   const { values } = layer;
   const cut = layer.cut(t);
   const inside = new Uint8Array(values.length);
@@ -18,17 +18,21 @@ export function layerRle(layer, t, height, width) {
       area += 1;
     }
   }
+  return { inside, area };
+}
+
+/** A layer at threshold t as the COCO RLE of the whole (height, width) frame, and its area: encoded from the
+ * box alone, with no frame-sized mask per instance. */
+export function layerRle(layer, t, height, width) {
+  const { inside, area } = cutLayer(layer, t);
   return { rle: encodeRle(inside, height, width, layer.box), area };
 }
 
-/** Pixels of the layer inside at threshold t: counted, where the layer's own `area` sorts its values once to
- * answer every slider move, which a layer made once at a photo's size for one download would pay for nothing. */
-function countInside(layer, t) {
-  const { values } = layer;
-  const cut = layer.cut(t);
-  let area = 0;
-  for (let i = 0; i < values.length; i += 1) if (values[i] > cut) area += 1;
-  return area;
+/** A layer at threshold t as COCO polygons in frame coordinates (polygons.js), and its area. */
+export function layerPolygons(layer, t) {
+  const { inside, area } = cutLayer(layer, t);
+  const { x0, y0, w, h } = layer.box;
+  return { polygons: maskPolygons(inside, w, h, x0, y0), area };
 }
 
 /** One instance as the downloads write it: `it` {prompt, model_prompt, score, box: [x0, y0, x1, y1]} with
@@ -37,7 +41,7 @@ function countInside(layer, t) {
  * costs a pass over the mask at the photo's size, so only what the download writes is made. */
 export function encodeInstance(it, layer, t, width, height, { polygons = false } = {}) {
   const head = { prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box };
-  if (polygons) return { ...head, area: countInside(layer, t), polygons: layerPolygons(layer, t) };
+  if (polygons) return { ...head, ...layerPolygons(layer, t) };
   const { rle, area } = layerRle(layer, t, height, width);
   return { ...head, area, mask: rle };
 }

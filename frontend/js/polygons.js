@@ -15,17 +15,6 @@ const DY = [0, 1, 1, 1, 0, -1, -1, -1];
 const WEST = 4;
 const TOLERANCE = 0.5; // grid cells: a quarter of a pixel, as the server's cv2.approxPolyDP(contour, 0.5)
 
-/** A layer (masks.js: a box of the frame, row-major `values`, inside where value > cut(t)) at threshold t
- * as COCO polygons in frame coordinates: [[x0, y0, x1, y1, ...], ...], one per 8-connected region. */
-export function layerPolygons(layer, t) {
-  const { values } = layer;
-  const cut = layer.cut(t);
-  const inside = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i += 1) inside[i] = values[i] > cut ? 1 : 0;
-  const { x0, y0, w, h } = layer.box;
-  return maskPolygons(inside, w, h, x0, y0);
-}
-
 /** A (h, w) row-major 0/1 mask -> COCO polygons [[x0, y0, x1, y1, ...], ...] shifted by (left, top): one per
  * 8-connected region, holes filled (a COCO polygon cannot cut one out), so that pycocotools redraws exactly
  * the mask with its holes filled. A lone pixel or a line one pixel wide gets its polygon too. */
