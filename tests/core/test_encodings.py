@@ -15,7 +15,7 @@ from pycocotools import mask as coco_mask
 
 from sam3fn.core.encodings import decode_rle, encode_rle, encode_rle_tensor, mask_to_png, mask_to_polygons, merge_rles, union_rle
 
-from support.coco_polygons import holes_filled, redraw
+from support.coco_polygons import holes_filled, redraw, smooth_shape
 
 mask_stacks = st.tuples(st.integers(1, 4), st.integers(1, 40), st.integers(1, 40)).flatmap(
     lambda shape: arrays(np.bool_, shape)
@@ -125,12 +125,8 @@ def test_polygons_redraw_to_exactly_the_mask_with_holes_filled(mask):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_polygons_of_smooth_shapes_redraw_exactly(seed):
-    # Long gentle slopes are where simplification removes most vertices, and so where it could go too far.
-    rng = np.random.default_rng(seed)
-    height, width = (int(n) for n in rng.integers(40, 400, 2))
-    coarse = torch.from_numpy(rng.standard_normal((1, 1, 8, 8)).astype(np.float32))
-    mask = torch.nn.functional.interpolate(coarse, size=(height, width), mode="bicubic")[0, 0].numpy() > 0.3
-    np.testing.assert_array_equal(redraw(mask_to_polygons(mask), height, width), holes_filled(mask))
+    mask = smooth_shape(np.random.default_rng(seed))
+    np.testing.assert_array_equal(redraw(mask_to_polygons(mask), *mask.shape), holes_filled(mask))
 
 
 def test_polygons_of_a_smooth_shape_are_simpler_than_its_pixel_outline():
@@ -140,5 +136,3 @@ def test_polygons_of_a_smooth_shape_are_simpler_than_its_pixel_outline():
     np.testing.assert_array_equal(redraw([polygon], 400, 400), disc)
     steps = np.count_nonzero(np.diff(disc, axis=0)) + np.count_nonzero(np.diff(disc, axis=1))
     assert len(polygon) // 2 < steps  # fewer vertices than the staircase has edges
-
-

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from sam3fn.core.encodings import mask_to_polygons
 
-from support.coco_polygons import holes_filled, redraw
+from support.coco_polygons import holes_filled, redraw, smooth_shape
 
 MODULE = (Path(__file__).parents[2] / "frontend" / "js" / "polygons.js").as_uri()
 # Reads [{h, w, left, top, pixels (base64 of h * w bytes)}] on stdin, writes each mask's polygons.
@@ -88,13 +87,8 @@ def test_arbitrary_pixel_patterns_redraw_exactly():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_smooth_shapes_redraw_exactly_with_about_the_servers_vertex_count(seed):
-    # Long gentle slopes are where simplification drops most vertices, and so where it could drop too many.
     rng = np.random.default_rng(seed)
-    masks = []
-    for _ in range(6):
-        height, width = (int(n) for n in rng.integers(40, 400, 2))
-        coarse = torch.from_numpy(rng.standard_normal((1, 1, 8, 8)).astype(np.float32))
-        masks.append(torch.nn.functional.interpolate(coarse, size=(height, width), mode="bicubic")[0, 0].numpy() > 0.3)
+    masks = [smooth_shape(rng) for _ in range(6)]
     polygons = page_polygons(masks)
     assert_exact(masks, polygons)
     page = sum(len(p) for polys in polygons for p in polys)
