@@ -175,10 +175,17 @@ def run_case(browser, width: int, height: int, count: int, kind: str, moves: int
                              "to_frame_p50_ms": med(detection["frame"]), "to_frame_p95_ms": p95(detection["frame"])},
         "mask_slider": {"handler_p50_ms": med(mask["handler"]), "handler_p95_ms": p95(mask["handler"]),
                         "to_frame_p50_ms": med(mask["frame"]), "to_frame_p95_ms": p95(mask["frame"])},
-        "coco_download": {"total_ms": round(export["total"], 1), "longest_freeze_ms": round(export["longest"], 1)},
-        "coco_polygons_download": {"total_ms": round(outlines["total"], 1),
-                                   "longest_freeze_ms": round(outlines["longest"], 1)},
+        "coco_download": download_record(export),
+        "coco_polygons_download": download_record(outlines),
     }
+
+
+def download_record(timed: dict) -> dict:
+    return {"total_ms": round(timed["total"], 1), "longest_freeze_ms": round(timed["longest"], 1)}
+
+
+def download_cell(record: dict) -> str:
+    return f"{record['total_ms']} ({record['longest_freeze_ms']})"
 
 
 def cpu_name() -> str:
@@ -221,9 +228,8 @@ def main() -> None:
         d, m = r["detection_slider"], r["mask_slider"]
         lines.append(f"| {r['case']} | {r['first_render_ms']} | {d['handler_p50_ms']} / {d['handler_p95_ms']} "
                      f"({d['to_frame_p50_ms']} / {d['to_frame_p95_ms']}) | {m['handler_p50_ms']} / {m['handler_p95_ms']} "
-                     f"({m['to_frame_p50_ms']} / {m['to_frame_p95_ms']}) | {r['coco_download']['total_ms']} "
-                     f"({r['coco_download']['longest_freeze_ms']}) | {r['coco_polygons_download']['total_ms']} "
-                     f"({r['coco_polygons_download']['longest_freeze_ms']}) |")
+                     f"({m['to_frame_p50_ms']} / {m['to_frame_p95_ms']}) | {download_cell(r['coco_download'])} "
+                     f"| {download_cell(r['coco_polygons_download'])} |")
     lines += ["", "Handler: the slider's input handler (re-cut, paint, legend). To frame: until the next animation "
               "frame, when the change can be on screen. COCO downloads: from the click until the file is handed to "
               "the browser, every candidate visible (polygons: traced in the page); in brackets the longest stretch in which the page ran no "
