@@ -7,8 +7,12 @@ Coverage, per list (Chinese<TAB>expected English, alternatives split by |): benc
 bench/data/translate_prompts_zh_everyday.txt (pet breeds, street names for things, home, clothes, food,
 inspection, farm and clinic words), bench/data/translate_prompts_zh_scenes.txt (who, doing what, where:
 在公园散步的老人), bench/data/translate_prompts_zh_referring.txt (picking one: 最大的狗, 左边第二个人,
-学校门口的人) and bench/data/translate_prompts_zh_counted.txt (a quantity after what describes the thing:
-穿白衣服的那个人, 桌子上的两个杯子). Latency is timed over the glossary-covered prompts of all five.
+学校门口的人), bench/data/translate_prompts_zh_counted.txt (a quantity after what describes the thing:
+穿白衣服的那个人, 桌子上的两个杯子) and bench/data/translate_prompts_zh_traditional.txt (Traditional characters
+and the words of Taiwan and Hong Kong: 腳踏車, 的士). Then the five Simplified lists again, converted to Taiwan
+and to Hong Kong Traditional by OpenCC (s2twp, s2hk): a converted prompt counts as expected when it translates
+to what its Simplified form did. Latency is timed over the glossary-covered prompts of the five Simplified
+lists, and of the Traditional one apart (their conversion to Simplified is in it).
 The Argos figures use the tiny test package from tests/support/tiny_argos.py: they measure the overhead of
 the Argos/CTranslate2 call path, not the speed or quality of the real translate-zh_en package.
 Writes bench/results/translate[-NAME]-<UTC time>.json and .md.
@@ -21,6 +25,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,8 +41,12 @@ from support.tiny_argos import PAIRS, build_tiny_argos_model  # noqa: E402
 from sam3fn.translate import TranslationUnavailable, Translator  # noqa: E402
 
 PROMPT_LISTS = tuple(
-    BENCH / "data" / f"translate_prompts_zh{suffix}.txt" for suffix in ("", "_everyday", "_scenes", "_referring", "_counted")
+    BENCH / "data" / f"translate_prompts_zh{suffix}.txt"
+    for suffix in ("", "_everyday", "_scenes", "_referring", "_counted", "_traditional")
 )
+SIMPLIFIED_LISTS = PROMPT_LISTS[:5]
+# OpenCC's Simplified -> Traditional configurations: Taiwan characters and words, Hong Kong characters.
+TRADITIONAL_FORMS = {"s2twp": "Taiwan", "s2hk": "Hong Kong"}
 
 
 def read_prompts(path: Path) -> list[tuple[str, list[str]]]:
@@ -64,6 +73,39 @@ def coverage(prompts: list[tuple[str, list[str]]], source: str) -> dict:
         else:
             misses.append({"prompt": chinese, "expected": expected, "got": english})
     return {"list": source, "prompts": len(prompts), "covered": covered, "as_expected": correct, "misses": misses}
+
+
+def converted_coverage(prompts: list[tuple[str, list[str]]], source: str, config: str) -> dict:
+    """`prompts` rewritten in Traditional by OpenCC's `config`; as expected = the Simplified form's English."""
+    import opencc
+
+    converter, translator = opencc.OpenCC(config), Translator(cache_size=0)
+    same, misses = 0, []
+    for chinese, _ in prompts:
+        written = converter.convert(chinese)
+        simplified, traditional = _english(translator, chinese), _english(translator, written)
+        if traditional == simplified:
+            same += 1
+        else:
+            misses.append({"prompt": written, "simplified": chinese, "expected": [simplified or "unavailable"],
+                           "got": traditional})
+    return {"list": source, "form": config, "prompts": len(prompts), "as_simplified": same, "misses": misses}
+
+
+def _english(translator: Translator, text: str) -> str | None:
+    try:
+        return translator.translate(text).english
+    except TranslationUnavailable:
+        return None
+
+
+def first_conversion_ms() -> float:
+    """The first Traditional prompt's translation in a fresh process: opencc's import and tables load then."""
+    code = ("import time\nfrom sam3fn.translate import Translator, TranslationUnavailable\nt = Translator()\n"
+            "s = time.perf_counter()\ntry:\n    t.translate('紅色的汽車')\nexcept TranslationUnavailable:\n    pass\n"
+            "print((time.perf_counter() - s) * 1000)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return round(float(out.stdout.strip()), 2)
 
 
 def latency(translator: Translator, texts: list[str], rounds: int) -> dict:
@@ -126,6 +168,7 @@ def _cpuinfo() -> list[str]:
 
 def markdown(result: dict) -> str:
     m, g, a, e = result["machine"], result["glossary"], result["argos"], result["english"]
+    t = result["glossary_traditional"]
     lines = [
         f"# Prompt translation benchmark, {result['date']}" + (f" ({result['label']})" if result["label"] else ""),
         "",
@@ -141,7 +184,8 @@ def markdown(result: dict) -> str:
         "",
         "| path | prompts | calls | p50 ms | p95 ms | max ms |",
         "|---|---|---|---|---|---|",
-        *(_row(name, figures) for name, figures in (("none (English)", e), ("glossary + rules", g), ("argos (tiny)", a))),
+        *(_row(name, figures) for name, figures in (("none (English)", e), ("glossary + rules (Simplified lists)", g),
+                                                    ("glossary + rules (Traditional list)", t), ("argos (tiny)", a))),
         "",
         "All latencies are uncached (cache_size=0). The Argos row uses the tiny test package built by "
         "tests/support/tiny_argos.py: it measures the Argos/CTranslate2 call overhead with a tiny model, "
@@ -152,6 +196,18 @@ def markdown(result: dict) -> str:
         "",
         *(f"- {x['prompt']}: expected {' | '.join(x['expected'])}, got {x['got'] or 'unavailable'}"
           for c in result["coverage"] for x in c["misses"]),
+        "",
+        "The Simplified lists written in Traditional by OpenCC: prompts that translate as their Simplified form did.",
+        "",
+        "| prompt list | written as | prompts | as Simplified |",
+        "|---|---|---|---|",
+        *(f"| `{c['list']}` | {TRADITIONAL_FORMS[c['form']]} ({c['form']}) | {c['prompts']} | {c['as_simplified']} |"
+          for c in result["traditional"]),
+        "",
+        *(f"- {x['prompt']} ({x['simplified']}): expected {x['expected'][0]}, got {x['got'] or 'unavailable'}"
+          for c in result["traditional"] for x in c["misses"]),
+        "",
+        f"First Traditional prompt in a fresh process (opencc import and its tables): {result['first_conversion_ms']} ms.",
         "",
     ]
     return "\n".join(lines)
@@ -171,9 +227,14 @@ def main(argv: list[str] | None = None) -> int:
 
     lists = [(path.relative_to(BENCH.parent).as_posix(), read_prompts(path)) for path in PROMPT_LISTS]
     cov = [coverage(prompts, source) for source, prompts in lists]
-    prompts = [row for _, rows in lists for row in rows]
+    simplified_lists = lists[: len(SIMPLIFIED_LISTS)]
+    traditional = [converted_coverage(prompts, source, config)
+                   for config in TRADITIONAL_FORMS for source, prompts in simplified_lists]
     plain = Translator(cache_size=0)
-    glossary_texts = [chinese for chinese, _ in prompts if _method(plain, chinese) == "glossary"]
+    glossary_texts, traditional_texts = (
+        [chinese for _, rows in part for chinese, _ in rows if _method(plain, chinese) == "glossary"]
+        for part in (simplified_lists, lists[len(simplified_lists):])
+    )
     english_texts = ["dog", "Red Car", "person wearing a blue jacket", "  traffic   light "]
     with tempfile.TemporaryDirectory() as work:
         argos = argos_figures(args.rounds, Path(work))
@@ -184,8 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         "glossary_entries": plain.describe()["glossary"]["entries"],
         "machine": machine(),
         "coverage": cov,
+        "traditional": traditional,
+        "first_conversion_ms": first_conversion_ms(),
         "english": {"prompts": english_texts, **latency(plain, english_texts, args.rounds)},
         "glossary": {"prompts": glossary_texts, **latency(plain, glossary_texts, args.rounds)},
+        "glossary_traditional": {"prompts": traditional_texts, **latency(plain, traditional_texts, args.rounds)},
         "argos": argos,
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
