@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 pins=(
   pycocotools==2.0.11 msgspec==0.22.0 litestar==2.25.0 litestar-htmx==0.5.0 multipart==2.0.1
   polyfactory==3.5.0 faker==40.63.0 rich-click==1.9.9 sniffio==1.3.1 uvicorn==0.54.0
-  boto3==1.44.8 botocore==1.44.8 s3transfer==0.19.3 jmespath==1.1.0 pluralizer==2.0.0
+  boto3==1.44.8 botocore==1.44.8 s3transfer==0.19.3 jmespath==1.1.0 pluralizer==2.0.0 opencc==1.4.2
 )
 rm -rf .whl && mkdir .whl
 python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --python-version 3.12 \

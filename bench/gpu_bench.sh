@@ -42,7 +42,7 @@ work=${SAM3FN_BENCH_WORK:-$(mktemp -d)}
 mkdir -p "$results" "$work"
 py=${PYTHON:-python3}  # the interpreter that has torch; the H200 image's is python3
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/function:$PWD${PYTHONPATH:+:$PYTHONPATH}"
-if ! "$py" -c "import litestar, msgspec, pycocotools, boto3, uvicorn, pluralizer" 2>/dev/null; then
+if ! "$py" -c "import litestar, msgspec, pycocotools, boto3, uvicorn, pluralizer, opencc" 2>/dev/null; then
   [ -d .whl ] || { echo "the serving stack is missing and there is no .whl/ (run bench/device_wheels.sh)" >&2; exit 1; }
   "$py" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$work/site" .whl/*.whl
   export PYTHONPATH="$PYTHONPATH:$work/site"

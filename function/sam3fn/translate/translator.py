@@ -9,6 +9,7 @@ from .argos import ArgosBackend
 from ..core.caches import LruCache
 from .glossary import Glossary
 from .phrases import PhraseRules
+from .script import simplified
 from ..core.prompt_text import control_character, excerpt, normalize_prompt
 from .text import clean_source, contains_cjk, noun_phrase
 from .translation import Translation, TranslationUnavailable
@@ -70,10 +71,14 @@ class Translator:
         source = clean_source(text)
         if not contains_cjk(source):  # only CJK punctuation around English
             return Translation(sent, source, "none")
-        english = self._rules.translate(source)
-        method = "glossary"
+        english, method = self._rules.translate(source), "glossary"
         if english is None:
-            english, method = self._argos_translate(text, source), "argos"
+            characters, words = simplified(source)  # Traditional Chinese: see script.py for why in this order
+            english = self._rules.translate(characters) if characters != source else None
+            if english is None and words not in (source, characters):
+                english = self._rules.translate(words)
+            if english is None:
+                english, method = self._argos_translate(text, characters), "argos"
         english = noun_phrase(english)
         if not english or contains_cjk(english):
             raise TranslationUnavailable(
@@ -82,10 +87,10 @@ class Translator:
             )
         return Translation(sent, english, method)
 
-    def _argos_translate(self, text: str, source: str) -> str:
+    def _argos_translate(self, text: str, simplified_text: str) -> str:
         if self._argos is None:
             raise TranslationUnavailable(
                 f"cannot translate {excerpt(text)}: the glossary does not cover it and no Argos zh->en model is configured; "
                 "set argos_model (SAM3FN_ARGOS_MODEL, --argos-model) to a translate-zh_en .argosmodel file"
             )
-        return self._argos.translate(source)
+        return self._argos.translate(simplified_text)
