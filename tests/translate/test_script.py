@@ -40,7 +40,7 @@ def test_traditional_prompts_translate_as_their_simplified_form(traditional, sim
 @pytest.mark.parametrize(
     "taiwan, english",
     [("滑鼠", "mouse"), ("計程車", "taxi"), ("腳踏車", "bicycle"), ("機車", "motorcycle"),
-     ("停在路邊的機車", "motorcycle parked by the roadside")],
+     ("停在路邊的機車", "motorcycle parked by the roadside"), ("鳳梨", "pineapple")],
 )
 def test_taiwan_words_reach_the_words_the_glossary_knows(taiwan, english):
     assert Translator().translate(taiwan).english == english
