@@ -2,7 +2,7 @@
 // downloads) happens here without the server. Data flows one way: response -> items -> masks -> canvas.
 import { ApiError, getJson, preview, segment } from "./api.js";
 import { cocoDocument, encodeInstance, masksDocument } from "./exports.js";
-import { apply, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
+import { apply, chineseFor, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
 import { BitLayer, ProbLayer, colorFor, covers, paint, paintLayer, workSize } from "./masks.js";
 import { decodeRle } from "./rle.js";
 
@@ -883,14 +883,18 @@ function downloadJson(kind) {
 }
 
 // -- language -------------------------------------------------------------------------------------
+// The Chinese the language button goes back to from English: the script last read, else the browser's.
+let chinese = "zh";
+
 function switchLanguage(lang) {
   setLanguage(lang);
+  if (language() !== "en") chinese = language();
   try {
     localStorage.setItem("sam3fn.lang", language());
   } catch {
     /* private mode: the choice lasts this visit */
   }
-  apply(document);
+  applyText();
   if (state.notice) setNotice(...state.notice);
   renderChips();
   renderStatus();
@@ -900,6 +904,12 @@ function switchLanguage(lang) {
   if (state.problem && !$("error").hidden) state.problem();
   buildLegend();
   render();
+}
+
+/** Every string on the page in the current language; the script button only where the page is in Chinese. */
+function applyText() {
+  apply(document);
+  $("script").hidden = language() === "en";
 }
 
 // -- wiring ---------------------------------------------------------------------------------------
@@ -970,7 +980,8 @@ function wire() {
     ev.target.value = "";
     if (file) openResult(file);
   });
-  $("lang").addEventListener("click", () => switchLanguage(language() === "zh" ? "en" : "zh"));
+  $("lang").addEventListener("click", () => switchLanguage(language() === "en" ? chinese : "en"));
+  $("script").addEventListener("click", () => switchLanguage(language() === "zh" ? "zh-Hant" : "zh"));
   $("api-key").addEventListener("change", pollServer);
   $("settings-form").addEventListener("submit", (ev) => { ev.preventDefault(); pollServer(); });
   document.addEventListener("paste", (ev) => {
@@ -1010,8 +1021,10 @@ function start() {
   } catch {
     saved = null;
   }
-  setLanguage(initialLanguage(saved, navigator.languages || [navigator.language]));
-  apply(document);
+  const browser = navigator.languages || [navigator.language];
+  setLanguage(initialLanguage(saved, browser));
+  chinese = language() === "en" ? chineseFor(browser) : language();
+  applyText();
   wire();
   addPrompts("");
   buildLegend();

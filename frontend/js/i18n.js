@@ -1,5 +1,6 @@
-// Interface text in English and Chinese. Elements carry data-i18n="key" (text), data-i18n-label
-// (aria-label) or data-i18n-placeholder; apply() rewrites them all, t() formats one string.
+// Interface text in English and Chinese, Simplified (zh: the mainland) and Traditional (zh-Hant: Taiwan, Hong
+// Kong, Macau). Elements carry data-i18n="key" (text), data-i18n-label (aria-label) or
+// data-i18n-placeholder; apply() rewrites them all, t() formats one string.
 
 export const STRINGS = {
   en: {
@@ -8,6 +9,8 @@ export const STRINGS = {
     subtitle: "Name what to find (English or Chinese); every instance comes back with its mask and score.",
     language: "中文",
     languageLabel: "切换到中文",
+    script: "繁體", // shown in Chinese only: the other script's name, in that script
+    scriptLabel: "Switch to Traditional Chinese",
     imageHeading: "Image",
     dropHint: "Drop an image here, paste one (Ctrl+V), or",
     choose: "choose a file",
@@ -94,6 +97,8 @@ export const STRINGS = {
     subtitle: "输入要找的东西（中文或英文），每个实例都会返回掩码和置信度。",
     language: "English",
     languageLabel: "Switch to English",
+    script: "繁體",
+    scriptLabel: "切換到繁體中文",
     imageHeading: "图片",
     dropHint: "把图片拖到这里、粘贴（Ctrl+V），或",
     choose: "选择文件",
@@ -174,19 +179,128 @@ export const STRINGS = {
     err_unknown: "服务器未能完成请求。",
     requestId: "请求编号",
   },
+  // The Simplified table in Traditional characters by OpenCC (s2tw: characters, not its Taiwan computing
+  // words, which would make 实例 "例項"); tests/frontend/test_traditional_text.py keeps the two in step.
+  "zh-Hant": {
+    title: "SAM 3 — 按名稱分割一切",
+    randomWeights: "隨機權重：此服務器運行的是微型測試模型，這裡的掩碼都是噪聲，不是分割結果。",
+    subtitle: "輸入要找的東西（中文或英文），每個實例都會返回掩碼和置信度。",
+    language: "English",
+    languageLabel: "Switch to English",
+    script: "简体",
+    scriptLabel: "切换到简体中文",
+    imageHeading: "圖片",
+    dropHint: "把圖片拖到這裡、粘貼（Ctrl+V），或",
+    choose: "選擇文件",
+    promptsHeading: "提示詞",
+    promptInput: "添加提示詞",
+    promptPlaceholder: "例如：狗、紅色汽車、穿藍色夾克的人 — 回車添加",
+    addPrompt: "添加",
+    removePrompt: "刪除提示詞 {name}",
+    run: "分割",
+    rerun: "重新運行",
+    runHint: "Ctrl+回車運行。下面的滑塊會立即改變結果，無需重新運行。",
+    threshold: "檢測閾值",
+    thresholdHint: "只顯示置信度不低於此值的實例。",
+    maskThreshold: "掩碼精細度",
+    maskThresholdHint: "掩碼像素的概率閾值：越低掩碼越大，越高越緊。",
+    legendHeading: "實例",
+    legendEmpty: "沒有實例達到檢測閾值。請降低閾值或換個提示詞。",
+    showAll: "全部顯示",
+    hideAll: "全部隱藏",
+    toggleLayer: "顯示 {name}",
+    legendKeys: "↑ ↓ 在實例間移動 · 空格鍵顯示或隱藏",
+    area: "面積",
+    timingsHeading: "耗時（毫秒）",
+    downloadsHeading: "下載",
+    downloadOverlay: "疊加圖 PNG",
+    downloadMasks: "掩碼（JSON，RLE）",
+    downloadCoco: "COCO 結果（RLE）",
+    downloadCocoPolygons: "COCO 結果（多邊形）",
+    downloadsHint: "多邊形導入 CVAT、Roboflow 等標註工具後是可編輯的輪廓（孔洞會被填充）；RLE 保留每個像素。",
+    preparing: "準備中… {pct}%",
+    openResult: "打開結果 JSON…",
+    openResultHint: "在原圖上查看函數寫入存儲桶的結果（results/<名稱>.json）。",
+    serverSettings: "服務器設置",
+    apiKey: "API 密鑰（服務器要求時填寫）",
+    statusLoading: "模型加載中…",
+    statusReady: "就緒 · {backend} · {device} · {precision}",
+    statusDown: "無法連接服務器",
+    uploading: "上傳中… {pct}%",
+    inferring: "模型運行中… {s} 秒",
+    done: "{n} 個實例 · {p} 個提示詞 · 服務器用時 {ms} 毫秒",
+    noImage: "請先添加圖片。",
+    noPrompt: "請至少添加一個提示詞。",
+    popoverNone: "此處沒有實例。",
+    overlayLabel: "圖片上的掩碼：點擊像素查看該處的實例",
+    popoverTitle: "此像素處",
+    popoverClose: "關閉",
+    stage_decode_image_ms: "圖片解碼",
+    stage_preprocess_ms: "預處理",
+    stage_image_encode_ms: "圖像編碼器",
+    stage_text_encode_ms: "文本編碼器",
+    stage_mask_decode_ms: "掩碼解碼器",
+    stage_postprocess_ms: "後處理",
+    stage_total_ms: "服務器合計",
+    stage_round_trip_ms: "往返（瀏覽器）",
+    cached: "緩存",
+    translatedBy: "由 {method} 翻譯",
+    resultLoaded: "顯示 {file} 中的 {n} 個實例。",
+    resultMismatch: "此結果對應 {w}×{h} 的圖片；當前圖片為 {iw}×{ih}。",
+    badResult: "此文件不是 sam3fn 的結果 JSON。",
+    imageUnreadable: "瀏覽器無法顯示此文件。",
+    convertedByServer: "瀏覽器無法顯示此格式，顯示的是服務器讀取的圖像",
+    notAnImage: "“{name}”不是圖片。請拖入或粘貼照片（PNG、JPEG、WebP…）或結果 JSON。",
+    resultFailed: "此結果記錄了函數未能處理該圖片：",
+    err_object_too_large: "存儲桶中的圖片超出此服務器允許的大小。",
+    err_network: "無法連接服務器。請確認它正在運行後重試。",
+    err_invalid_image: "服務器無法將此文件讀取為圖片（支持 PNG、JPEG、WebP、BMP、GIF、TIFF）。",
+    err_empty_image: "圖片文件是空的。",
+    err_image_too_large: "圖片像素過多，超出此服務器的限制。",
+    err_body_too_large: "文件超出此服務器允許的大小。",
+    err_body_too_large_sized: "文件大小為 {size} MB，此服務器最多接受 {limit} MB。請另存為更小的文件（如 JPEG 或降低分辨率）後重試。",
+    err_empty_prompt: "有提示詞是空的；請寫一個名詞短語，例如“狗”。",
+    err_too_many_prompts: "一次運行的提示詞太多。",
+    err_translation_unavailable: "有中文提示詞無法離線翻譯。請換個更簡單的說法或使用英文。",
+    err_overloaded: "服務器繁忙，請幾秒後重試。",
+    err_not_ready: "模型仍在加載，請幾秒後重試。",
+    err_unauthorized: "此服務器需要 API 密鑰：請在“服務器設置”中填寫。",
+    err_invalid_option: "有設置超出範圍。",
+    err_unknown: "服務器未能完成請求。",
+    requestId: "請求編號",
+  },
 };
 
 export const LANGUAGES = Object.keys(STRINGS);
 let current = "en";
 
-/** The language to start in: a saved choice, else the browser's (zh-* -> Chinese), else English. */
+const HTML_LANG = { en: "en", zh: "zh-CN", "zh-Hant": "zh-TW" };
+// Chinese written in Traditional characters: said outright (zh-Hant-*), or the regions that write it.
+const TRADITIONAL = /^zh-(hant|tw|hk|mo)(-|$)/;
+
+/** The table for a browser language tag (BCP 47), or null: zh-TW, zh-HK, zh-MO and zh-Hant-* read
+ * Traditional, other Chinese (zh-CN, zh-SG, zh-Hans-HK) Simplified. */
+export function tableFor(tag) {
+  const lower = String(tag).toLowerCase();
+  const base = lower.split("-")[0];
+  if (base === "zh") return TRADITIONAL.test(lower) ? "zh-Hant" : "zh";
+  return STRINGS[base] ? base : null;
+}
+
+/** The language to start in: a saved choice, else the browser's first one the page has, else English. */
 export function initialLanguage(saved, browserLanguages) {
   if (saved && STRINGS[saved]) return saved;
   for (const tag of browserLanguages || []) {
-    const base = String(tag).toLowerCase().split("-")[0];
-    if (STRINGS[base]) return base;
+    const table = tableFor(tag);
+    if (table) return table;
   }
   return "en";
+}
+
+/** The Chinese the language button switches to from English: the script of the browser's first Chinese. */
+export function chineseFor(browserLanguages) {
+  const tag = (browserLanguages || []).find((t) => tableFor(t)?.startsWith("zh"));
+  return tag ? tableFor(tag) : "zh";
 }
 
 export function setLanguage(lang) {
@@ -214,6 +328,6 @@ export function apply(root) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
-  root.documentElement.lang = current === "zh" ? "zh-CN" : "en";
+  root.documentElement.lang = HTML_LANG[current];
   root.title = t("title");
 }

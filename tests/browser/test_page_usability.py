@@ -41,6 +41,28 @@ def test_interface_language_follows_the_browser_and_switches_both_ways(open_page
     assert page.inner_text("#run") == "Segment"
     english = open_page(locale="en-GB")
     assert english.inner_text("#run") == "Segment"
+    assert english.locator("#script").is_hidden()  # the script button belongs to the Chinese interface
+
+
+def test_taiwan_and_hong_kong_browsers_read_traditional_and_can_switch_script(open_page, scene_file):
+    page = open_page(locale="zh-TW")
+    assert page.get_attribute("html", "lang") == "zh-TW" and page.inner_text("#run") == "分割"
+    run_prompts(page, scene_file, ["紅色的汽車"])
+    assert "個實例" in page.inner_text("#summary") and page.inner_text("#run") == "重新運行"
+    assert "→ red car" in page.locator("#chips li").first.inner_text()  # the prompt as typed, and what the model read
+    screenshot(page, "page-traditional")
+    page.click("#script")
+    assert page.get_attribute("html", "lang") == "zh-CN" and "个实例" in page.inner_text("#summary")
+    assert page.inner_text("#script") == "繁體"
+    page.click("#script")
+    page.click("#lang")  # to English and back: to the script last read
+    assert page.inner_text("#run") == "Run again" and page.locator("#script").is_hidden()
+    page.click("#lang")
+    assert page.get_attribute("html", "lang") == "zh-TW" and page.inner_text("#run") == "重新運行"
+    page.reload()  # the choice is remembered
+    page.wait_for_function("document.getElementById('status').textContent.length > 0")
+    assert page.inner_text("#run") == "分割" and page.get_attribute("html", "lang") == "zh-TW"
+    assert open_page(locale="zh-HK").get_attribute("html", "lang") == "zh-TW"
 
 
 def _transfer_script(kind: str) -> str:

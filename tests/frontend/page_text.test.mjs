@@ -3,22 +3,36 @@ import { test } from "node:test";
 
 import { cocoDocument, encodeInstance } from "../../frontend/js/exports.js";
 import { BitLayer } from "../../frontend/js/masks.js";
-import { STRINGS, initialLanguage, setLanguage, t } from "../../frontend/js/i18n.js";
+import { STRINGS, chineseFor, initialLanguage, setLanguage, t } from "../../frontend/js/i18n.js";
 
-test("every interface string exists in both languages", () => {
-  assert.deepEqual(Object.keys(STRINGS.zh).sort(), Object.keys(STRINGS.en).sort());
+test("every interface string exists in every language", () => {
+  assert.deepEqual(Object.keys(STRINGS).sort(), ["en", "zh", "zh-Hant"]);
+  for (const table of ["zh", "zh-Hant"]) assert.deepEqual(Object.keys(STRINGS[table]).sort(), Object.keys(STRINGS.en).sort());
 });
 
 test("the interface starts in the saved language, else the browser's, else English", () => {
   assert.equal(initialLanguage(null, ["zh-CN", "en"]), "zh");
-  assert.equal(initialLanguage(null, ["fr-FR", "zh-TW"]), "zh");
+  assert.equal(initialLanguage(null, ["fr-FR", "zh-TW"]), "zh-Hant");
   assert.equal(initialLanguage("en", ["zh-CN"]), "en");
-  assert.equal(initialLanguage(null, ["de"]), "en");
+  assert.equal(initialLanguage("zh-Hant", ["zh-CN"]), "zh-Hant");
+  assert.equal(initialLanguage("klingon", ["de"]), "en");
+});
+
+test("Chinese reads Traditional where the browser's tag says so or names a region that writes it", () => {
+  const read = (tag) => initialLanguage(null, [tag]);
+  for (const tag of ["zh-TW", "zh-HK", "zh-MO", "zh-Hant", "zh-Hant-TW", "ZH-hk"]) assert.equal(read(tag), "zh-Hant", tag);
+  for (const tag of ["zh", "zh-CN", "zh-SG", "zh-Hans", "zh-Hans-HK", "zh-twx"]) assert.equal(read(tag), "zh", tag);
+  // From English the language button goes to the script of the browser's first Chinese, else Simplified.
+  assert.equal(chineseFor(["en-US", "zh-HK", "zh-CN"]), "zh-Hant");
+  assert.equal(chineseFor(["en-US", "zh-CN", "zh-TW"]), "zh");
+  assert.equal(chineseFor(["en-US", "de"]), "zh");
 });
 
 test("placeholders are filled in the chosen language", () => {
   setLanguage("zh");
   assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 个实例 · 2 个提示词 · 服务器用时 40 毫秒");
+  setLanguage("zh-Hant");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 個實例 · 2 個提示詞 · 服務器用時 40 毫秒");
   setLanguage("en");
   assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances · 2 prompt(s) · 40 ms on the server");
 });
