@@ -83,20 +83,13 @@ def converted_coverage(prompts: list[tuple[str, list[str]]], source: str, config
     same, misses = 0, []
     for chinese, _ in prompts:
         written = converter.convert(chinese)
-        simplified, traditional = _english(translator, chinese), _english(translator, written)
+        simplified, traditional = (_translated(translator, text, "english") for text in (chinese, written))
         if traditional == simplified:
             same += 1
         else:
             misses.append({"prompt": written, "simplified": chinese, "expected": [simplified or "unavailable"],
                            "got": traditional})
     return {"list": source, "form": config, "prompts": len(prompts), "as_simplified": same, "misses": misses}
-
-
-def _english(translator: Translator, text: str) -> str | None:
-    try:
-        return translator.translate(text).english
-    except TranslationUnavailable:
-        return None
 
 
 def first_conversion_ms() -> float:
@@ -131,7 +124,7 @@ def argos_figures(rounds: int, work: Path) -> dict:
     start = time.perf_counter()
     translator.warm_up()
     warm_up_s = time.perf_counter() - start
-    texts = [text for text in PAIRS if _method(translator, text) == "argos"]
+    texts = [text for text in PAIRS if _translated(translator, text, "method") == "argos"]
     return {
         "model": "tiny test package (tests/support/tiny_argos.py), not the real translate-zh_en",
         "warm_up_first_install_s": round(warm_up_s, 3),
@@ -140,9 +133,10 @@ def argos_figures(rounds: int, work: Path) -> dict:
     }
 
 
-def _method(translator: Translator, text: str) -> str | None:
+def _translated(translator: Translator, text: str, field: str) -> str | None:
+    """The translation's `field` ("english", "method"), None where the prompt is refused."""
     try:
-        return translator.translate(text).method
+        return getattr(translator.translate(text), field)
     except TranslationUnavailable:
         return None
 
@@ -232,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                    for config in TRADITIONAL_FORMS for source, prompts in simplified_lists]
     plain = Translator(cache_size=0)
     glossary_texts, traditional_texts = (
-        [chinese for _, rows in part for chinese, _ in rows if _method(plain, chinese) == "glossary"]
+        [chinese for _, rows in part for chinese, _ in rows if _translated(plain, chinese, "method") == "glossary"]
         for part in (simplified_lists, lists[len(simplified_lists):])
     )
     english_texts = ["dog", "Red Car", "person wearing a blue jacket", "  traffic   light "]
