@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-import opencc
 import pytest
 
+from bench.translate_latency import SIMPLIFIED_LISTS, converted_coverage, read_prompts
 from sam3fn.translate import Translation, TranslationUnavailable, Translator
 from sam3fn.translate.script import simplified
-
-BENCH_DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
-SIMPLIFIED_LISTS = [BENCH_DATA / f"translate_prompts_zh{suffix}.txt"
-                    for suffix in ("", "_everyday", "_scenes", "_referring", "_counted")]
 
 
 @pytest.mark.parametrize(
@@ -64,20 +59,9 @@ def test_simplified_and_english_text_is_its_own_characters_form():
 def test_every_benchmark_prompt_written_in_traditional_translates_as_before(config):
     """The five Simplified benchmark lists, rewritten by OpenCC's Simplified -> Taiwan (with Taiwan words) and
     -> Hong Kong tables: the reverse direction of what the translator uses, so not the same table twice."""
-    converter, translator = opencc.OpenCC(config), Translator(cache_size=0)
-    prompts = [line.split("\t")[0] for path in SIMPLIFIED_LISTS
-               for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
-    assert len(prompts) > 400
-    differ = [(text, converter.convert(text)) for text in prompts
-              if _english(translator, converter.convert(text)) != _english(translator, text)]
-    assert differ == []
-
-
-def _english(translator: Translator, text: str) -> str | None:
-    try:
-        return translator.translate(text).english
-    except TranslationUnavailable:
-        return None
+    counts = [converted_coverage(read_prompts(path), path.name, config) for path in SIMPLIFIED_LISTS]
+    assert sum(c["prompts"] for c in counts) > 400
+    assert [miss for c in counts for miss in c["misses"]] == []
 
 
 def test_argos_is_given_the_simplified_text(argos_translator):
