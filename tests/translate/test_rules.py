@@ -206,6 +206,40 @@ def test_a_place_takes_the_modifiers_before_its_ground(translator, chinese, engl
 @pytest.mark.parametrize(
     "chinese, english",
     [
+        ("里面的人", "person inside"),
+        ("外边的狗", "dog outside"),
+        ("前面的车", "car in front"),
+        ("后面的人", "person at the back"),
+        ("上面的书", "book on top"),
+        ("下面的盒子", "box underneath"),
+        ("旁边的狗", "dog nearby"),
+        ("后排的人", "person in the back row"),
+        ("楼上的人", "person upstairs"),  # a word of its own: not 楼 + 上, "on building"
+        ("屋里的人", "person indoors"),
+        ("站在后面的人", "person standing at the back"),  # a posture's place may be one too
+        ("在户外跑步的人", "person running outdoors"),
+    ],
+)
+def test_a_place_said_from_the_viewer_needs_no_ground(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("桌子上面的书", "book on table"),
+        ("房子前面的树", "tree in front of house"),
+        ("车里面的人", "person in car"),
+        ("最前面的人", "frontmost person"),
+    ],
+)
+def test_a_ground_before_a_viewer_place_word_still_takes_it(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
         ("金毛", "golden retriever"),  # a breed by its nickname
         ("橘猫", "orange cat"),
         ("电瓶车", "electric bike"),  # what the street calls it

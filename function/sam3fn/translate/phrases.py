@@ -8,7 +8,8 @@ Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗.
     adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
     clause    := feature | 有/没有 object | 正在? action | 在 action | position  (金色头发, 没有叶子, 在吃草, 躺着)
     action    := idiom | verb phrase | posture (place | ground)  (踢足球, 做饭, 穿蓝色夹克, 停在路边, 坐在教室)
-    place     := place word | 第N排 | phrase 上/里/旁边/门口/左边... (路边, 地上, 家里, 第二排, 桌子上, 学校门口)
+    place     := place word | viewer place | 第N排 | phrase 上/里/旁边/门口/左边...  (路边, 地上, 家里, 里面, 楼上,
+                 第二排, 桌子上, 学校门口)
     ground    := phrase whose head names a place (GROUNDS)        (公园 park, 厨房 kitchen, 机场 airport)
     located   := (在? place | 在 ground) (正在? action | posture着)? 的  (桌子上的, 在水里游泳的, 在公园散步的)
     feature   := adjective+ feature word | adjective* hair word  (金色头发, 长尾巴, 金发; a hair word needs no 的)
@@ -164,6 +165,17 @@ PLACE_WORDS = {
     "家里": "at home", "水面上": "on the water", "远处": "in the distance", "背景里": "in the background",
     "背景中": "in the background", "前景里": "in the foreground", "前景中": "in the foreground",
 }  # fmt: skip
+# Places said from where the viewer stands, with no ground named: 里面的人 -> "person inside", 前面的车 -> "car in
+# front", 楼上的人 -> "person upstairs" (not 楼 + 上, "on building"). The PLACES words they share read a ground when
+# one comes before them (桌子上面的书 is still "book on table").
+RELATIVE_PLACES = {
+    **dict.fromkeys(("里面", "里边", "里头"), "inside"), **dict.fromkeys(("外面", "外边", "外头"), "outside"),
+    **dict.fromkeys(("前面", "前边", "前方"), "in front"), **dict.fromkeys(("后面", "后边", "后方"), "at the back"),
+    **dict.fromkeys(("上面", "上边"), "on top"), "上方": "above", **dict.fromkeys(("下面", "下边", "底下"), "underneath"),
+    "下方": "below", **dict.fromkeys(("旁边", "旁边儿", "附近"), "nearby"), "对面": "opposite",
+    "前排": "in the front row", "后排": "in the back row", "楼上": "upstairs", "楼下": "downstairs",
+    **dict.fromkeys(("屋里", "屋内", "室内"), "indoors"), **dict.fromkeys(("屋外", "室外", "户外"), "outdoors"),
+}  # fmt: skip
 # The picture itself, which a prompt may name before what it wants (图中的狗, 画面左侧的车): SAM 3 looks only at the
 # picture, so "in the picture" adds nothing and is dropped; a side after it (左侧) stays.
 FRAMES = ("图片", "图像", "画面", "照片", "图")
@@ -257,8 +269,8 @@ _LOOSE_FA = frozenset({"发", *HAIR})
 
 # every table _words_at reads: it looks no further ahead than the longest word in them
 _TABLES = (
-    COLOURS, SIZES, STATES, POSITIONS, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACED, PLACES, PLACE_WORDS, WITH,
-    FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM,
+    COLOURS, SIZES, STATES, POSITIONS, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACED, PLACES, PLACE_WORDS,
+    RELATIVE_PLACES, WITH, FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM,
 )
 _LONGEST_WORD = max(len(word) for table in _TABLES for word in table)
 _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
@@ -469,7 +481,7 @@ class _Parser:
         """(english, end) for a place at s[i:]: a place word ("on the ground", "at home"), a row (第二排 "in the second
         row"), phrase + 上/里/旁边 ("on table"), or, after 在, a GROUNDS noun alone (在公园 -> "in park"). A place word
         comes first: 家里 is "at home", though 家 + 里 reads too ("in home")."""
-        found = _words_at(PLACE_WORDS, self.s, i) + _rows_at(self.s, i)
+        found = _words_at(PLACE_WORDS, self.s, i) + _rows_at(self.s, i) + _words_at(RELATIVE_PLACES, self.s, i)
         for ground, end in self.phrases(i, depth + 1):
             places = _words_at(PLACES, self.s, end)
             preposition = GROUNDS.get(ground.head.split()[-1]) if after_zai else None
