@@ -1,9 +1,8 @@
 // The page: image in, prompts in, one inference, then everything else (thresholds, layers, popover,
 // downloads) happens here without the server. Data flows one way: response -> items -> masks -> canvas.
 import { ApiError, getJson, preview, segment } from "./api.js";
-import { cocoDocument, encodeInstance, masksDocument } from "./exports.js";
 import { apply, chineseFor, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
-import { BitLayer, ProbLayer, colorFor, covers, paint, paintLayer, workSize } from "./masks.js";
+import { BitLayer, ProbLayer, colorFor, covers, paint, workSize } from "./masks.js";
 import { decodeRle } from "./rle.js";
 
 const CANDIDATE_FLOOR = 0.05; // the lowest detection threshold the slider offers
@@ -21,7 +20,7 @@ const state = {
   response: null,
   imageInfo: null, // {width, height} the masks are for: the response's or the opened result's image
   source: null, // "candidates" (a run: both sliders live) | "result" (an opened JSON: fixed masks)
-  items: [], // [{index, prompt, model_prompt, score, box, color, hidden, layer(), layerAt(w, h)}]
+  items: [], // [{index, prompt, model_prompt, score, box, color, hidden, layer(), source}] (source: exports.layerFrom)
   exporting: false, // a download is being prepared: the download buttons wait for it
   highlight: null,
   tabStop: null, // the item whose checkbox is the legend's one tab stop (arrow keys move it)
@@ -398,7 +397,7 @@ async function showResponse(body, roundTrip, sent) {
         index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: c.score, box: c.box,
         color: colorFor(items.length), hidden: false,
         layer: () => (layer ??= new ProbLayer(probs, h, w, state.frame.width, state.frame.height)),
-        layerAt: (fw, fh) => new ProbLayer(probs, h, w, fw, fh), // at the photo's size: overlay and exports
+        source: { probs, size: [h, w] }, // what the downloads' worker makes the mask at the photo's size from
       });
     }
   }
@@ -749,7 +748,7 @@ async function openResult(file) {
           index: items.length, prompt: result.prompt, model_prompt: result.model_prompt, score: inst.score,
           box: inst.box, color: colorFor(items.length), hidden: false,
           layer: () => (layer ??= new BitLayer(full, h, w, state.frame.width, state.frame.height)),
-          layerAt: (fw, fh) => new BitLayer(full, h, w, fw, fh),
+          source: { rle: inst.mask },
         });
       }
     }
@@ -787,11 +786,10 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-/** Run a download's work with its button busy and the others off, handing the page back to the browser
- * between instances (`breathe`): at a photo's full size a hundred candidates take seconds to paint or
- * encode, and the page must keep answering meanwhile. What is exported is fixed when the button is
- * pressed: items, thresholds and names are read before the first pause. The button says how far the
- * work is (`work` is handed `progress(fraction)`): a faded button alone looked like nothing happening. */
+/** Run a download's work (in the export worker, so the page keeps answering) with its button busy and the
+ * others off. What is exported is fixed when the button is pressed: items, thresholds and names are read
+ * before the work starts. The button says how far the work is (`work` is handed `progress(fraction)`): at
+ * a photo's full size it takes seconds, and a faded button alone looked like nothing happening. */
 async function exporting(button, work) {
   state.exporting = true;
   updateDownloads();
@@ -814,71 +812,57 @@ async function exporting(button, work) {
   }
 }
 
-function breather(budgetMs = 30) {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < budgetMs) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    since = performance.now();
-  };
-}
-
 function downloadOverlay() {
   const { width, height } = state.imageInfo;
-  const photo = $("photo");
   const cut = slider("mask-threshold");
-  const items = drawn().sort((a, b) => b.score - a.score); // topmost first, as on screen
+  const items = drawn().sort((a, b) => b.score - a.score) // topmost first, as on screen
+    .map((it) => ({ source: it.source, color: it.color }));
   const name = `${baseName()}.overlay.png`;
   return exporting($("dl-overlay"), async (progress) => {
-    const breathe = breather();
-    const canvas = document.createElement("canvas");
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(photo, 0, 0, width, height);
-    // The masks are painted again at the photo's own resolution: the on-screen frame is at most WORK_MAX
-    // wide, and stretching it up gave a large photo soft, blocky edges that disagreed with the masks JSON.
-    const masks = new ImageData(width, height);
-    const words = new Uint32Array(masks.data.buffer);
-    for (const [i, it] of items.entries()) {
-      paintLayer(words, width, { layer: it.layerAt(width, height), t: cut, color: it.color, alpha: 0.45 });
-      progress((i + 1) / (items.length + 1)); // the PNG encoding is the last step
-      await breathe();
-    }
-    const layer = document.createElement("canvas"); // putImageData would replace the photo, not blend over it
-    layer.width = width;
-    layer.height = height;
-    layer.getContext("2d").putImageData(masks, 0, 0);
-    ctx.drawImage(layer, 0, 0);
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-    save(blob, name);
+    const photo = await createImageBitmap($("photo")); // the worker has no <img>: it is handed the pixels
+    const request = { kind: "overlay", photo, width, height, cut, items };
+    save(await inWorker(request, progress, [photo]), name);
   });
 }
 
-/** kind: "masks" (the function's JSON), "coco" (COCO, RLE masks) or "coco-polygons" (COCO, polygons). */
+/** kind: "masks" (the function's JSON), "coco" (COCO, RLE masks) or "coco-polygons" (COCO, polygons), built
+ * in a worker from the instances on screen. */
 function downloadJson(kind) {
   const { width, height } = state.imageInfo;
-  const cut = slider("mask-threshold");
-  const items = drawn();
   const meta = {
     fileName: (state.file && state.file.name) || "image", width, height, threshold: slider("threshold"),
-    maskThreshold: state.source === "candidates" ? cut : null,
+    maskThreshold: state.source === "candidates" ? slider("mask-threshold") : null,
     model: state.response ? state.response.model : null,
   };
+  const items = drawn().map((it) => ({
+    head: { prompt: it.prompt, model_prompt: it.model_prompt, score: it.score, box: it.box },
+    source: it.source,
+    id: itemNumber(it), // the number the legend shows, as the annotation's id
+  }));
+  const request = { kind, meta, cut: slider("mask-threshold"), items };
   const name = `${baseName()}.${kind}.json`;
-  return exporting($(`dl-${kind}`), async (progress) => {
-    const breathe = breather();
-    const instances = [];
-    const polygons = kind === "coco-polygons"; // traced only for the download that writes them
-    for (const [i, it] of items.entries()) {
-      instances.push(encodeInstance(it, it.layerAt(width, height), cut, width, height, { polygons }));
-      progress((i + 1) / items.length);
-      await breathe();
-    }
-    const ids = items.map(itemNumber); // the numbers the legend shows, as the annotations' ids
-    const doc = kind === "masks" ? masksDocument(meta, instances)
-      : cocoDocument(meta, instances, ids, { segmentation: kind === "coco" ? "rle" : "polygons" });
-    save(new Blob([JSON.stringify(doc)], { type: "application/json" }), name);
+  return exporting($(`dl-${kind}`), async (progress) => save(await inWorker(request, progress), name));
+}
+
+/** A download built by export_worker.js from `request`, plain data (and `transfer`, objects handed over);
+ * `progress` is told its fraction as the worker reports it. Resolves to the file, a Blob. */
+function inWorker(request, progress, transfer = []) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./export_worker.js", import.meta.url), { type: "module" });
+    const end = (settle, value) => {
+      worker.terminate();
+      settle(value);
+    };
+    worker.onmessage = ({ data }) => {
+      if (data.blob) end(resolve, data.blob);
+      else if (data.error) end(reject, new ApiError("export_failed", data.error));
+      else progress(data.progress);
+    };
+    worker.onerror = (event) => { // its script did not load or run
+      event.preventDefault();
+      end(reject, new ApiError("export_failed", event.message || "the export worker did not start"));
+    };
+    worker.postMessage(request, transfer);
   });
 }
 

@@ -1,8 +1,11 @@
 // What the download buttons write, built from the instances the page shows (after its thresholds):
 // masks as the function's own JSON shape (COCO RLE) and COCO-style results, with RLE masks or polygons.
-// Pure: no DOM.
+// Pure: no DOM, so the page builds them in a worker (export_worker.js).
+import { BitLayer, ProbLayer, paintLayer } from "./masks.js";
 import { maskPolygons } from "./polygons.js";
-import { encodeRle } from "./rle.js";
+import { decodeRle, encodeRle } from "./rle.js";
+
+export const DOWNLOAD_KINDS = ["masks", "coco", "coco-polygons"]; // the JSON ones; the overlay is a PNG
 
 /** A layer (masks.js: a box of the frame, row-major `values`, inside where value > cut(t)) cut at threshold
  * t: its box's 0/1 mask and the pixels inside, counted in the same pass (the layer's own `area` sorts its
@@ -88,4 +91,49 @@ export function cocoDocument({ fileName, width, height }, instances, ids = insta
     categories,
     annotations,
   };
+}
+
+/** An instance's mask as the page hands it to a download, plain data a worker can be sent: a candidate's
+ * 8-bit probability map `{probs: Uint8Array(h * w), size: [h, w]}`, or a stored result's COCO RLE `{rle}`
+ * (sent rather than its decoded pixels: at a photo's size those are megabytes an instance). Returns its
+ * layer on a (width, height) frame, as the page's own layers are made (masks.js). */
+export function layerFrom(source, width, height) {
+  if (source.rle) {
+    const [h, w] = source.rle.size;
+    return new BitLayer(decodeRle(source.rle), h, w, width, height);
+  }
+  const [h, w] = source.size;
+  return new ProbLayer(source.probs, h, w, width, height);
+}
+
+/** A download's document, from plain data: `kind` one of DOWNLOAD_KINDS, `meta` as masksDocument takes it
+ * (the frame is meta's width x height), `cut` the mask threshold, `items` [{head: {prompt, model_prompt,
+ * score, box}, source (layerFrom), id (the legend's number)}]. `progress(fraction)` is told after each
+ * instance: at a photo's full size each is a pass over megapixels. */
+export function buildDownload({ kind, meta, cut, items }, progress = () => {}) {
+  if (!DOWNLOAD_KINDS.includes(kind)) throw new Error(`unknown download ${kind}`);
+  const { width, height } = meta;
+  const polygons = kind === "coco-polygons"; // traced only for the download that writes them
+  const instances = items.map(({ head, source }, i) => {
+    const encoded = encodeInstance(head, layerFrom(source, width, height), cut, width, height, { polygons });
+    progress((i + 1) / items.length);
+    return encoded;
+  });
+  if (kind === "masks") return masksDocument(meta, instances);
+  return cocoDocument(meta, instances, items.map((it) => it.id), { segmentation: polygons ? "polygons" : "rle" });
+}
+
+/** The overlay download's masks at the photo's own resolution (the on-screen frame is at most WORK_MAX
+ * wide, and stretching it up gave a large photo soft, blocky edges that disagreed with the masks JSON):
+ * RGBA bytes of the (width, height) frame, each instance in its colour at 45 % with an opaque outline,
+ * `items` [{source (layerFrom), color: [r, g, b]}] topmost first, as on screen; cut at `cut`.
+ * `progress(i)` is told how many are painted. */
+export function overlayMasks({ width, height, cut, items }, progress = () => {}) {
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  const words = new Uint32Array(rgba.buffer);
+  items.forEach(({ source, color }, i) => {
+    paintLayer(words, width, { layer: layerFrom(source, width, height), t: cut, color, alpha: 0.45 });
+    progress(i + 1);
+  });
+  return rgba;
 }

@@ -319,6 +319,38 @@ def test_a_download_being_prepared_says_how_far_it_is(open_page, scene_file):
     assert labels[-1] == page.inner_text("#dl-masks") == "Masks (JSON, RLE)"
 
 
+WORKER_RECORDER = """() => { window.workers = [];
+    const Real = window.Worker;
+    window.Worker = function (url, options) { window.workers.push([String(url), options && options.type]);
+                                              return new Real(url, options); }; }"""
+
+
+def test_every_download_is_built_in_a_worker_so_the_page_never_runs_the_encoding(open_page, scene_file, tmp_path):
+    """Cut into pieces on the page, a 12 MP photo's export still froze it for as long as its largest mask
+    took to trace (0.4 s for half the photo); in a worker the page's thread does none of that work."""
+    page = open_page()
+    run_prompts(page, scene_file, ["dog"])
+    page.evaluate(WORKER_RECORDER)
+    for button in ("#dl-overlay", "#dl-masks", "#dl-coco", "#dl-coco-polygons"):
+        with page.expect_download():
+            page.click(button)
+        page.wait_for_function(f"!document.querySelector('{button}').hasAttribute('aria-busy')")
+    workers = page.evaluate("window.workers")
+    assert len(workers) == 4 and all(url.endswith("/js/export_worker.js") and kind == "module" for url, kind in workers)
+    assert page.errors == [] and page.locator("#error").is_hidden()
+
+
+def test_a_download_whose_worker_cannot_start_says_so_and_frees_the_buttons(open_page, scene_file):
+    page = open_page()
+    run_prompts(page, scene_file, ["dog"])
+    page.route("**/js/export_worker.js", lambda route: route.fulfill(status=404, body="gone"))  # a broken deploy
+    page.click("#dl-coco")
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error-text") == "The download could not be prepared in this browser."
+    page.wait_for_function("!document.getElementById('dl-coco').hasAttribute('aria-busy')")
+    assert page.inner_text("#dl-coco") == "COCO results (RLE)" and page.locator("#dl-masks").is_enabled()
+
+
 def set_slider(page, slider_id: str, value: float) -> None:
     """Move a slider as its input event does, without the keyboard's many steps."""
     page.evaluate("""([id, value]) => { const s = document.getElementById(id); s.value = String(value);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { encodeInstance, layerRle } from "../../frontend/js/exports.js";
-import { BitLayer, ProbLayer, covers } from "../../frontend/js/masks.js";
+import { buildDownload, encodeInstance, layerFrom, layerRle, overlayMasks } from "../../frontend/js/exports.js";
+import { BitLayer, ProbLayer, covers, paint } from "../../frontend/js/masks.js";
 import { encodeRle } from "../../frontend/js/rle.js";
 import { NEEDS, bytes, fixtures } from "./fixtures.mjs";
 
@@ -83,4 +83,60 @@ test("an exported instance keeps its labels and box and carries its mask's area"
   assert.deepEqual(Object.keys(inst).sort(), ["area", "box", "mask", "model_prompt", "prompt", "score"]);
   assert.equal(inst.area, 3);
   assert.deepEqual(inst.mask, encodeRle(new Uint8Array([1, 0, 1, 1]), 2, 2));
+});
+
+/** Two instances of a 9 x 12 photo as the page posts them to its export worker: a candidate's 4 x 4
+ * probability map, and a stored result's RLE. */
+function request(kind) {
+  const probs = Uint8Array.from([255, 230, 0, 0, 230, 200, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // a corner blob
+  const stored = new Uint8Array(9 * 12);
+  for (let i = 20; i < 60; i += 1) stored[i] = i % 3 ? 1 : 0;
+  const items = [
+    { head: { prompt: "狗", model_prompt: "dog", score: 0.9, box: [0, 0, 12, 9] },
+      source: { probs, size: [4, 4] }, id: 5 },
+    { head: { prompt: "cat", model_prompt: "cat", score: 0.7, box: [1, 2, 11, 7] },
+      source: { rle: encodeRle(stored, 9, 12) }, id: 2 },
+  ];
+  const meta = { fileName: "a.png", width: 12, height: 9, threshold: 0.5, maskThreshold: 0.4, model: null };
+  return { kind, meta, cut: 0.4, items, probs, stored };
+}
+
+test("a download's source becomes the layer the page itself draws: a map stretched, an RLE decoded", () => {
+  const { items, probs, stored } = request("masks");
+  assert.deepEqual(layerFrom(items[0].source, 12, 9), new ProbLayer(probs, 4, 4, 12, 9));
+  assert.deepEqual(layerFrom(items[1].source, 12, 9), new BitLayer(stored, 9, 12, 12, 9));
+});
+
+test("each download built from plain data holds what encoding the layers directly gives, ids as the legend's", () => {
+  const { items, probs, stored, ...rest } = request("coco");
+  const direct = [new ProbLayer(probs, 4, 4, 12, 9), new BitLayer(stored, 9, 12, 12, 9)];
+  for (const kind of ["masks", "coco", "coco-polygons"]) {
+    const fractions = [];
+    const doc = buildDownload({ ...rest, kind, items }, (f) => fractions.push(f));
+    assert.deepEqual(fractions, [0.5, 1]);
+    const polygons = kind === "coco-polygons";
+    const expected = items.map((it, i) => encodeInstance(it.head, direct[i], 0.4, 12, 9, { polygons }));
+    if (kind === "masks") {
+      assert.deepEqual(doc.instances, expected);
+      assert.equal(doc.mask_threshold, 0.4);
+    } else {
+      assert.deepEqual(doc.annotations.map((a) => a.id), [5, 2]);
+      const segmentations = expected.map((e) => (polygons ? e.polygons : e.mask));
+      assert.deepEqual(doc.annotations.map((a) => a.segmentation), segmentations);
+    }
+  }
+  assert.throws(() => buildDownload({ ...rest, kind: "svg", items }), /unknown download svg/);
+});
+
+test("the overlay's masks are what the screen paints, at the photo's size, topmost first", () => {
+  const { items, probs, stored } = request("overlay");
+  const colored = items.map((it, i) => ({ source: it.source, color: [[250, 0, 0], [0, 0, 250]][i] }));
+  const painted = [];
+  const rgba = overlayMasks({ width: 12, height: 9, cut: 0.4, items: colored }, (n) => painted.push(n));
+  assert.deepEqual(painted, [1, 2]);
+  const layers = [new ProbLayer(probs, 4, 4, 12, 9), new BitLayer(stored, 9, 12, 12, 9)]
+    .map((layer, i) => ({ layer, t: 0.4, color: colored[i].color, alpha: 0.45 }));
+  const screen = paint(new Uint8ClampedArray(12 * 9 * 4), 12, 9, layers);
+  assert.deepEqual(rgba, screen);
+  assert.ok(rgba.some((v, i) => i % 4 === 2 && v === 250), "the lower layer shows where the upper leaves it");
 });
