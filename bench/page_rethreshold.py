@@ -1,6 +1,6 @@
 """How fast the page answers its sliders (re-thresholding in the browser, no inference) and prepares downloads.
 
-    python bench/page_rethreshold.py [--moves 40]
+    python bench/page_rethreshold.py [--moves 40] [--label NAME] [--frontend DIR]
 
 Real headless Chromium (Debian's /usr/bin/chromium, software rendering) loads frontend/ as it is;
 /v1/info and /v1/segment are answered with synthetic responses shaped like the full-size model's:
@@ -10,11 +10,13 @@ frame, as random weights give: the worst case, every candidate's map spans the i
 
 For each case it times (1) the first render after the response (decoding the PNG maps and stretching
 the visible ones to the image) and (2) each slider move: the input handler alone, and until the next
-animation frame, i.e. until the browser can show it; (3) the COCO downloads (RLE masks, and polygons traced
-in the page) with every candidate visible: click to file, and the longest the page went without running a
-timer meanwhile (how long it froze).
-Writes bench/results/page-rethreshold-<date>.json
-and .md. The model is not involved, so the machine it runs on is the browser's, not a GPU.
+animation frame, i.e. until the browser can show it; (3) the downloads (COCO with RLE masks, COCO with
+polygons traced in the browser, the overlay PNG) with every candidate visible: click to file, and the
+longest the page went without running a timer meanwhile (how long it froze). `--frontend DIR` times
+another copy of the page (a checkout of an earlier commit, for a before/after pair).
+Writes bench/results/page-rethreshold[-<label>]-<UTC time>.json and .md. The model is not involved, so the
+machine it runs on is the browser's, not a GPU. The page's files are served through Playwright's request
+routing, which makes every fetch (the export worker's modules too) slower than a real server would.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ EXPORT = """async (button) => {
 }"""
 
 
-def serve_frontend(route, response: dict, image_png: bytes) -> None:
+def serve_frontend(route, frontend: Path, response: dict, image_png: bytes) -> None:
     path = route.request.url.split("://", 1)[1].split("/", 1)[1].split("?")[0] or "index.html"
     if path == "v1/info":
         return route.fulfill(json=INFO)
@@ -136,20 +138,20 @@ def serve_frontend(route, response: dict, image_png: bytes) -> None:
         return route.fulfill(json=response)
     if path == "photo.png":
         return route.fulfill(body=image_png, content_type="image/png")
-    file = (FRONTEND / path).resolve()
-    if FRONTEND not in file.parents or not file.is_file():
+    file = (frontend / path).resolve()
+    if frontend not in file.parents or not file.is_file():
         return route.fulfill(status=404, body="")
     return route.fulfill(body=file.read_bytes(), content_type=mimetypes.guess_type(file.name)[0] or "text/plain")
 
 
-def run_case(browser, width: int, height: int, count: int, kind: str, moves: int) -> dict:
+def run_case(browser, frontend: Path, width: int, height: int, count: int, kind: str, moves: int) -> dict:
     response = synthetic_response(width, height, count, kind)
     image = np.zeros((height, width, 3), np.uint8)
     image[..., 1] = 120
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG", compress_level=1)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.route("http://bench.local/**", lambda route: serve_frontend(route, response, buf.getvalue()))
+    page.route("http://bench.local/**", lambda route: serve_frontend(route, frontend, response, buf.getvalue()))
     page.goto("http://bench.local/")
     page.set_input_files("#file", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": buf.getvalue()}])
     page.wait_for_selector("#stage:not([hidden])")
@@ -166,6 +168,7 @@ def run_case(browser, width: int, height: int, count: int, kind: str, moves: int
     page.evaluate(MOVES, ["mask-threshold", [0.5]])
     export = page.evaluate(EXPORT, "dl-coco")
     outlines = page.evaluate(EXPORT, "dl-coco-polygons")
+    overlay = page.evaluate(EXPORT, "dl-overlay")
     page.close()
     med = lambda xs: round(statistics.median(xs), 2)  # noqa: E731
     p95 = lambda xs: round(float(np.percentile(xs, 95)), 2)  # noqa: E731
@@ -177,6 +180,7 @@ def run_case(browser, width: int, height: int, count: int, kind: str, moves: int
                         "to_frame_p50_ms": med(mask["frame"]), "to_frame_p95_ms": p95(mask["frame"])},
         "coco_download": download_record(export),
         "coco_polygons_download": download_record(outlines),
+        "overlay_download": download_record(overlay),
     }
 
 
@@ -195,45 +199,60 @@ def cpu_name() -> str:
     return platform.processor()
 
 
+def commit_of(folder: Path) -> str:
+    """The commit a page folder was checked out at, "+ changes" when it differs from it."""
+    git = ["git", "-C", str(folder)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    changed = subprocess.run([*git, "status", "--porcelain", "--", "."], capture_output=True, text=True).stdout.strip()
+    return (head or "unknown") + (" + changes" if changed else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=40)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--label", default="", help="added to the file name (e.g. before-export-worker)")
+    parser.add_argument("--frontend", type=Path, default=FRONTEND, help="the page's folder to time")
     args = parser.parse_args()
+    frontend = args.frontend.resolve()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         version = browser.version
-        records = [{"case": name, **run_case(browser, w, h, n, kind, args.moves)} for name, w, h, n, kind in CASES]
+        records = [{"case": name, **run_case(browser, frontend, w, h, n, kind, args.moves)} for name, w, h, n, kind in CASES]
         browser.close()
     date = datetime.now(timezone.utc)
     doc = {
         "benchmark": "page_rethreshold", "date": date.isoformat(timespec="seconds"),
-        "command": "python bench/page_rethreshold.py", "browser": f"chromium {version} (headless, --disable-gpu)",
+        "command": "python bench/page_rethreshold.py" + (f" --label {args.label}" if args.label else ""),
+        "frontend": str(frontend.relative_to(ROOT)) if frontend.is_relative_to(ROOT) else str(frontend),
+        "frontend_commit": commit_of(frontend), "browser": f"chromium {version} (headless, --disable-gpu)",
         "cpu": cpu_name(), "cores": len(__import__("os").sched_getaffinity(0)),
         "versions": {"playwright": metadata.version("playwright"),
                      "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()},
         "records": records,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"page-rethreshold-{date:%Y-%m-%d}"
+    stem = args.out / "-".join(["page-rethreshold", *([args.label] if args.label else []), f"{date:%Y%m%dT%H%M%S}"])
     stem.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
-    lines = [f"# Page slider latency, {date:%Y-%m-%d}", "",
-             f"`{doc['command']}` · {doc['browser']} · {doc['cpu']} ({doc['cores']} cores)", "",
+    lines = [f"# Page slider latency, {date:%Y-%m-%d}" + (f" ({args.label})" if args.label else ""), "",
+             f"`{doc['command']}` · page from `{doc['frontend']}` at {doc['frontend_commit']} · {doc['browser']} · {doc['cpu']} "
+             f"({doc['cores']} cores)", "",
              "| case | first render ms | detection slider p50 / p95 ms (to frame) | mask slider p50 / p95 ms (to frame) "
-             "| COCO download ms (longest freeze) | COCO polygons download ms (longest freeze) |",
-             "|---|---|---|---|---|---|"]
+             "| COCO download ms (longest freeze) | COCO polygons download ms (longest freeze) "
+             "| overlay PNG download ms (longest freeze) |",
+             "|---|---|---|---|---|---|---|"]
     for r in records:
         d, m = r["detection_slider"], r["mask_slider"]
         lines.append(f"| {r['case']} | {r['first_render_ms']} | {d['handler_p50_ms']} / {d['handler_p95_ms']} "
                      f"({d['to_frame_p50_ms']} / {d['to_frame_p95_ms']}) | {m['handler_p50_ms']} / {m['handler_p95_ms']} "
                      f"({m['to_frame_p50_ms']} / {m['to_frame_p95_ms']}) | {download_cell(r['coco_download'])} "
-                     f"| {download_cell(r['coco_polygons_download'])} |")
+                     f"| {download_cell(r['coco_polygons_download'])} | {download_cell(r['overlay_download'])} |")
     lines += ["", "Handler: the slider's input handler (re-cut, paint, legend). To frame: until the next animation "
-              "frame, when the change can be on screen. COCO downloads: from the click until the file is handed to "
-              "the browser, every candidate visible (polygons: traced in the page); in brackets the longest stretch in which the page ran no "
-              "timer, i.e. could not answer the user. Synthetic responses; no model involved."]
+              "frame, when the change can be on screen. Downloads: from the click until the file is handed to "
+              "the browser, every candidate visible (polygons: traced in the browser); in brackets the longest stretch "
+              "in which the page ran no timer, i.e. could not answer the user. Synthetic responses; no model involved."]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
