@@ -2,8 +2,8 @@
 // seconds to stretch, cut and encode, trace or paint; done on the page, that work had to be cut into
 // pieces between which the page answered, and one large mask's tracing still froze it for its whole
 // length. Here the page keeps answering throughout.
-// In: a JSON download's request (exports.buildDownload), or {kind: "overlay", photo: ImageBitmap, width,
-// height, cut, items} (exports.overlayMasks). Out: {progress: fraction} after each instance, then {blob}
+// In: a JSON download's request (exports.buildDownload), or {kind: "overlay", picture: Blob (the image the
+// page shows), width, height, cut, items} (exports.overlayMasks). Out: {progress: fraction} after each instance, then {blob}
 // (the file) or {error}.
 import { buildDownload, overlayMasks } from "./exports.js";
 
@@ -21,11 +21,12 @@ function json(request) {
 }
 
 /** The photo with the masks over it, as PNG. */
-async function overlay({ photo, width, height, cut, items }) {
+async function overlay({ picture, width, height, cut, items }) {
   const steps = items.length + 1; // the PNG encoding is the last step
   const rgba = overlayMasks({ width, height, cut, items }, (done) => self.postMessage({ progress: done / steps }));
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext("2d");
+  const photo = await createImageBitmap(picture); // EXIF orientation applied, as the page's <img> does
   ctx.drawImage(photo, 0, 0, width, height);
   photo.close();
   const masks = new OffscreenCanvas(width, height); // putImageData would replace the photo, not blend over it

@@ -272,6 +272,36 @@ def test_overlay_download_of_a_large_photo_has_the_masks_own_edges(open_page, sc
     assert iou(changed, rle_mask(saved["mask"])) > 0.999
 
 
+def test_overlay_download_of_a_photo_the_camera_turned_is_the_picture_as_shown(open_page, scene_file, tmp_path):
+    """A phone's JPEG is stored sideways with an EXIF turn; the server and the page both apply it, and the
+    overlay, drawn in the export worker from the file itself, must too: the photo upright, the masks on it."""
+    upright = Image.open(scene_file).convert("RGB").resize((320, 240), Image.NEAREST)  # 240 high, 320 wide
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # as the sensor wrote it: 320 high, 240 wide
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to view"
+    turned = tmp_path / "turned.jpg"
+    stored.save(turned, quality=95, exif=exif)
+    page = open_page()
+    body = run_prompts(page, turned, ["dog"])
+    assert (body["image"]["width"], body["image"]["height"]) == (320, 240)
+    isolate(page, pick_instance(body))
+    files = {}
+    for button in ("#dl-overlay", "#dl-masks"):
+        with page.expect_download() as info:
+            page.click(button)
+        files[button] = tmp_path / info.value.suggested_filename
+        info.value.save_as(files[button])
+    drawn = np.asarray(Image.open(files["#dl-overlay"]).convert("RGB")).astype(int)
+    assert drawn.shape == (240, 320, 3)
+    (saved,) = json.loads(files["#dl-masks"].read_text())["instances"]
+    mask = rle_mask(saved["mask"])
+    difference = np.abs(drawn - np.asarray(upright).astype(int)).sum(axis=2)
+    unturned = np.abs(drawn - np.asarray(stored.resize((320, 240))).astype(int)).sum(axis=2)  # EXIF ignored
+    # outside the mask, the upright photo (JPEG's loss aside), not the stored one stretched to the frame
+    assert difference[~mask].mean() < 20 and difference[~mask].mean() < unturned[~mask].mean() / 3
+    assert difference[mask].mean() > 60  # inside, the mask's colour over it
+
+
 def test_the_page_keeps_answering_while_a_large_download_is_prepared(open_page, scene_file, tmp_path):
     """Every candidate of a 2400x1800 photo, exported: seconds of work that used to run in one piece, so the
     page froze (no pointer, no scrolling, no timers) until the file appeared. Now the button says it is
