@@ -240,6 +240,26 @@ def test_a_ground_before_a_viewer_place_word_still_takes_it(translator, chinese,
 @pytest.mark.parametrize(
     "chinese, english",
     [
+        ("弹钢琴的人", "person playing the piano"),
+        ("拉小提琴的人", "person playing the violin"),  # not "pulling a violin": 拉 alone pulls
+        ("拉着箱子的人", "person pulling a box"),
+        ("荡秋千的孩子", "child swinging on a swing"),
+        ("推婴儿车的人", "person pushing a stroller"),
+        ("推车的人", "person pushing a cart"),
+        ("低头看手机的人", "person looking down at a phone"),
+        ("摔倒的人", "fallen person"),
+        ("空着的座位", "empty seat"),
+        ("楼顶的人", "person on the rooftop"),
+        ("在窗外飞的鸟", "bird flying outside the window"),
+    ],
+)
+def test_how_a_thing_is_played_pushed_or_found_reads_as_english_says_it(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
         ("金毛", "golden retriever"),  # a breed by its nickname
         ("橘猫", "orange cat"),
         ("电瓶车", "electric bike"),  # what the street calls it
@@ -250,6 +270,11 @@ def test_a_ground_before_a_viewer_place_word_still_takes_it(translator, chinese,
         ("高铁", "bullet train"),  # not 高 (tall) + 铁 (iron)
         ("停在路边的电瓶车", "electric bike parked by the roadside"),
         ("戴安全帽的外卖员", "delivery rider wearing a hard hat"),
+        ("秋千", "swing"),  # RAM: swinge
+        ("钥匙", "key"),
+        ("鸭", "duck"),
+        ("推土机", "bulldozer"),  # RAM: dozer
+        ("推车上的箱子", "box on cart"),  # 推车 is a cart where nothing pushes it
     ],
 )
 def test_everyday_names_translate_without_argos(translator, chinese, english):

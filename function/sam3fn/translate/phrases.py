@@ -62,6 +62,8 @@ STATES = {
     # what annotation guidelines ask about an instance (被遮挡的汽车 -> "occluded car")
     "遮挡": "occluded", "被遮挡": "occluded", "被挡住": "occluded", "部分遮挡": "partially occluded",
     "截断": "truncated", "被截断": "truncated", "模糊": "blurry",
+    # what a safety camera is asked about (摔倒的人 -> "fallen person"), and a seat no one sits in
+    "摔倒": "fallen", "跌倒": "fallen", "空着": "empty",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -103,12 +105,13 @@ for _side, _opposite, _english in (("左", "右", "left"), ("右", "左", "right
         COUNTED_FROM[_form] = COUNTED_FROM[_form + "数"] = f"from the {_english}"
 _ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 _LINES = {"排": "row", "列": "column"}  # counted by an ordinal: 第二排的人 -> "person in the second row"
-# Transitive verbs: verb + phrase, "wearing a blue jacket". No bare 开 or 推: 开车 is driving, 推车 a cart.
+# Transitive verbs: verb + phrase, "wearing a blue jacket". No bare 开: 开车 is driving (IDIOMS); 推车, a cart
+# alone, is pushing a cart in a phrase (IDIOMS), and 推 + anything else pushes it (推婴儿车的人).
 VERBS = {
     "穿": "wearing", "穿着": "wearing", "戴": "wearing", "戴着": "wearing", "拿": "holding", "拿着": "holding",
     "手拿": "holding", "手持": "holding", "握着": "holding", "抱着": "holding", "举着": "holding",
     "抓着": "holding", "提着": "carrying", "背着": "carrying", "扛着": "carrying", "骑": "riding",
-    "骑着": "riding", "推着": "pushing", "拉": "pulling", "拉着": "pulling", "拖着": "pulling", "牵着": "walking",
+    "骑着": "riding", "推着": "pushing", "推": "pushing", "拉": "pulling", "拉着": "pulling", "拖着": "pulling", "牵着": "walking",
     "遛": "walking", "吃": "eating", "吃着": "eating", "喝": "drinking", "喝着": "drinking", "踢": "kicking",
     "踢着": "kicking", "看着": "looking at", "盯着": "looking at", "追": "chasing", "追着": "chasing",
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
@@ -135,6 +138,12 @@ IDIOMS = {
     "开车": "driving", "行驶": "driving", "晒太阳": "sunbathing", "抽烟": "smoking", "吸烟": "smoking",
     "施工": "working", "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella",
     "骑车": "riding a bicycle",
+    # instruments are played, whatever the hand does: 拉 is pulling (VERBS) but 拉小提琴 is playing the violin
+    "弹钢琴": "playing the piano", "弹琴": "playing the piano", "弹吉他": "playing the guitar",
+    "拉小提琴": "playing the violin", "拉大提琴": "playing the cello", "拉二胡": "playing the erhu",
+    "吹笛子": "playing the flute", "吹萨克斯": "playing the saxophone", "打鼓": "playing the drums",
+    "推车": "pushing a cart", "荡秋千": "swinging on a swing", "滑滑梯": "going down a slide",
+    "低头看手机": "looking down at a phone", "低头玩手机": "looking down at a phone",
     # 爬树 is climbing (VERBS), bare 爬 crawling: a baby on the floor, an insect on a wall
     "爬": "crawling",
 }  # fmt: skip
@@ -164,6 +173,8 @@ PLACE_WORDS = {
     "街上": "on the street", "街头": "on the street", "田里": "in the field", "地里": "in the field",
     "家里": "at home", "水面上": "on the water", "远处": "in the distance", "背景里": "in the background",
     "背景中": "in the background", "前景里": "in the foreground", "前景中": "in the foreground",
+    "楼顶": "on the rooftop", "楼顶上": "on the rooftop", "窗外": "outside the window", "门外": "outside the door",
+    "窗边": "by the window", "窗前": "by the window",
 }  # fmt: skip
 # Places said from where the viewer stands, with no ground named: 里面的人 -> "person inside", 前面的车 -> "car in
 # front", 楼上的人 -> "person upstairs" (not 楼 + 上, "on building"). The PLACES words they share read a ground when
