@@ -186,19 +186,24 @@ def test_layers_can_be_hidden_and_hover_highlights_one(open_page, scene_file):
     assert not np.array_equal(highlighted, full)
 
 
+def download(page, buttons, folder) -> dict:
+    """Click each download button in turn: {button: the file it saved, by its suggested name, in folder}."""
+    files = {}
+    for button in buttons:
+        with page.expect_download() as info:
+            page.click(button)
+        files[button] = folder / info.value.suggested_filename
+        info.value.save_as(files[button])
+    return files
+
+
 def test_downloads_hold_what_the_page_shows(open_page, scene_file, tmp_path):
     page = open_page()
     body = run_prompts(page, scene_file, ["dog"])
     i = pick_instance(body)
     isolate(page, i)
     expected = rle_mask(body["results"][0]["instances"][i]["mask"])
-    files = {}
-    for button in ("#dl-overlay", "#dl-masks", "#dl-coco", "#dl-coco-polygons"):
-        with page.expect_download() as info:
-            page.click(button)
-        path = tmp_path / info.value.suggested_filename
-        info.value.save_as(path)
-        files[button] = path
+    files = download(page, ("#dl-overlay", "#dl-masks", "#dl-coco", "#dl-coco-polygons"), tmp_path)
     assert [p.name for p in files.values()] == [
         "scene.overlay.png", "scene.masks.json", "scene.coco.json", "scene.coco-polygons.json"]
 
@@ -258,12 +263,7 @@ def test_overlay_download_of_a_large_photo_has_the_masks_own_edges(open_page, sc
     page = open_page()
     body = run_prompts(page, big, ["dog"])
     isolate(page, pick_instance(body))
-    files = {}
-    for button in ("#dl-overlay", "#dl-masks"):
-        with page.expect_download() as info:
-            page.click(button)
-        files[button] = tmp_path / info.value.suggested_filename
-        info.value.save_as(files[button])
+    files = download(page, ("#dl-overlay", "#dl-masks"), tmp_path)
     overlay = np.asarray(Image.open(files["#dl-overlay"]).convert("RGB")).astype(int)
     original = np.asarray(Image.open(big).convert("RGB")).astype(int)
     assert overlay.shape == original.shape == (1800, 2400, 3)
@@ -285,12 +285,7 @@ def test_overlay_download_of_a_photo_the_camera_turned_is_the_picture_as_shown(o
     body = run_prompts(page, turned, ["dog"])
     assert (body["image"]["width"], body["image"]["height"]) == (320, 240)
     isolate(page, pick_instance(body))
-    files = {}
-    for button in ("#dl-overlay", "#dl-masks"):
-        with page.expect_download() as info:
-            page.click(button)
-        files[button] = tmp_path / info.value.suggested_filename
-        info.value.save_as(files[button])
+    files = download(page, ("#dl-overlay", "#dl-masks"), tmp_path)
     drawn = np.asarray(Image.open(files["#dl-overlay"]).convert("RGB")).astype(int)
     assert drawn.shape == (240, 320, 3)
     (saved,) = json.loads(files["#dl-masks"].read_text())["instances"]
