@@ -220,7 +220,8 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         version = browser.version
-        records = [{"case": name, **run_case(browser, frontend, w, h, n, kind, args.moves)} for name, w, h, n, kind in CASES]
+        records = [{"case": name, **run_case(browser, frontend, w, h, n, kind, args.moves)}
+                   for name, w, h, n, kind in CASES]
         browser.close()
     date = datetime.now(timezone.utc)
     doc = {
@@ -237,8 +238,8 @@ def main() -> None:
     stem = args.out / "-".join(["page-rethreshold", *([args.label] if args.label else []), f"{date:%Y%m%dT%H%M%S}"])
     stem.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
     lines = [f"# Page slider latency, {date:%Y-%m-%d}" + (f" ({args.label})" if args.label else ""), "",
-             f"`{doc['command']}` · page from `{doc['frontend']}` at {doc['frontend_commit']} · {doc['browser']} · {doc['cpu']} "
-             f"({doc['cores']} cores)", "",
+             f"`{doc['command']}` · page from `{doc['frontend']}` at {doc['frontend_commit']} · {doc['browser']} "
+             f"· {doc['cpu']} ({doc['cores']} cores)", "",
              "| case | first render ms | detection slider p50 / p95 ms (to frame) | mask slider p50 / p95 ms (to frame) "
              "| COCO download ms (longest freeze) | COCO polygons download ms (longest freeze) "
              "| overlay PNG download ms (longest freeze) |",

@@ -823,16 +823,17 @@ function downloadOverlay() {
   // The worker decodes the picture itself: drawing the shown <img> into a bitmap here held the page
   // for 50 ms at 12 MP.
   const request = { kind: "overlay", picture: state.picture, width, height, cut, items };
-  return exporting($("dl-overlay"), async (progress) => save(await inWorker(request, progress), name));
+  return downloadInWorker($("dl-overlay"), request, name);
 }
 
 /** kind: "masks" (the function's JSON), "coco" (COCO, RLE masks) or "coco-polygons" (COCO, polygons), built
  * in a worker from the instances on screen. */
 function downloadJson(kind) {
   const { width, height } = state.imageInfo;
+  const cut = slider("mask-threshold");
   const meta = {
     fileName: (state.file && state.file.name) || "image", width, height, threshold: slider("threshold"),
-    maskThreshold: state.source === "candidates" ? slider("mask-threshold") : null,
+    maskThreshold: state.source === "candidates" ? cut : null,
     model: state.response ? state.response.model : null,
   };
   const items = drawn().map((it) => ({
@@ -840,9 +841,12 @@ function downloadJson(kind) {
     source: it.source,
     id: itemNumber(it), // the number the legend shows, as the annotation's id
   }));
-  const request = { kind, meta, cut: slider("mask-threshold"), items };
-  const name = `${baseName()}.${kind}.json`;
-  return exporting($(`dl-${kind}`), async (progress) => save(await inWorker(request, progress), name));
+  return downloadInWorker($(`dl-${kind}`), { kind, meta, cut, items }, `${baseName()}.${kind}.json`);
+}
+
+/** Build `request` in the export worker with `button` busy, then hand the file to the browser as `name`. */
+function downloadInWorker(button, request, name) {
+  return exporting(button, async (progress) => save(await inWorker(request, progress), name));
 }
 
 /** A download built by export_worker.js from `request`, plain data and Blobs; `progress` is told its

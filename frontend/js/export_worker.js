@@ -3,8 +3,8 @@
 // pieces between which the page answered, and one large mask's tracing still froze it for its whole
 // length. Here the page keeps answering throughout.
 // In: a JSON download's request (exports.buildDownload), or {kind: "overlay", picture: Blob (the image the
-// page shows), width, height, cut, items} (exports.overlayMasks). Out: {progress: fraction} after each instance, then {blob}
-// (the file) or {error}.
+// page shows), width, height, cut, items} (exports.overlayMasks). Out: {progress: fraction} after each
+// instance, then {blob} (the file) or {error}.
 import { buildDownload, overlayMasks } from "./exports.js";
 
 self.onmessage = async ({ data }) => {

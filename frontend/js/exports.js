@@ -5,7 +5,7 @@ import { BitLayer, ProbLayer, paintLayer } from "./masks.js";
 import { maskPolygons } from "./polygons.js";
 import { decodeRle, encodeRle } from "./rle.js";
 
-export const DOWNLOAD_KINDS = ["masks", "coco", "coco-polygons"]; // the JSON ones; the overlay is a PNG
+const DOWNLOAD_KINDS = ["masks", "coco", "coco-polygons"]; // the JSON ones; the overlay is a PNG
 
 /** A layer (masks.js: a box of the frame, row-major `values`, inside where value > cut(t)) cut at threshold
  * t: its box's 0/1 mask and the pixels inside, counted in the same pass (the layer's own `area` sorts its
