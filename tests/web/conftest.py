@@ -32,6 +32,12 @@ def _wait_failed(client, timeout: float = 20.0) -> None:
 
 
 @pytest.fixture
+def await_ready():
+    """`await_ready(client)`: wait for /readyz to say ready (fails on a failed startup)."""
+    return wait_ready
+
+
+@pytest.fixture
 def wait_failed():
     """`wait_failed(client)`: wait for startup to fail (/readyz 503, status "failed")."""
     return _wait_failed

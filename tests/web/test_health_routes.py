@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import threading
 
+from sam3fn.web.runtime import Runtime
 from support.images import encode, scene_pixels
 
 
@@ -28,11 +30,31 @@ def test_missing_weights_serve_the_demo_model_and_say_how_to_install(make_client
 
 
 def test_required_weights_missing_means_never_ready(make_client, wait_failed, tmp_path):
+    """A failed startup answered `not_ready` with Retry-After: 5, so clients (the page among them) waited for a
+    model that was never coming; it is `model_unavailable`, naming the cause, with nothing to retry after."""
     client = make_client(ready=False, model_dir=tmp_path / "none", require_weights=True)
     wait_failed(client)
     assert client.get("/healthz").status_code == 200
-    r = client.post("/v1/segment", json={"image": {"base64": "AA=="}, "prompts": ["dog"]})
-    assert r.status_code == 503 and r.json()["error"]["code"] == "not_ready" and r.headers["retry-after"]
+    assert "retry-after" not in client.get("/readyz").headers
+    segment = client.post("/v1/segment", json={"image": {"base64": "AA=="}, "prompts": ["dog"]})
+    for r in (segment, client.get("/v1/info")):
+        error = r.json()["error"]
+        assert r.status_code == 503 and error["code"] == "model_unavailable" and "retry-after" not in r.headers
+        assert error["message"].startswith("startup failed: ModelDirError") and "hf download" in error["message"]
+
+
+def test_loading_answers_not_ready_with_retry_after_until_loaded(make_client, await_ready, monkeypatch):
+    held = threading.Event()
+    build = Runtime._build
+    monkeypatch.setattr(Runtime, "_build", lambda rt: (held.wait(60), build(rt)))  # the load, held mid-way
+    client = make_client(ready=False)
+    r = client.get("/v1/info")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "not_ready" and r.headers["retry-after"] == "5"
+    loading = client.get("/readyz")
+    assert loading.json() == {"status": "loading"} and loading.headers["retry-after"] == "5"
+    held.set()
+    await_ready(client)
+    assert client.get("/v1/info").status_code == 200
 
 
 def test_metrics_count_requests_stages_and_cache(client):

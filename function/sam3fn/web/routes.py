@@ -40,7 +40,8 @@ _ERROR_MEANINGS = {400: "invalid input (see `error.code`)", 401: "missing or wro
                    413: "body or image too large, or too many records in one event delivery",
                    415: "a Content-Encoding other than identity", 422: "a Chinese prompt could not be translated",
                    502: "the object store refused the request",
-                   503: "loading, overloaded or storage unavailable (Retry-After)"}
+                   503: "loading, overloaded or storage unavailable (Retry-After); "
+                        "`model_unavailable`: startup failed (no Retry-After)"}
 
 
 def _errors(*statuses: int) -> dict[int, ResponseSpec]:
@@ -85,7 +86,9 @@ def readyz(request: Request) -> Response[Health]:
     rt = runtime_of(request)
     if rt.ready:
         return Response(Health(status="ready"))
-    return Response(Health(status="failed" if rt.error else "loading"), status_code=503, headers={"Retry-After": "5"})
+    if rt.error:  # for good in this process: nothing to come back for
+        return Response(Health(status="failed"), status_code=503)
+    return Response(Health(status="loading"), status_code=503, headers={"Retry-After": "5"})
 
 
 @get("/v1/info", guards=[api_key_guard], security=API_KEY, sync_to_thread=False, tags=["health"],

@@ -27,7 +27,16 @@ log = logging.getLogger("sam3fn.web")
 
 
 class NotReady(Sam3fnError):
+    """Still loading: 503 with Retry-After, so clients (and the page) come back in a few seconds."""
+
     code = "not_ready"
+
+
+class StartupFailed(Sam3fnError):
+    """Loading failed and will not be tried again in this process: 503 without Retry-After, as waiting cannot
+    help; the message names the cause (a missing weights file says how to fetch it)."""
+
+    code = "model_unavailable"
 
 
 class Runtime:
@@ -131,9 +140,10 @@ class Runtime:
 
     # -- use -------------------------------------------------------------------------------------
     def require_ready(self):
+        if self.error:
+            raise StartupFailed(f"startup failed: {self.error}")
         if not self.ready:
-            detail = f"startup failed: {self.error}" if self.error else "the model is still loading"
-            raise NotReady(f"not ready: {detail}")
+            raise NotReady("not ready: the model is still loading")
         return self.pipeline
 
     def identity(self) -> dict:
