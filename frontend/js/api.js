@@ -2,11 +2,12 @@
 // Every failure becomes an ApiError with a stable code; the page turns codes into plain words.
 
 export class ApiError extends Error {
-  constructor(code, message, status = 0, requestId = "") {
+  constructor(code, message, status = 0, requestId = "", retryAfter = null) {
     super(message);
     this.code = code;
     this.status = status;
     this.requestId = requestId;
+    this.retryAfter = retryAfter; // seconds the server asked to wait before trying again (Retry-After), or null
   }
 }
 
@@ -31,11 +32,21 @@ export async function getJson(path, apiKey) {
   return { status: response.status, body };
 }
 
-/** The ApiError of a failed call: the server's {"error": {code, message, request_id}} when the body has one. */
-function errorOf(status, body, requestIdHeader) {
+/** Retry-After in seconds: the function sends a number of seconds; an HTTP date (allowed too) counts from now. */
+export function retryAfterSeconds(header) {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
+}
+
+/** The ApiError of a failed call: the server's {"error": {code, message, request_id}} when the body has one.
+ * `header(name)` reads the response's headers. */
+function errorOf(status, body, header) {
   const err = body && body.error;
   return new ApiError(err ? err.code : "unknown", err ? err.message : `HTTP ${status}`, status,
-    err ? err.request_id : requestIdHeader || "");
+    err ? err.request_id : header("x-request-id") || "", retryAfterSeconds(header("retry-after")));
 }
 
 /** POST the image file as it is; resolves the server's PNG of it (upright, 8-bit, full size: the pixels
@@ -49,7 +60,7 @@ export async function preview(file, apiKey) {
   }
   if (!response.ok) {
     const body = await response.json().catch(() => null);
-    throw errorOf(response.status, body, response.headers.get("x-request-id"));
+    throw errorOf(response.status, body, (name) => response.headers.get(name));
   }
   return response.blob();
 }
@@ -84,7 +95,7 @@ export function segment({ file, prompts, threshold, maskThreshold, candidateFloo
         resolve(body);
         return;
       }
-      reject(errorOf(xhr.status, body, xhr.getResponseHeader("x-request-id")));
+      reject(errorOf(xhr.status, body, (name) => xhr.getResponseHeader(name)));
     };
     xhr.send(form);
   });

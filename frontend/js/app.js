@@ -6,6 +6,10 @@ import { BitLayer, ProbLayer, colorFor, covers, paint, workSize } from "./masks.
 import { decodeRle } from "./rle.js";
 
 const CANDIDATE_FLOOR = 0.05; // the lowest detection threshold the slider offers
+// Answers the server asks to come back for later (503 + Retry-After): still loading, or its queue is full.
+const RETRY_CODES = new Set(["not_ready", "overloaded"]);
+// Waiting longer than this for them is a fault to show: loading the model and warming it up takes seconds.
+const MAX_RETRY_WAIT_S = 120;
 const STAGES = ["decode_image_ms", "preprocess_ms", "image_encode_ms", "text_encode_ms", "mask_decode_ms",
   "postprocess_ms", "total_ms"];
 const $ = (id) => document.getElementById(id);
@@ -66,7 +70,8 @@ function errorDetail(err) {
 function showError(thrown) {
   const err = thrown instanceof ApiError ? thrown : new ApiError("unknown", String(thrown && thrown.message));
   if (err.code === "unauthorized") askForKey();
-  if (err.code === "network") pollServer(); // the status line must not go on saying "Ready" about a lost server
+  // the status line must not go on saying "Ready" about a server lost, restarting or broken
+  if (["network", "not_ready", "model_unavailable"].includes(err.code)) pollServer();
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
@@ -122,12 +127,13 @@ async function pollServer() {
       return;
     }
     serverInfo = null;
-    statusKey = status === 401 ? "err_unauthorized" : "statusLoading";
+    const failed = body && body.error && body.error.code === "model_unavailable";
+    statusKey = status === 401 ? "err_unauthorized" : failed ? "statusFailed" : "statusLoading";
     renderStatus();
     if (status === 401) {
       askForKey(); // polling stops: a key entered (or changed) polls again
     } else {
-      pollTimer = setTimeout(pollServer, 2000);
+      pollTimer = setTimeout(pollServer, failed ? 10000 : 2000); // failed: only a restart (a new process) mends it
     }
   } catch {
     if (run !== pollRun) return;
@@ -323,10 +329,10 @@ async function run() {
   const epoch = state.epoch;
   setProgress({ phase: "upload", fraction: 0 });
   try {
-    const body = await segment({
+    const body = await segmentWhenReady({
       file: state.file, prompts: sent.map((p) => p.text), threshold: slider("threshold"),
       maskThreshold: slider("mask-threshold"), candidateFloor: CANDIDATE_FLOOR, apiKey: $("api-key").value.trim(),
-    }, setProgress);
+    }, epoch);
     const roundTrip = performance.now() - started;
     if (!serverInfo) pollServer(); // it answered: a status line still saying it is unreachable is out of date
     if (epoch === state.epoch) await showResponse(body, roundTrip, sent); // else: for an image no longer shown
@@ -338,6 +344,47 @@ async function run() {
     button.disabled = false;
     button.removeAttribute("aria-busy");
   }
+}
+
+/** segment(), tried again while the server answers "loading" or "busy" with a Retry-After: a scale-to-zero
+ * endpoint's first request after a cold start gets "loading", and the person should see a countdown, not an
+ * error telling them to do what the page can do itself. Gives up (throws the last error) once waiting would
+ * pass MAX_RETRY_WAIT_S in all, or when another image is chosen (the answer would be for an image no longer
+ * shown; run() drops that error). */
+async function segmentWhenReady(request, epoch) {
+  const deadline = performance.now() + MAX_RETRY_WAIT_S * 1000;
+  for (;;) {
+    try {
+      return await segment(request, setProgress);
+    } catch (err) {
+      const wait = err instanceof ApiError && RETRY_CODES.has(err.code) ? err.retryAfter : null;
+      if (wait === null || epoch !== state.epoch || performance.now() + wait * 1000 > deadline) throw err;
+      if (err.code === "not_ready") {
+        // the server restarted (scaled to zero and back) since the status line said ready: it says so again
+        // only when the status poll finds it ready, which also ends the wait below early
+        serverInfo = null;
+        pollServer();
+      }
+      await waitToRetry(err.code, wait, epoch);
+      if (epoch !== state.epoch) throw err;
+    }
+  }
+}
+
+/** Resolves after `seconds`, or sooner: when the status poll finds a loading server ready, or when another
+ * image is chosen. The progress line counts down meanwhile. */
+function waitToRetry(code, seconds, epoch) {
+  const until = performance.now() + Math.max(1, seconds) * 1000; // "Retry-After: 0" must not spin
+  setProgress({ phase: "wait", code, until });
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      const loaded = code === "not_ready" && serverInfo;
+      if (performance.now() >= until || loaded || epoch !== state.epoch) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 100);
+  });
 }
 
 function setProgress(p) {
@@ -353,6 +400,15 @@ function setProgress(p) {
     bar.max = 1;
     bar.value = p.fraction;
     $("progress-text").textContent = t("uploading", { pct: Math.round(p.fraction * 100) });
+  } else if (p.phase === "wait") {
+    bar.removeAttribute("value");
+    const key = p.code === "not_ready" ? "waitLoading" : "waitBusy";
+    const tick = () => { // a new text only once a second: the line is a polite live region
+      const text = t(key, { s: Math.max(1, Math.ceil((p.until - performance.now()) / 1000)) });
+      if ($("progress-text").textContent !== text) $("progress-text").textContent = text;
+    };
+    tick();
+    state.timer = setInterval(tick, 200);
   } else {
     bar.removeAttribute("value"); // indeterminate while the model runs
     const since = performance.now();

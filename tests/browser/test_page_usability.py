@@ -615,3 +615,77 @@ def test_on_a_phone_a_tap_highlights_a_row_and_every_target_is_24_px(open_page, 
         .map((el) => [el.id || el.className || el.tagName, (el.closest('.toggle') || el).getBoundingClientRect()])
         .filter(([, r]) => r.width < 24 || r.height < 24).map(([name, r]) => `${name} ${r.width}x${r.height}`)""")
     assert small == [], small
+
+
+def _refuse_while(page, answer: dict, headers: dict[str, str]) -> dict:
+    """Answer every /v1 call with the 503 `answer` while the returned dict's "on" is true (then pass them to
+    the server), and list the /v1/segment calls in its "runs"."""
+    seen = {"on": True, "runs": []}
+
+    def handle(route):
+        if route.request.url.endswith("/v1/segment"):
+            seen["runs"].append(route.request.url)
+        if seen["on"]:
+            route.fulfill(status=503, json=answer, headers=headers)
+        else:
+            route.continue_()
+
+    page.route("**/v1/*", handle)
+    return seen
+
+
+LOADING = {"error": {"code": "not_ready", "message": "not ready: the model is still loading", "request_id": "r1"}}
+
+
+def test_a_run_while_the_model_loads_waits_for_it_and_shows_the_result(open_page, scene_file):
+    """A scale-to-zero endpoint's first request after a cold start is answered "still loading" (503 with
+    Retry-After): the page said "try again in a few seconds" and left the retrying to the person."""
+    page = open_page(locale="zh-CN")
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('就绪')")
+    restarted = _refuse_while(page, LOADING, {"Retry-After": "1"})  # scaled to zero and back since the page loaded
+    page.fill("#prompt-input", "狗")
+    page.click("#run")
+    page.wait_for_function("document.getElementById('progress-text').textContent.includes('秒后自动重试')")
+    assert page.inner_text("#status") == "模型加载中…"  # no longer "ready": the status poll follows the load
+    screenshot(page, "page-waiting-for-model", full_page=False)
+    page.wait_for_timeout(1500)
+    assert len(restarted["runs"]) >= 2 and page.locator("#error").is_hidden()  # tried again, still loading
+    restarted["on"] = False  # loaded
+    page.wait_for_function("document.getElementById('summary').textContent.length > 0", timeout=10000)
+    assert page.locator("#error").is_hidden() and page.inner_text("#status").startswith("就绪")
+    assert page.locator("#progress").is_hidden() and page.is_enabled("#run")
+
+
+def test_a_server_that_failed_to_load_says_so_at_once_without_retrying(open_page, scene_file):
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Ready')")
+    failed = {"error": {"code": "model_unavailable", "request_id": "r2",
+                        "message": "startup failed: ModelDirError: no config.json in /models/sam3"}}
+    broken = _refuse_while(page, failed, {})  # no Retry-After: waiting cannot help
+    page.fill("#prompt-input", "dog")
+    page.click("#run")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "could not load the model" in page.inner_text("#error-text")
+    assert "no config.json" in page.inner_text("#error-detail")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('The model failed to load')")
+    page.wait_for_timeout(1500)
+    assert len(broken["runs"]) == 1
+
+
+def test_choosing_another_image_while_waiting_stops_the_retries(open_page, scene_file, tmp_path):
+    page = open_page()
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Ready')")
+    loading = _refuse_while(page, LOADING, {"Retry-After": "1"})
+    page.fill("#prompt-input", "dog")
+    page.click("#run")
+    page.wait_for_function("document.getElementById('progress-text').textContent.includes('Trying again in')")
+    other = tmp_path / "other.png"
+    other.write_bytes(encode(scene_pixels(90, 120, seed=8)))
+    page.set_input_files("#file", str(other))
+    page.wait_for_selector("#progress", state="hidden", timeout=3000)
+    tries = len(loading["runs"])
+    page.wait_for_timeout(2000)
+    assert len(loading["runs"]) == tries and page.locator("#error").is_hidden() and page.is_enabled("#run")
