@@ -48,7 +48,7 @@ def test_taiwan_and_hong_kong_browsers_read_traditional_and_can_switch_script(op
     page = open_page(locale="zh-TW")
     assert page.get_attribute("html", "lang") == "zh-TW" and page.inner_text("#run") == "分割"
     run_prompts(page, scene_file, ["紅色的汽車"])
-    assert "個實例" in page.inner_text("#summary") and page.inner_text("#run") == "重新運行"
+    assert "個實例" in page.inner_text("#summary") and page.inner_text("#run") == "重新執行"
     assert "→ red car" in page.locator("#chips li").first.inner_text()  # the prompt as typed, and what the model read
     screenshot(page, "page-traditional")
     page.click("#script")
@@ -58,7 +58,7 @@ def test_taiwan_and_hong_kong_browsers_read_traditional_and_can_switch_script(op
     page.click("#lang")  # to English and back: to the script last read
     assert page.inner_text("#run") == "Run again" and page.locator("#script").is_hidden()
     page.click("#lang")
-    assert page.get_attribute("html", "lang") == "zh-TW" and page.inner_text("#run") == "重新運行"
+    assert page.get_attribute("html", "lang") == "zh-TW" and page.inner_text("#run") == "重新執行"
     page.reload()  # the choice is remembered
     page.wait_for_function("document.getElementById('status').textContent.length > 0")
     assert page.inner_text("#run") == "分割" and page.get_attribute("html", "lang") == "zh-TW"

@@ -32,7 +32,7 @@ test("placeholders are filled in the chosen language", () => {
   setLanguage("zh");
   assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 个实例 · 2 个提示词 · 服务器用时 40 毫秒");
   setLanguage("zh-Hant");
-  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 個實例 · 2 個提示詞 · 服務器用時 40 毫秒");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 個實例 · 2 個提示詞 · 伺服器用時 40 毫秒");
   setLanguage("en");
   assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances · 2 prompt(s) · 40 ms on the server");
 });
