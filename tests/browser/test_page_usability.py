@@ -647,7 +647,8 @@ def test_a_run_while_the_model_loads_waits_for_it_and_shows_the_result(open_page
     page.fill("#prompt-input", "狗")
     page.click("#run")
     page.wait_for_function("document.getElementById('progress-text').textContent.includes('秒后自动重试')")
-    assert page.inner_text("#status") == "模型加载中…"  # no longer "ready": the status poll follows the load
+    # no longer "ready": the status poll, started by that answer, follows the load
+    page.wait_for_function("document.getElementById('status').textContent === '模型加载中…'", timeout=3000)
     screenshot(page, "page-waiting-for-model", full_page=False)
     page.wait_for_timeout(1500)
     assert len(restarted["runs"]) >= 2 and page.locator("#error").is_hidden()  # tried again, still loading
