@@ -26,6 +26,7 @@ from ..events import parse_events
 from ..storage import StorageUnavailable, is_s3_url, valid_bucket_name
 from ..triggers import Job, Outcome
 from .auth import API_KEY, EVENTS_TOKEN, api_key_guard, events_token_guard
+from .errors import RETRY_AFTER
 from .imagesource import from_base64, from_local_path, from_s3
 from .openapi import EventsOperation, PredictOperation, PreviewOperation, SegmentOperation
 from .runtime import Runtime
@@ -88,7 +89,7 @@ def readyz(request: Request) -> Response[Health]:
         return Response(Health(status="ready"))
     if rt.error:  # for good in this process: nothing to come back for
         return Response(Health(status="failed"), status_code=503)
-    return Response(Health(status="loading"), status_code=503, headers={"Retry-After": "5"})
+    return Response(Health(status="loading"), status_code=503, headers={"Retry-After": RETRY_AFTER["not_ready"]})
 
 
 @get("/v1/info", guards=[api_key_guard], security=API_KEY, sync_to_thread=False, tags=["health"],
