@@ -33,16 +33,17 @@ def page_strings() -> dict[str, dict[str, str]]:
     return json.loads(out.stdout)
 
 
-def in_taiwan_words(simplified: str, converter=None) -> str:
-    text = (converter or opencc.OpenCC("s2twp")).convert(simplified)
-    for mainland, taiwan in TAIWAN_WORDS.items():
-        text = text.replace(mainland, taiwan)
-    return text
-
-
 def expected_table(strings: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The zh table in Taiwan's words: OpenCC s2twp, then TAIWAN_WORDS; the script buttons as they are."""
     converter = opencc.OpenCC("s2twp")
-    return {key: strings["zh-Hant"][key] if key in OWN_WORDS else in_taiwan_words(text, converter)
+
+    def in_taiwan_words(simplified: str) -> str:
+        text = converter.convert(simplified)
+        for mainland, taiwan in TAIWAN_WORDS.items():
+            text = text.replace(mainland, taiwan)
+        return text
+
+    return {key: strings["zh-Hant"][key] if key in OWN_WORDS else in_taiwan_words(text)
             for key, text in strings["zh"].items()}
 
 
