@@ -75,6 +75,39 @@ def test_a_quantity_before_the_noun_is_dropped_as_sam3_finds_every_instance(tran
 
 @pytest.mark.parametrize(
     "chinese, english",
+    [
+        ("一碗面条", "bowl of noodles"),  # a count noun held goes plural
+        ("一杯咖啡", "cup of coffee"),  # a mass noun stays as it is
+        ("一瓶水", "bottle of water"),
+        ("一盘水果", "plate of fruit"),
+        ("一篮子苹果", "basket of apples"),  # the measure's two-character form
+        ("一串葡萄", "bunch of grapes"),
+        ("两杯咖啡", "cup of coffee"),  # the count goes, as 两只狗 -> "dog"
+        ("这杯咖啡", "cup of coffee"),
+        ("一大碗米饭", "big bowl of rice"),  # the size is the bowl's
+        ("一盘红色的苹果", "plate of red apples"),  # the colour is the apples'
+        ("桌子上的一杯咖啡", "cup of coffee on table"),
+        ("一碗麵條", "bowl of noodles"),  # Traditional, through the same rules
+    ],
+)
+def test_a_container_measure_is_the_thing_found_holding_what_follows(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_container_held_keeps_its_count_and_article_as_an_object(translator):
+    assert translator.translate("拿着一杯咖啡的人").english == "person holding a cup of coffee"
+    assert translator.translate("拿着两杯咖啡的人").english == "person holding two cups of coffee"
+
+
+def test_a_container_word_without_its_numeral_is_not_a_measure(translator):
+    assert translator.translate("碗里的面条").english == "noodle in bowl"  # the bowl is where the noodles are
+    assert translator.translate("咖啡杯").english == "coffee cup"  # a glossary word
+    with pytest.raises(TranslationUnavailable):
+        translator.translate("杯咖啡")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
     [("细胞", "cell"), ("道路", "road"), ("人脸", "face"), ("裂缝", "crack"), ("叶子上的病斑", "disease spot on leaf"),
      ("太阳能板", "solar panel"), ("息肉", "polyp"), ("交通信号灯", "traffic light"),
      ("输电线路上的绝缘子", "insulator on power line"), ("戴安全帽的工人", "worker wearing a hard hat"),

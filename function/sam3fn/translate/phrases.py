@@ -3,6 +3,7 @@
 Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗. The parser reads a prompt as
 
     phrase    := quantity? modifier* head        (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
+               | numeral size? container phrase  (一碗面条 "bowl of noodles", 一大盘水果 "big plate of fruit")
     modifier  := located | pick | adjective | side 的? | clause 的
     pick      := 最 quality 的? | (side-counted-from)? ordinal | 最后 的?  (最大的, 最左边的, 左边第二个, 第二大的, 倒数第二个)
     adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
@@ -235,7 +236,7 @@ MASS_NOUNS = frozenset(
     "oil paint blood hay straw ash clay coal concrete cement gravel lava foam rubble debris pollen seaweed mold "
     "wood metal plastic leather paper fabric cloth stone gold silver bronze copper steel marble granite cotton "
     "wool silk lace satin velvet suede denim linen latex plywood lumber cardboard tinfoil wax ivory porcelain "
-    "food bread rice meat cheese soup milk coffee tea juice wine beer sugar salt cream butter honey jam sauce "
+    "food fruit bread rice meat cheese soup milk coffee tea juice wine beer sugar salt cream butter honey jam sauce "
     "chocolate candy popcorn cereal pasta spaghetti macaroni broccoli lettuce spinach kale garlic ginger corn "
     "wheat barley oatmeal granola yoghurt tofu sushi sashimi salad seafood beef pork bacon ham salami pepperoni "
     "caviar hummus guacamole salsa gravy syrup vinegar mustard flour dough frosting icing alcohol liquor "
@@ -259,6 +260,15 @@ CLASSIFIERS = set("个只辆条把件顶张头匹本台块位棵朵双副座架�
 _NUMERALS = set("一二两三四五六七八九十百几多这那每各某")  # before a classifier: 一只, 两辆, 十几个, 这个, 每张
 # quantities without a classifier of their own, longest first (一群 before 一)
 _GROUPS = sorted("一群 一堆 一排 一对 一些 一片 这些 那些 所有 全部 许多 很多 好多 各种 多个".split(), key=len, reverse=True)
+# Measures that are things in the picture, unlike 只 or 个: 一碗面条 is a bowl of noodles, the thing an annotator
+# means, so the measure becomes the head and what it holds its "of ..." (两杯咖啡 -> "cup of coffee"; as an object
+# "holding two cups of coffee"). No 包: 一包烟 would come out as a pack of smoke.
+CONTAINERS = {
+    "碗": "bowl", "杯": "cup", "瓶": "bottle", "瓶子": "bottle", "盘": "plate", "盘子": "plate", "碟": "dish",
+    "盒": "box", "盒子": "box", "箱": "box", "箱子": "box", "袋": "bag", "袋子": "bag", "篮": "basket", "篮子": "basket",
+    "桶": "bucket", "罐": "jar", "壶": "pot", "锅": "pot", "盆": "pot", "串": "bunch", "束": "bunch", "捆": "bundle",
+    "叠": "stack", "摞": "stack",
+}  # fmt: skip
 
 # "红色" and "红色的" mean the same as "红": accept the colour word with or without 色.
 for _word, _english in list(COLOURS.items()):
@@ -281,13 +291,13 @@ _LOOSE_FA = frozenset({"发", *HAIR})
 # every table _words_at reads: it looks no further ahead than the longest word in them
 _TABLES = (
     COLOURS, SIZES, STATES, POSITIONS, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACED, PLACES, PLACE_WORDS,
-    RELATIVE_PLACES, WITH, FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM,
+    RELATIVE_PLACES, WITH, FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM, CONTAINERS,
 )
 _LONGEST_WORD = max(len(word) for table in _TABLES for word in table)
 _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
 # English order: "second biggest broken red wooden chair from the left with wheels on the left"
-_RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "from": 6, "clause": 7,
-         "side": 8}
+_RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "contents": 6, "from": 7,
+         "clause": 8, "side": 9}
 _BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material"}
 _PICKS = {"ordinal", "superlative", "from"}  # modifiers that pick instances out: a count after one is not dropped
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
@@ -367,10 +377,13 @@ class _Parser:
         i = _skip_space(self.s, i)
         found = parse(i)
         after_quantity = _skip_quantity(self.s, i)
-        if after_quantity == i:
-            return found
-        quantity = _quantity(self.s[i:after_quantity].rstrip("的 "))
-        return found + [(replace(phrase, **quantity), end) for phrase, end in parse(after_quantity)]
+        if after_quantity != i:
+            quantity = _quantity(self.s[i:after_quantity].rstrip("的 "))
+            found += [(replace(phrase, **quantity), end) for phrase, end in parse(after_quantity)]
+        for container, after in _containers_at(self.s, i):  # 一碗面条: the bowl, holding what follows
+            found += [(replace(container, modifiers=(*container.modifiers, Modifier("contents", _contents(held)))), end)
+                      for held, end in parse(after) if not held.many]
+        return found
 
     def _modified(self, i: int, depth: int) -> list[tuple[NounPhrase, int]]:
         """A head here, or a modifier followed by the rest of a phrase."""
@@ -702,6 +715,32 @@ def _after_frame(s: str) -> int:
             if _words_at(SIDES, s, after):
                 return after
     return 0
+
+
+def _containers_at(s: str, i: int) -> list[tuple[NounPhrase, int]]:
+    """(the container as a phrase, where what it holds starts) for a numeral and a CONTAINERS word at s[i:], a size
+    allowed between them: 一碗 -> "bowl", 两杯 -> "cup" counted 2, 这一大盘 / 一大盘 -> "big plate"."""
+    j = i
+    while j < len(s) and (s[j] in _NUMERALS or s[j].isdigit()):
+        j += 1
+    if j == i:
+        return []
+    numeral, count = s[i:j], _number(s[i:j])
+    quantity = {} if numeral in _ONE else {"many": True, "count": count if count and count > 1 else None}
+    sizes = [((Modifier("size", english),), end) for english, end in _words_at(SIZES, s, j) if s[j:end] in ("大", "小")]
+    found = []
+    for size, k in [*sizes, ((), j)]:
+        found += [(NounPhrase(english, size, **quantity), end) for english, end in _words_at(CONTAINERS, s, k)]
+    return found
+
+
+def _contents(phrase: NounPhrase) -> str:
+    """What a container holds, as English says it after "of": a mass noun as it is ("of coffee"), else plural
+    ("of noodles", "of red apples")."""
+    last = phrase.head.split()[-1]
+    if last in MASS_NOUNS or _looks_plural(last):
+        return f"of {phrase.english()}"
+    return f"of {replace(phrase, head=_plural(phrase.head)).english()}"
 
 
 def _skip_quantity(s: str, i: int) -> int:
