@@ -607,11 +607,18 @@ def _a_or_an(english: str) -> str:
 def _quantity(quantity: str) -> dict:
     """The NounPhrase fields a quantity sets: none for one thing (一顶, 这个); else several, with the count when
     exact (两个 -> 2, 十二只 -> 12; 几个, 十几个, 一些 give none) and whether it counts pairs (两双, 两副)."""
-    if _names_one(quantity):
+    if quantity[-1] not in CLASSIFIERS:  # a group: 一群, 一些, 所有
+        return {"many": True, "count": None, "pairs": False}
+    return _counted_as(quantity[:-1], pairs=quantity[-1] in _PAIR_CLASSIFIERS)
+
+
+def _counted_as(numeral: str, pairs: bool = False) -> dict:
+    """The NounPhrase fields a numeral before a measure sets: none for one thing (一, 这, 1) unless it counts
+    pairs; else several, with the count when it is exact and more than one (两 -> 2; 几, 十几 give none)."""
+    if numeral in _ONE and not pairs:
         return {}
-    classifier = quantity[-1] if quantity[-1] in CLASSIFIERS else ""
-    count = _number(quantity[:-1]) if classifier else None
-    return {"many": True, "count": count if count and count > 1 else None, "pairs": classifier in _PAIR_CLASSIFIERS}
+    count = _number(numeral)
+    return {"many": True, "count": count if count and count > 1 else None, "pairs": pairs}
 
 
 def _number(numeral: str) -> int | None:
@@ -720,13 +727,10 @@ def _after_frame(s: str) -> int:
 def _containers_at(s: str, i: int) -> list[tuple[NounPhrase, int]]:
     """(the container as a phrase, where what it holds starts) for a numeral and a CONTAINERS word at s[i:], a size
     allowed between them: 一碗 -> "bowl", 两杯 -> "cup" counted 2, 这一大盘 / 一大盘 -> "big plate"."""
-    j = i
-    while j < len(s) and (s[j] in _NUMERALS or s[j].isdigit()):
-        j += 1
+    j = _numeral_end(s, i)
     if j == i:
         return []
-    numeral, count = s[i:j], _number(s[i:j])
-    quantity = {} if numeral in _ONE else {"many": True, "count": count if count and count > 1 else None}
+    quantity = _counted_as(s[i:j])
     sizes = [((Modifier("size", english),), end) for english, end in _words_at(SIZES, s, j) if s[j:end] in ("大", "小")]
     found = []
     for size, k in [*sizes, ((), j)]:
@@ -749,9 +753,14 @@ def _skip_quantity(s: str, i: int) -> int:
     for word in _GROUPS:
         if s.startswith(word, i):
             return _after_de(s, i + len(word))
-    j = i
-    while j < len(s) and (s[j] in _NUMERALS or s[j].isdigit()):
-        j += 1
+    j = _numeral_end(s, i)
     if j > i and j < len(s) and s[j] in CLASSIFIERS:
         return j + 1
+    return i
+
+
+def _numeral_end(s: str, i: int) -> int:
+    """Index after the numerals at s[i:] (一, 两, 十几, 这, 3) that may come before a measure; i when none."""
+    while i < len(s) and (s[i] in _NUMERALS or s[i].isdigit()):
+        i += 1
     return i
