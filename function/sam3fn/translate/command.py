@@ -10,11 +10,13 @@ from .translation import TranslationUnavailable
 from .translator import Translator
 
 
-def run(texts: list[str], translator: Translator, out: TextIO = sys.stdout) -> int:
-    """One line per text: `source<TAB>english<TAB>method`, or `source<TAB>-<TAB>unavailable: reason`.
+def run(texts: list[str], translator: Translator, out: TextIO | None = None) -> int:
+    """One line per text to `out` (sys.stdout as it is at the call, so a redirected stdout gets them):
+    `source<TAB>english<TAB>method`, or `source<TAB>-<TAB>unavailable: reason`.
 
     Returns 1 if any text could not be translated, else 0.
     """
+    out = out or sys.stdout
     status = 0
     for text in texts:
         refused = _refused(text)
