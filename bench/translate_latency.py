@@ -8,10 +8,11 @@ bench/data/translate_prompts_zh_everyday.txt (pet breeds, street names for thing
 inspection, farm and clinic words), bench/data/translate_prompts_zh_scenes.txt (who, doing what, where:
 在公园散步的老人), bench/data/translate_prompts_zh_referring.txt (picking one: 最大的狗, 左边第二个人,
 学校门口的人), bench/data/translate_prompts_zh_counted.txt (a quantity after what describes the thing:
-穿白衣服的那个人, 桌子上的两个杯子) and bench/data/translate_prompts_zh_traditional.txt (Traditional characters
-and the words of Taiwan and Hong Kong: 腳踏車, 的士). Then the five Simplified lists again, converted to Taiwan
+穿白衣服的那个人, 桌子上的两个杯子), bench/data/translate_prompts_zh_parts.txt (a part of a thing: 汽车轮胎,
+猫的眼睛) and bench/data/translate_prompts_zh_traditional.txt (Traditional characters and the words of Taiwan
+and Hong Kong: 腳踏車, 的士). Then the six Simplified lists again, converted to Taiwan
 and to Hong Kong Traditional by OpenCC (s2twp, s2hk): a converted prompt counts as expected when it translates
-to what its Simplified form did. Latency is timed over the glossary-covered prompts of the five Simplified
+to what its Simplified form did. Latency is timed over the glossary-covered prompts of the six Simplified
 lists, and of the Traditional one apart (their conversion to Simplified is in it).
 The Argos figures use the tiny test package from tests/support/tiny_argos.py: they measure the overhead of
 the Argos/CTranslate2 call path, not the speed or quality of the real translate-zh_en package.
@@ -42,9 +43,9 @@ from sam3fn.translate import TranslationUnavailable, Translator  # noqa: E402
 
 PROMPT_LISTS = tuple(
     BENCH / "data" / f"translate_prompts_zh{suffix}.txt"
-    for suffix in ("", "_everyday", "_scenes", "_referring", "_counted", "_traditional")
+    for suffix in ("", "_everyday", "_scenes", "_referring", "_counted", "_parts", "_traditional")
 )
-SIMPLIFIED_LISTS = PROMPT_LISTS[:5]
+SIMPLIFIED_LISTS = PROMPT_LISTS[:6]
 # OpenCC's Simplified -> Traditional configurations: Taiwan characters and words, Hong Kong characters.
 TRADITIONAL_FORMS = {"s2twp": "Taiwan", "s2hk": "Hong Kong"}
 

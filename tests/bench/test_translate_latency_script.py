@@ -20,7 +20,7 @@ def test_the_translation_benchmark_measures_every_list_and_both_traditional_form
     assert [c["list"] for c in doc["coverage"]] == lists
     assert all(c["prompts"] == c["covered"] + sum(m["got"] is None for m in c["misses"]) for c in doc["coverage"])
     forms = {(c["form"], c["list"]) for c in doc["traditional"]}
-    assert forms == {(form, name) for form in ("s2twp", "s2hk") for name in lists[:5]}
+    assert forms == {(form, name) for form in ("s2twp", "s2hk") for name in lists[:6]}
     assert all(c["as_simplified"] + len(c["misses"]) == c["prompts"] for c in doc["traditional"])
     # Latency rows: the Traditional list is timed apart from the Simplified ones, each only where covered.
     assert doc["glossary_traditional"]["prompts"] and doc["glossary"]["prompts"]
