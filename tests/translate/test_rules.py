@@ -752,3 +752,46 @@ def test_a_count_after_a_word_that_picks_is_not_dropped():
     assert rules.translate("最大的两只狗") is None
     assert rules.translate("左边第二个的两只狗") is None
     assert rules.translate("最大的那只狗") == "biggest dog"  # one: the pick's own 那只
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("汽车轮胎", "car tire"),  # no 的: a compound, as English says it
+        ("桌子腿", "table leg"),
+        ("冰箱门把手", "fridge door handle"),
+        ("红色汽车轮胎", "red car tire"),
+        ("猫的眼睛", "eye of cat"),  # with 的: the part "of" its whole
+        ("人的手", "hand of person"),
+        ("汽车的车门", "door of car"),  # not "car door of car"
+        ("红色汽车的车门", "door of red car"),  # what describes the whole stays on the whole
+        ("大狗的尾巴", "tail of big dog"),
+        ("最大的狗的尾巴", "tail of biggest dog"),
+        ("左边那辆车的车窗", "window of car on the left"),
+        ("穿红衣服的人的手", "hand of person wearing red clothes"),
+        ("汽车轮胎上的泥", "mud on car tire"),
+        ("拿着手机屏幕的人", "person holding a phone screen"),
+    ],
+)
+def test_a_part_is_said_after_its_whole(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("公园门口的人", "person at the entrance of park"),  # 门口 is a place, not 门 (door) + 口
+        ("金色头发的女孩", "girl with golden hair"),
+        ("黑色眼睛的猫", "cat with black eyes"),
+        ("有尾巴的狗", "dog with a tail"),
+        ("窗户上的贴纸", "sticker on window"),
+    ],
+)
+def test_part_words_still_read_as_places_and_features(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize("chinese", ["火车头", "猫眼", "人的手机", "女孩手机", "小狗的主人", "狗腿"])
+def test_words_that_only_look_like_a_whole_and_a_part_are_not_read_as_one(chinese):
+    """火车头 is a locomotive, 猫眼 a peephole, 手机 a phone (no 手 there), 主人 no part: left to Argos."""
+    assert PhraseRules(Glossary.load()).translate(chinese) is None

@@ -15,7 +15,8 @@ Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗.
     located   := (在? place | 在 ground) (正在? action | posture着)? 的  (桌子上的, 在水里游泳的, 在公园散步的)
     feature   := adjective+ feature word | adjective* hair word  (金色头发, 长尾巴, 金发; a hair word needs no 的)
     object    := quantity? (adjective* feature word | modifier* head)   (有轮子, 有院子, 有四个轮子)
-    head      := glossary word (longest first) | latin word
+    head      := glossary word (longest first) | part | latin word
+    part      := phrase 的 part word | bare head part word       (猫的眼睛 "eye of cat", 汽车轮胎 "car tire")
 
 Alternatives are listed in the order the parser prefers them, and it answers with the first parse that covers
 the whole prompt; anything else is left to Argos. A place comes first so that its ground takes the words
@@ -27,7 +28,9 @@ left"), then the clauses in Chinese order ("wearing ...", "with ...", "parked by
 "on the left". A prompt that first names the picture (图中的狗, 照片里的) starts after it. What
 is worn, held or had takes "a"/"an" when English counts it as one thing ("man wearing a hat", "chair with wheels"), and
 keeps its count in the plural when the prompt gives one (拿着两把刀的人 -> "person holding two knives"), though
-the count before the head goes (两只狗 -> "dog": SAM 3 finds every instance anyway).
+the count before the head goes (两只狗 -> "dog": SAM 3 finds every instance anyway). A part of a thing is said
+as English says it: without 的 a compound ("car tire", "table leg"), with 的 "of" its whole, which keeps what
+describes the whole on the whole: 红色汽车的车门 -> "door of red car", 大狗的尾巴 -> "tail of big dog".
 """
 
 from __future__ import annotations
@@ -269,6 +272,20 @@ CONTAINERS = {
     "桶": "bucket", "罐": "jar", "壶": "pot", "锅": "pot", "盆": "pot", "串": "bunch", "束": "bunch", "捆": "bundle",
     "叠": "stack", "摞": "stack",
 }  # fmt: skip
+# Parts of things, which annotators ask for on their own (汽车轮胎, 猫的眼睛, 杯子的把手), read only after their
+# whole. English from here, not the glossary: it lacks 轮子 and reads 车门 as "car door", whose car the whole
+# says already (汽车的车门 -> "door of car"). No 角 (a horn or a corner), 背 (also "carrying") or 根 (a classifier).
+PARTS = {
+    "轮胎": "tire", "轮子": "wheel", "车轮": "wheel", "门": "door", "车门": "door", "窗": "window", "窗户": "window",
+    "车窗": "window", "屏幕": "screen", "键盘": "keyboard", "把手": "handle", "手柄": "handle", "盖": "lid",
+    "盖子": "lid", "杆": "pole", "腿": "leg", "脚": "foot", "手": "hand", "手臂": "arm", "胳膊": "arm", "头": "head",
+    "脸": "face", "眼睛": "eye", "耳朵": "ear", "鼻子": "nose", "嘴": "mouth", "嘴巴": "mouth", "尾巴": "tail",
+    "翅膀": "wing", "头发": "hair", "毛": "fur", "羽毛": "feather", "爪子": "paw", "叶子": "leaf", "树枝": "branch",
+    "花瓣": "petal", "屋顶": "roof", "烟囱": "chimney", "座椅": "seat", "座位": "seat", "靠背": "backrest",
+    "车灯": "light", "门把手": "door handle", "镜头": "lens", "按钮": "button", "天线": "antenna", "踏板": "pedal", "链条": "chain",
+}  # fmt: skip
+# Parts said only after 的: fused to a word they name something else (火车头 a locomotive, 鸭嘴 a duck's bill).
+_PARTS_NEED_DE = frozenset({"头", "嘴"})
 
 # "红色" and "红色的" mean the same as "红": accept the colour word with or without 色.
 for _word, _english in list(COLOURS.items()):
@@ -291,14 +308,15 @@ _LOOSE_FA = frozenset({"发", *HAIR})
 # every table _words_at reads: it looks no further ahead than the longest word in them
 _TABLES = (
     COLOURS, SIZES, STATES, POSITIONS, MATERIALS, SIDES, VERBS, IDIOMS, POSTURES, PLACED, PLACES, PLACE_WORDS,
-    RELATIVE_PLACES, WITH, FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM, CONTAINERS,
+    RELATIVE_PLACES, WITH, FEATURES, HAIR, MOST, MOST_PLACED, COUNTED_FROM, CONTAINERS, PARTS,
 )
 _LONGEST_WORD = max(len(word) for table in _TABLES for word in table)
 _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
-# English order: "second biggest broken red wooden chair from the left with wheels on the left"
-_RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "contents": 6, "from": 7,
-         "clause": 8, "side": 9}
-_BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material"}
+# English order: "second biggest broken red wooden chair from the left with wheels on the left"; a part's whole
+# as a noun before it ("car tire") or after it ("of red car"), where a container's contents go.
+_RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "noun": 6, "contents": 7,
+         "of": 7, "from": 8, "clause": 9, "side": 10}
+_BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material", "noun"}
 _PICKS = {"ordinal", "superlative", "from"}  # modifiers that pick instances out: a count after one is not dropped
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
 _PAIR_CLASSIFIERS = set("双副")  # 一双鞋, 一副手套: one pair is two things
@@ -391,6 +409,8 @@ class _Parser:
         if key not in self.memo:
             self.memo[key] = []  # a phrase cannot begin with itself: guards against left recursion
             found = [(NounPhrase(head), end) for head, end in self._heads(i)]
+            if depth < self.rules.max_nesting:  # before modifiers: 大狗的尾巴 is the big dog's tail
+                found += self._parts(i, depth)
             for mod, end in self._modifiers(i, depth):
                 # The rest may open with a quantity, where Chinese usually puts it (穿白衣服的那个人, 桌子上的两个杯子):
                 # kept on the phrase as a leading one is. Not after a word that picks (最大的两只狗: which two?).
@@ -406,6 +426,23 @@ class _Parser:
         if latin:
             heads.append((latin.group(), latin.end()))
         return sorted(heads, key=lambda h: -h[1])
+
+    def _parts(self, i: int, depth: int) -> list[tuple[NounPhrase, int]]:
+        """A PARTS word after its whole at s[i:]: with 的, "of" the whole (猫的眼睛 -> "eye of cat", 红色汽车的车门 ->
+        "door of red car"); without, a compound of a bare whole (汽车轮胎 -> "car tire", 冰箱门把手 -> "fridge door
+        handle"), not two single characters (猫眼 is a peephole). The part must be a word there: 人的手机 is no hand."""
+        s, found = self.s, []
+        for whole, end in self.phrases(i, depth + 1):
+            j = _after_de(s, end)
+            for part, part_end in _words_at(PARTS, s, j):
+                if self._cut_short(j, part_end):
+                    continue
+                if j != end:
+                    found.append((NounPhrase(part, (Modifier("of", f"of {whole.english()}"),)), part_end))
+                elif (not whole.many and all(m.kind == "noun" for m in whole.modifiers) and end - i + part_end - j > 2
+                      and s[j:part_end] not in _PARTS_NEED_DE):
+                    found.append((NounPhrase(part, (Modifier("noun", whole.english()),)), part_end))
+        return found
 
     def _modifiers(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
         """Every modifier at s[i:] with where the rest of the phrase starts, the natural reading first.
@@ -541,11 +578,12 @@ class _Parser:
     def _yields_fa(self, start: int, end: int) -> bool:
         """Whether s[start:end], a loose 发 (发, 红发, 长发), gives its 发 to a longer word beginning there, as a
         reader does: 红发光 is red + 发光 (glowing), 红发动机 red + 发动机 (engine), 长发夹 long + 发夹 (hairpin)."""
-        if self.s[start:end] not in _LOOSE_FA:
-            return False
-        fa = end - 1
-        ends = [word_end for _, word_end in self.rules.glossary.matches_at(self.s, fa)]
-        ends += [word_end for table in _TABLES for _, word_end in _words_at(table, self.s, fa)]
+        return self.s[start:end] in _LOOSE_FA and self._cut_short(end - 1, end)
+
+    def _cut_short(self, start: int, end: int) -> bool:
+        """Whether a longer glossary or table word begins at `start` than the one ending at `end`."""
+        ends = [word_end for _, word_end in self.rules.glossary.matches_at(self.s, start)]
+        ends += [word_end for table in _TABLES for _, word_end in _words_at(table, self.s, start)]
         return any(word_end > end for word_end in ends)
 
 
