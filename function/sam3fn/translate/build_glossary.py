@@ -138,6 +138,17 @@ OVERRIDES: dict[str, str] = {
     "钥匙": "key", "座椅": "seat", "鸭": "duck", "胳膊": "arm", "焊工": "welder", "快递车": "delivery van",
     "婴儿车": "stroller", "滑梯": "slide", "扶手": "handrail", "推车": "cart", "推土机": "bulldozer",
     "秋千": "swing",  # RAM: swinge
+    # words refused while trying the part rules on shop, street, hospital and farm prompts, and others of
+    # their kinds (the everyday list's last section, its expectations written before these)
+    "价格标签": "price tag", "手机壳": "phone case", "收银台": "checkout counter", "试衣间": "fitting room",
+    "餐盘": "plate", "吸管": "drinking straw", "灯泡": "light bulb", "电灯泡": "light bulb",
+    "病害叶片": "diseased leaf", "温室大棚": "greenhouse", "玫瑰花": "rose", "导盲犬": "guide dog",
+    "飞机跑道": "runway", "公交站台": "bus stop", "站台": "platform", "地铁口": "subway entrance",
+    "外卖骑手": "delivery rider", "网约车": "car", "电动三轮车": "electric tricycle",
+    "老年代步车": "mobility scooter", "雨刷": "windshield wiper", "雨刷器": "windshield wiper", "车把": "handlebar",
+    "下水道": "sewer", "路沿石": "curb", "隔离带": "median strip", "绿化带": "green belt", "旗帜": "flag",
+    "凉亭": "pavilion", "分类垃圾桶": "recycling bin", "邮筒": "mailbox", "报刊亭": "newsstand",
+    "病床": "hospital bed", "病号服": "hospital gown", "输液瓶": "iv bottle", "输液架": "iv pole",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
