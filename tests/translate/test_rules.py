@@ -771,6 +771,9 @@ def test_a_count_after_a_word_that_picks_is_not_dropped():
         ("穿红衣服的人的手", "hand of person wearing red clothes"),
         ("汽车轮胎上的泥", "mud on car tire"),
         ("拿着手机屏幕的人", "person holding a phone screen"),
+        ("白色汽车的引擎盖", "hood of white car"),  # car damage: RAM's 引擎盖 was an "engine lid"
+        ("汽车后视镜", "car rearview mirror"),
+        ("人的膝盖", "knee of person"),
     ],
 )
 def test_a_part_is_said_after_its_whole(translator, chinese, english):

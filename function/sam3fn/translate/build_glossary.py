@@ -149,6 +149,8 @@ OVERRIDES: dict[str, str] = {
     "下水道": "sewer", "路沿石": "curb", "隔离带": "median strip", "绿化带": "green belt", "旗帜": "flag",
     "凉亭": "pavilion", "分类垃圾桶": "recycling bin", "邮筒": "mailbox", "报刊亭": "newsstand",
     "病床": "hospital bed", "病号服": "hospital gown", "输液瓶": "iv bottle", "输液架": "iv pole",
+    # car and body parts said alone (the phrase rules' PARTS read them after their whole)
+    "引擎盖": "hood", "尾灯": "taillight", "后备箱": "trunk", "排气管": "exhaust pipe", "膝盖": "knee", "车座": "seat",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

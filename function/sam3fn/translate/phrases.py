@@ -283,6 +283,10 @@ PARTS = {
     "翅膀": "wing", "头发": "hair", "毛": "fur", "羽毛": "feather", "爪子": "paw", "叶子": "leaf", "树枝": "branch",
     "花瓣": "petal", "屋顶": "roof", "烟囱": "chimney", "座椅": "seat", "座位": "seat", "靠背": "backrest",
     "车灯": "light", "门把手": "door handle", "镜头": "lens", "按钮": "button", "天线": "antenna", "踏板": "pedal", "链条": "chain",
+    # what a car-damage or pose annotator asks for
+    "保险杠": "bumper", "引擎盖": "hood", "后备箱": "trunk", "后视镜": "rearview mirror", "车牌": "license plate",
+    "挡风玻璃": "windshield", "排气管": "exhaust pipe", "大灯": "headlight", "尾灯": "taillight", "车座": "seat",
+    "手指": "finger", "肩膀": "shoulder", "脖子": "neck", "膝盖": "knee", "树干": "trunk",
 }  # fmt: skip
 # Parts said only after 的: fused to a word they name something else (火车头 a locomotive, 鸭嘴 a duck's bill).
 _PARTS_NEED_DE = frozenset({"头", "嘴"})
