@@ -798,3 +798,21 @@ def test_part_words_still_read_as_places_and_features(translator, chinese, engli
 def test_words_that_only_look_like_a_whole_and_a_part_are_not_read_as_one(chinese):
     """火车头 is a locomotive, 猫眼 a peephole, 手机 a phone (no 手 there), 主人 no part: left to Argos."""
     assert PhraseRules(Glossary.load()).translate(chinese) is None
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("闯红灯的行人", "pedestrian running a red light"),
+        ("未系安全带的司机", "driver without a seat belt"),
+        ("违停的汽车", "illegally parked car"),
+        ("翻越护栏的人", "person climbing over a guardrail"),
+        ("逆行的电动车", "electric bike going the wrong way"),
+        ("在路边摆摊的人", "person running a stall by the roadside"),
+        ("溢出的垃圾桶", "overflowing trash can"),
+        ("被占用的盲道", "occupied tactile paving"),
+        ("占道经营的摊位", "stall blocking the road"),
+    ],
+)
+def test_what_traffic_and_city_cameras_are_annotated_for(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

@@ -151,6 +151,9 @@ OVERRIDES: dict[str, str] = {
     "病床": "hospital bed", "病号服": "hospital gown", "输液瓶": "iv bottle", "输液架": "iv pole",
     # car and body parts said alone (the phrase rules' PARTS read them after their whole)
     "引擎盖": "hood", "尾灯": "taillight", "后备箱": "trunk", "排气管": "exhaust pipe", "膝盖": "knee", "车座": "seat",
+    # what city-management cameras are annotated for (the scenes list's last section); 违停车辆 is said as one word
+    "违停车辆": "illegally parked vehicle", "杂物": "clutter", "积雪": "snow", "盲道": "tactile paving",
+    "商贩": "vendor",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

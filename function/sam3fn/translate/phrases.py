@@ -68,6 +68,10 @@ STATES = {
     "截断": "truncated", "被截断": "truncated", "模糊": "blurry",
     # what a safety camera is asked about (摔倒的人 -> "fallen person"), and a seat no one sits in
     "摔倒": "fallen", "跌倒": "fallen", "空着": "empty",
+    # what city-management and traffic cameras are annotated for (违停的汽车, 溢出的垃圾桶, 被占用的盲道)
+    "倒地": "fallen", "违停": "illegally parked", "违章停车": "illegally parked", "违规停放": "illegally parked",
+    "溢出": "overflowing", "满溢": "overflowing", "堆放": "piled", "裸露": "bare", "结冰": "icy",
+    "被占用": "occupied",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -119,7 +123,7 @@ VERBS = {
     "遛": "walking", "吃": "eating", "吃着": "eating", "喝": "drinking", "喝着": "drinking", "踢": "kicking",
     "踢着": "kicking", "看着": "looking at", "盯着": "looking at", "追": "chasing", "追着": "chasing",
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
-    "等": "waiting for", "等着": "waiting for",
+    "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
 }  # fmt: skip
 # Verb + object that English says otherwise; tried before VERBS, so 踢足球 is not "kicking football". The
 # glossary has some as bare verbs (吃草 graze, 踢足球 play football): a prompt that is only that word still
@@ -142,6 +146,10 @@ IDIOMS = {
     "开车": "driving", "行驶": "driving", "晒太阳": "sunbathing", "抽烟": "smoking", "吸烟": "smoking",
     "施工": "working", "等待": "waiting", "等车": "waiting for a bus", "打伞": "holding an umbrella",
     "骑车": "riding a bicycle",
+    # traffic and city-management offences, as their cameras are annotated (闯红灯的行人, 乱扔垃圾的人)
+    "闯红灯": "running a red light", "横穿马路": "crossing the road", "逆行": "going the wrong way",
+    "乱扔垃圾": "littering", "扔垃圾": "littering", "打架": "fighting", "摆摊": "running a stall",
+    "占道经营": "blocking the road", "占道": "blocking the road",
     # instruments are played, whatever the hand does: 拉 is pulling (VERBS) but 拉小提琴 is playing the violin
     "弹钢琴": "playing the piano", "弹琴": "playing the piano", "弹吉他": "playing the guitar",
     "拉小提琴": "playing the violin", "拉大提琴": "playing the cello", "拉二胡": "playing the erhu",
@@ -216,7 +224,7 @@ GROUNDS = {
 WITH = {
     "有": "with", "带": "with", "带着": "with", "长着": "with", "没有": "without", "没": "without",
     "不带": "without", "没带": "without", "没戴": "without", "未戴": "without", "不戴": "without",
-    "没穿": "without", "未穿": "without",
+    "没穿": "without", "未穿": "without", "没系": "without", "未系": "without", "不系": "without",
 }  # fmt: skip
 # What a thing can be described by having: 金色头发的女孩 -> "girl with golden hair". Plural where a thing
 # usually has several. Kept apart from the glossary, which lacks 轮子 and reads 角 as "angle".
