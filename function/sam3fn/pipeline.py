@@ -63,7 +63,7 @@ class Pipeline:
                                   "accepted (SAM 3 reads 32 tokens): write a short noun phrase", code="prompt_too_long")
 
     def _prompt(self, sent: str) -> Prompt:
-        from .translate import TranslationUnavailable, contains_cjk
+        from .translate import SeveralThings, TranslationUnavailable, contains_cjk
 
         text = normalize_prompt(sent)  # checked by check_prompts: not blank, no control character, not too long
         if self.translator is None:
@@ -73,6 +73,8 @@ class Pipeline:
             return Prompt(sent=sent, model=text.lower())
         try:
             t = self.translator.translate(text)  # English too: it comes back lowercased, method "none"
+        except SeveralThings as exc:
+            raise PromptError(str(exc), code="several_things") from None
         except TranslationUnavailable as exc:
             raise TranslationRequired(str(exc)) from None
         return Prompt(sent=sent, model=t.english, translation=t.method)

@@ -292,6 +292,7 @@ BAD_PROMPTS = {
     "too-long": (["dog " * 60], "prompt_too_long"),
     "too-many": ([f"thing {n}" for n in range(17)], "too_many_prompts"),
     "untranslatable": (["蓝莓飞船"], "translation_unavailable"),
+    "two-things": (["狗和猫"], "several_things"),
 }
 
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from sam3fn.translate import Translation, TranslationUnavailable, Translator, contains_cjk
+from sam3fn.translate import SeveralThings, Translation, TranslationUnavailable, Translator, contains_cjk
 from sam3fn.translate.phrases import PhraseRules
 
 
@@ -140,3 +140,40 @@ def test_importing_the_package_does_not_import_argos():
     code = "import sys, sam3fn.translate; print([m for m in sys.modules if m.startswith(('argos', 'ctranslate2'))])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "prompt, parts",
+    [
+        ("狗和猫", [("狗", "dog"), ("猫", "cat")]),
+        ("桌子与椅子", [("桌子", "table"), ("椅子", "chair")]),
+        ("男人和女人", [("男人", "man"), ("女人", "woman")]),
+        ("汽车以及行人", [("汽车", "car"), ("行人", "pedestrian")]),
+        ("狗與貓", [("狗", "dog"), ("貓", "cat")]),  # Traditional: each piece is read as any prompt is
+        ("红色的车或者白色的狗", [("红色的车", "red car"), ("白色的狗", "white dog")]),
+    ],
+)
+def test_a_prompt_joining_several_things_is_refused_with_each_thing_named(prompt, parts):
+    """SAM 3 finds one kind of thing per prompt; one joined prompt would put dogs and cats under one category."""
+    with pytest.raises(SeveralThings) as refused:
+        Translator().translate(prompt)
+    assert refused.value.parts == parts
+    message = str(refused.value)
+    assert all(f"{zh} -> {en}" in message for zh, en in parts) and "a prompt of its own" in message
+
+
+@pytest.mark.parametrize("prompt", ["红色和白色的车", "拿着刀和叉的人", "跟着妈妈的孩子", "大的和小的", "狗和"])
+def test_a_conjunction_inside_one_thing_or_with_nothing_after_it_is_not_a_list_of_things(prompt):
+    """Colours of one car, what one person holds, 跟 as "following": not several things, so no such refusal."""
+    with pytest.raises(TranslationUnavailable) as refused:
+        Translator().translate(prompt)
+    assert not isinstance(refused.value, SeveralThings)
+
+
+def test_words_holding_a_conjunction_character_still_translate():
+    assert Translator().translate("和服").english == "kimono"
+
+
+def test_several_things_are_refused_before_argos_would_join_them(argos_translator):
+    with pytest.raises(SeveralThings):
+        argos_translator.translate("狗和猫")

@@ -57,6 +57,14 @@ def test_chinese_with_no_translator_for_it_is_422_and_never_reaches_the_model(cl
     assert err["code"] == "translation_unavailable" and "SAM3FN_ARGOS_MODEL" in err["message"]
 
 
+def test_a_prompt_joining_two_things_is_422_naming_each_so_they_can_be_sent_apart(zh_client):
+    # Argos is configured and would join them ("dogs and cats"): one category for both kinds of thing.
+    r = zh_client.post("/v1/segment", json={"image": IMAGE, "prompts": ["狗和猫"]})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "several_things" and "狗 -> dog; 猫 -> cat" in err["message"]
+
+
 def test_info_describes_the_translator(zh_client):
     translation = zh_client.get("/v1/info").json()["translation"]
     assert translation and "glossary" in str(translation).lower()

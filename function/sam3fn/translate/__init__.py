@@ -7,7 +7,7 @@ argostranslate is imported only when that package is first used.
 """
 
 from .text import contains_cjk
-from .translation import Translation, TranslationUnavailable
+from .translation import SeveralThings, Translation, TranslationUnavailable
 from .translator import Translator
 
-__all__ = ["Translation", "TranslationUnavailable", "Translator", "contains_cjk"]
+__all__ = ["SeveralThings", "Translation", "TranslationUnavailable", "Translator", "contains_cjk"]

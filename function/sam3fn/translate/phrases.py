@@ -298,6 +298,9 @@ PARTS = {
 }  # fmt: skip
 # Parts said only after 的: fused to a word they name something else (火车头 a locomotive, 鸭嘴 a duck's bill).
 _PARTS_NEED_DE = frozenset({"头", "嘴"})
+# What joins two things in one prompt (狗和猫, 桌子与椅子, 猫或狗, and 與 as Taiwan and Hong Kong write it). A piece
+# on its own must be a phrase the rules read, so 和服, 暖和的 and 跟着妈妈的孩子 are never cut.
+CONJUNCTIONS = re.compile(r"以及|或者|还有|還有|[和与與跟及或、，,;；]")
 
 # "红色" and "红色的" mean the same as "红": accept the colour word with or without 色.
 for _word, _english in list(COLOURS.items()):
@@ -375,6 +378,12 @@ class PhraseRules:
         self.glossary = glossary
         self.max_chars = max_chars  # the search is cheap on prompts, not on paragraphs
         self.max_nesting = max_nesting  # "on the table next to the sofa": deeper is not a prompt
+
+    def names_a_thing(self, text: str) -> bool:
+        """Whether `text` is more than a word that describes one (红色 is a colour, not a thing: 红色和白色的车 is one
+        car), as a piece of a joined prompt must be."""
+        return not any(text in table or text.removesuffix("的") in table
+                       for table in (COLOURS, SIZES, STATES, MATERIALS, SIDES, POSITIONS))
 
     def translate(self, text: str) -> str | None:
         whole = self.glossary.get(text)

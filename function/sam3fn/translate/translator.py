@@ -8,11 +8,11 @@ from pathlib import Path
 from .argos import ArgosBackend
 from ..core.caches import LruCache
 from .glossary import Glossary
-from .phrases import PhraseRules
+from .phrases import CONJUNCTIONS, PhraseRules
 from .script import simplified
 from ..core.prompt_text import control_character, excerpt, normalize_prompt
 from .text import clean_source, contains_cjk, noun_phrase
-from .translation import Translation, TranslationUnavailable
+from .translation import SeveralThings, Translation, TranslationUnavailable
 
 # Where an Argos package is unpacked when no argos_home is given: the temp dir is writable even in
 # containers whose home directory is not.
@@ -71,14 +71,10 @@ class Translator:
         source = clean_source(text)
         if not contains_cjk(source):  # only CJK punctuation around English
             return Translation(sent, source, "none")
-        english, method = self._rules.translate(source), "glossary"
+        english, method = self._by_rules(source), "glossary"
         if english is None:
-            characters, words = simplified(source)  # Traditional Chinese: see script.py for why in this order
-            english = self._rules.translate(characters) if characters != source else None
-            if english is None and words not in (source, characters):
-                english = self._rules.translate(words)
-            if english is None:
-                english, method = self._argos_translate(text, characters), "argos"
+            self._refuse_several_things(text, source)  # before Argos, which would join them ("dogs and cats")
+            english, method = self._argos_translate(text, simplified(source)[0]), "argos"
         english = noun_phrase(english)
         if not english or contains_cjk(english):
             raise TranslationUnavailable(
@@ -86,6 +82,31 @@ class Translator:
                 "Chinese text is never sent to the model"
             )
         return Translation(sent, english, method)
+
+    def _by_rules(self, source: str) -> str | None:
+        """The glossary and rules' English for `source`, as written or in Simplified; None if they cannot."""
+        english = self._rules.translate(source)
+        if english is None:
+            characters, words = simplified(source)  # Traditional Chinese: see script.py for why in this order
+            english = self._rules.translate(characters) if characters != source else None
+            if english is None and words not in (source, characters):
+                english = self._rules.translate(words)
+        return english
+
+    def _refuse_several_things(self, text: str, source: str) -> None:
+        """Raise SeveralThings if `source` (`text` cleaned) joins phrases the rules read each on its own (狗和猫)."""
+        pieces = [piece.strip() for piece in CONJUNCTIONS.split(source)]
+        if len(pieces) < 2 or not all(pieces):
+            return
+        parts = []
+        for piece in pieces:
+            english = self._by_rules(piece) if self._rules.names_a_thing(simplified(piece)[0]) else None
+            if english is None:
+                return
+            parts.append((piece, english))
+        listed = "; ".join(f"{piece} -> {english}" for piece, english in parts)
+        raise SeveralThings(f"{excerpt(text)} names {len(parts)} things ({listed}): SAM 3 finds one kind of thing "
+                            "per prompt, so send each as a prompt of its own", parts)
 
     def _argos_translate(self, text: str, simplified_text: str) -> str:
         if self._argos is None:

@@ -16,7 +16,7 @@ log = logging.getLogger("sam3fn.web")
 
 STATUS = {
     "image_too_large": 413, "object_too_large": 413, "body_too_large": 413, "too_many_records": 413,
-    "translation_unavailable": 422,
+    "translation_unavailable": 422, "several_things": 422,
     "unauthorized": 401,
     "access_denied": 403, "bucket_not_allowed": 403, "path_not_allowed": 403, "origin_not_allowed": 403,
     "object_not_found": 404, "bucket_not_found": 404, "path_not_found": 404, "not_found": 404,
