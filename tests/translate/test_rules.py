@@ -816,3 +816,19 @@ def test_words_that_only_look_like_a_whole_and_a_part_are_not_read_as_one(chines
 )
 def test_what_traffic_and_city_cameras_are_annotated_for(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("红色和白色的车", "red and white car"),  # one car of two colours, as 黑白色的车
+        ("黑色与白色的猫", "black and white cat"),
+        ("戴帽子和眼镜的男人", "man wearing a hat and glasses"),
+        ("拿着刀和叉的人", "person holding a knife and a fork"),
+        ("有轮子和把手的箱子", "box with wheels and a handle"),
+        ("背着书包和拿着伞的学生", "student carrying a school bag and holding an umbrella"),
+    ],
+)
+def test_and_inside_one_things_description_is_read_as_english_says_it(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+

@@ -154,6 +154,7 @@ OVERRIDES: dict[str, str] = {
     # what city-management cameras are annotated for (the scenes list's last section); 违停车辆 is said as one word
     "违停车辆": "illegally parked vehicle", "杂物": "clutter", "积雪": "snow", "盲道": "tactile paving",
     "商贩": "vendor",
+    "叉": "fork",  # as 刀 is "knife": 拿着刀和叉的人 (RAM has only 叉子)
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

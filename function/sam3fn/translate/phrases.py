@@ -4,11 +4,11 @@ Chinese puts every modifier before the noun: 左边 穿蓝色夹克 的 小 狗.
 
     phrase    := quantity? modifier* head        (quantity: 一只, 两辆, 3个, 这些, 一群, 所有的 ...)
                | numeral size? container phrase  (一碗面条 "bowl of noodles", 一大盘水果 "big plate of fruit")
-    modifier  := located | pick | adjective | side 的? | clause 的
+    modifier  := located | pick | adjective | side 的? | clause (和? clause)* 的   (背着书包和拿着伞的)
     pick      := 最 quality 的? | (side-counted-from)? ordinal | 最后 的?  (最大的, 最左边的, 左边第二个, 第二大的, 倒数第二个)
-    adjective := colour 的? | size 的? | material 的? | state 的    (红色, 大的, 木制, 破碎的, 睡着的)
-    clause    := feature | 有/没有 object | 正在? action | 在 action | position  (金色头发, 没有叶子, 在吃草, 躺着)
-    action    := idiom | verb phrase | posture (place | ground)  (踢足球, 做饭, 穿蓝色夹克, 停在路边, 坐在教室)
+    adjective := colour (和 colour)? 的? | size 的? | material 的? | state 的  (红色, 红色和白色, 大的, 木制, 破碎的)
+    clause    := feature | 有/没有 object (和 object)? | 正在? action | 在 action | position  (金色头发, 没有叶子, 躺着)
+    action    := idiom | verb phrase (和 phrase)? | posture (place | ground)  (踢足球, 戴帽子和眼镜, 停在路边)
     place     := place word | viewer place | 第N排 | phrase 上/里/旁边/门口/左边...  (路边, 地上, 家里, 里面, 楼上,
                  第二排, 桌子上, 学校门口)
     ground    := phrase whose head names a place (GROUNDS)        (公园 park, 厨房 kitchen, 机场 airport)
@@ -301,6 +301,10 @@ _PARTS_NEED_DE = frozenset({"头", "嘴"})
 # What joins two things in one prompt (狗和猫, 桌子与椅子, 猫或狗, and 與 as Taiwan and Hong Kong write it). A piece
 # on its own must be a phrase the rules read, so 和服, 暖和的 and 跟着妈妈的孩子 are never cut.
 CONJUNCTIONS = re.compile(r"以及|或者|还有|還有|[和与與跟及或、，,;；]")
+# 和 inside one thing's description: two colours (红色和白色的车), two things worn, held or had (戴帽子和眼镜), and
+# two actions sharing one 的 (背着书包和拿着伞的学生), where English says "and" too.
+_AND_THINGS = ("和", "与", "及", "跟")
+_AND_ACTIONS = ("并且", "而且", "和", "并", "还", "又")
 
 # "红色" and "红色的" mean the same as "红": accept the colour word with or without 色.
 for _word, _english in list(COLOURS.items()):
@@ -484,6 +488,10 @@ class _Parser:
         s, found = self.s, []
         for kind, table in (("colour", COLOURS), ("size", SIZES), ("material", MATERIALS)):
             found += [(Modifier(kind, english), _after_de(s, end)) for english, end in _words_at(table, s, i)]
+        for english, end in _words_at(COLOURS, s, i):  # 红色和白色的车: the colours join as 黑白色 does
+            j = _after_any(s, end, ("和", "与"))
+            if j != end and _words_at(COLOURS, s, j):
+                found.append((Modifier("colour", english), j))
         found += [(Modifier("state", english), _after_de(s, end))
                   for english, end in _words_at(STATES, s, i) if _has_de(s, end)]
         return found
@@ -526,9 +534,11 @@ class _Parser:
             if feature.modifiers:  # 金发 is a word: 金发女孩 needs no 的
                 found += self._clause(f"with {_counted(feature)}", end, fused=s.endswith(_HAIR_WORDS, i, end))
         for with_, end in _words_at(WITH, s, i):  # 有轮子的 -> "with wheels" (有条纹的 was "striped" above)
-            things = self._quantified(end, lambda j: [*self._features(j), *self._modified(j, depth + 1)])
-            for thing, thing_end in things:  # 有四个轮子的 -> "with four wheels"
-                found += self._clause(f"{with_} {_counted(thing)}", thing_end)
+            def things(j: int) -> list[tuple[str, int]]:  # 有四个轮子的 -> "with four wheels"
+                had = self._quantified(j, lambda k: [*self._features(k), *self._modified(k, depth + 1)])
+                return [(_counted(thing), thing_end) for thing, thing_end in had]
+            for thing, thing_end in self._and_another(things(end), things):
+                found += self._clause(f"{with_} {thing}", thing_end)
         for action, end in self._actions(_after_word(s, i, "正在"), depth):  # 正在吃草的 = 吃草的
             found += self._clause(action, end)
         if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
@@ -543,9 +553,11 @@ class _Parser:
         a `fused` one (金发) needs neither."""
         if _has_de(self.s, end):
             return [(Modifier("clause", english), _after_de(self.s, end))]
-        j = _after_word(self.s, _skip_space(self.s, end), "正在")
+        after = _skip_space(self.s, end)
+        joined = _after_any(self.s, after, _AND_ACTIONS)  # 背着书包和拿着伞的: "carrying ... and holding ..."
+        j = _after_word(self.s, joined, "正在")
         if fused or any(_words_at(table, self.s, j) for table in (VERBS, IDIOMS, POSTURES, POSITIONS, WITH)):
-            return [(Modifier("clause", english), end)]
+            return [(Modifier("clause", f"{english} and" if joined != after else english), joined)]
         return []
 
     def _actions(self, i: int, depth: int) -> list[tuple[str, int]]:
@@ -553,10 +565,22 @@ class _Parser:
         s = self.s
         found = _words_at(IDIOMS, s, i)  # first: 踢足球 is "playing soccer" before it is "kicking football"
         for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing a blue jacket"
-            found += [(f"{verb} {_object(verb, obj)}", obj_end) for obj, obj_end in self.phrases(end, depth + 1)]
+            def objects(j: int, verb: str = verb) -> list[tuple[str, int]]:
+                return [(_object(verb, obj), obj_end) for obj, obj_end in self.phrases(j, depth + 1)]
+            found += [(f"{verb} {obj}", obj_end) for obj, obj_end in self._and_another(objects(end), objects)]
         for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the roadside"
             places = self._places(end, depth, after_zai=True)  # every POSTURES word ends in 在
             found += [(f"{posture} {place}", place_end) for place, place_end in places]
+        return found
+
+    def _and_another(self, things: list[tuple[str, int]], read) -> list[tuple[str, int]]:
+        """`things` (english, end), then each joined to a second that `read(j)` finds after 和/与/及/跟: 戴帽子和眼镜
+        -> "a hat and glasses", 拿着刀和叉 -> "a knife and a fork". Two: a list of more is rarely a prompt."""
+        found = list(things)
+        for english, end in things:
+            j = _after_any(self.s, end, _AND_THINGS)
+            if j != end:
+                found += [(f"{english} and {second}", second_end) for second, second_end in read(j)]
         return found
 
     def _places(self, i: int, depth: int, after_zai: bool) -> list[tuple[str, int]]:
@@ -756,6 +780,11 @@ def _has_de(s: str, i: int) -> bool:
 def _after_word(s: str, i: int, word: str) -> int:
     """Index after `word` if s[i:] begins with it; i otherwise."""
     return i + len(word) if s.startswith(word, i) else i
+
+
+def _after_any(s: str, i: int, words: tuple[str, ...]) -> int:
+    """Index after the first of `words` that s[i:] begins with (list longer words first); i when none."""
+    return next((i + len(word) for word in words if s.startswith(word, i)), i)
 
 
 def _after_de(s: str, i: int) -> int:
