@@ -113,7 +113,7 @@ def test_untranslatable_chinese_gets_advice_not_a_failure(open_page, scene_file)
     assert page.locator("#run").is_enabled()
 
 
-def test_a_prompt_joining_two_things_is_explained_with_each_thing_named(open_page, scene_file):
+def test_a_prompt_joining_two_things_is_explained_and_split_in_one_click(open_page, scene_file):
     page = open_page(locale="zh-CN")
     page.set_input_files("#file", str(scene_file))
     page.fill("#prompt-input", "狗和猫")
@@ -121,6 +121,11 @@ def test_a_prompt_joining_two_things_is_explained_with_each_thing_named(open_pag
     page.wait_for_selector("#error:not([hidden])")
     assert "每个提示词只找一类东西" in page.inner_text("#error-text")
     assert "狗 -> dog; 猫 -> cat" in page.inner_text("#error-detail")
+    # One click splits the chip where it stood and runs again.
+    page.click("#error-action")
+    page.wait_for_function("document.getElementById('summary').textContent.includes('2 个提示词')")
+    assert page.locator("#chips .chip .text").all_inner_texts() == ["狗", "猫"]
+    assert page.locator("#error").is_hidden()
 
 
 def test_missing_image_or_prompt_is_explained_before_any_request(open_page, scene_file):
