@@ -103,12 +103,17 @@ def test_server_errors_are_shown_in_plain_words(open_page, tmp_path):
     screenshot(page, "page-error")
 
 
+def run_to_an_error(page, prompt: str) -> None:
+    """Run `prompt` on the image the page holds, and wait for the error it is refused with."""
+    page.fill("#prompt-input", prompt)
+    page.click("#run")
+    page.wait_for_selector("#error:not([hidden])")
+
+
 def test_untranslatable_chinese_gets_advice_not_a_failure(open_page, scene_file):
     page = open_page()
     page.set_input_files("#file", str(scene_file))
-    page.fill("#prompt-input", "量子纠缠的哲学意义")
-    page.click("#run")
-    page.wait_for_selector("#error:not([hidden])")
+    run_to_an_error(page, "量子纠缠的哲学意义")
     assert "could not be translated offline" in page.inner_text("#error-text")
     assert page.locator("#run").is_enabled()
 
@@ -116,9 +121,7 @@ def test_untranslatable_chinese_gets_advice_not_a_failure(open_page, scene_file)
 def test_a_prompt_joining_two_things_is_explained_and_split_in_one_click(open_page, scene_file):
     page = open_page(locale="zh-CN")
     page.set_input_files("#file", str(scene_file))
-    page.fill("#prompt-input", "狗和猫")
-    page.click("#run")
-    page.wait_for_selector("#error:not([hidden])")
+    run_to_an_error(page, "狗和猫")
     assert "每个提示词只找一类东西" in page.inner_text("#error-text")
     assert "狗 -> dog; 猫 -> cat" in page.inner_text("#error-detail")
     # One click splits the chip where it stood and runs again.
@@ -488,9 +491,7 @@ def test_status_line_says_the_server_is_lost_when_a_run_cannot_reach_it(open_pag
     page.set_input_files("#file", str(scene_file))
     page.wait_for_function("document.getElementById('status').textContent.startsWith('Ready')")
     page.route("**/v1/*", lambda route: route.abort())  # the server goes away
-    page.fill("#prompt-input", "dog")
-    page.click("#run")
-    page.wait_for_selector("#error:not([hidden])")
+    run_to_an_error(page, "dog")
     page.wait_for_function("document.getElementById('status').textContent === 'Server unreachable'", timeout=2000)
     page.unroute("**/v1/*")  # and comes back: the next run that gets through says so at once
     page.click("#run")
@@ -553,9 +554,7 @@ def test_a_file_over_the_size_limit_is_told_both_sizes(open_page, scene_file, tm
     page = open_page()
     page.set_input_files("#file", str(big))
     page.wait_for_selector("#stage:not([hidden])")
-    page.fill("#prompt-input", "dog")
-    page.click("#run")
-    page.wait_for_selector("#error:not([hidden])")
+    run_to_an_error(page, "dog")
     assert "21 MB" in page.inner_text("#error-text") and "at most 20 MB" in page.inner_text("#error-text")
     page.click("#lang")
     assert "最多接受 20 MB" in page.inner_text("#error-text")
@@ -680,9 +679,7 @@ def test_a_server_that_failed_to_load_says_so_at_once_without_retrying(open_page
     failed = {"error": {"code": "model_unavailable", "request_id": "r2",
                         "message": "startup failed: ModelDirError: no config.json in /models/sam3"}}
     broken = _refuse_while(page, failed, {})  # no Retry-After: waiting cannot help
-    page.fill("#prompt-input", "dog")
-    page.click("#run")
-    page.wait_for_selector("#error:not([hidden])")
+    run_to_an_error(page, "dog")
     assert "could not load the model" in page.inner_text("#error-text")
     assert "no config.json" in page.inner_text("#error-detail")
     page.wait_for_function("document.getElementById('status').textContent.startsWith('The model failed to load')")
