@@ -155,6 +155,10 @@ OVERRIDES: dict[str, str] = {
     "违停车辆": "illegally parked vehicle", "杂物": "clutter", "积雪": "snow", "盲道": "tactile paving",
     "商贩": "vendor",
     "叉": "fork",  # as 刀 is "knife": 拿着刀和叉的人 (RAM has only 叉子)
+    # farm and shop-shelf words found refused (the everyday list's last section); a flock is its sheep, as
+    # 一群羊 is: SAM 3 finds each one
+    "羊群": "sheep", "猪圈": "pigsty", "虫害": "pest damage", "病叶": "diseased leaf", "葡萄串": "bunch of grapes",
+    "玉米地": "cornfield", "牛棚": "cowshed", "收银员": "cashier", "包装": "packaging", "条形码标签": "barcode label",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -72,6 +72,9 @@ STATES = {
     "倒地": "fallen", "违停": "illegally parked", "违章停车": "illegally parked", "违规停放": "illegally parked",
     "溢出": "overflowing", "满溢": "overflowing", "堆放": "piled", "裸露": "bare", "结冰": "icy",
     "被占用": "occupied",
+    # what a crop or a shop shelf is inspected for (未成熟的番茄, 倒伏的小麦, 缺货的货架, 放歪的商品)
+    "未成熟": "unripe", "不成熟": "unripe", "枯黄": "withered", "枯萎": "withered", "倒伏": "lodged",
+    "缺货": "empty", "放歪": "crooked", "歪": "crooked",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -232,7 +235,7 @@ FEATURES = {
     "头发": "hair", "发": "hair", "胡子": "beard", "眼睛": "eyes", "尾巴": "tail", "耳朵": "ears", "屋顶": "roof",
     "轮子": "wheels", "车轮": "wheels", "翅膀": "wings", "条纹": "stripes", "斑点": "spots", "把手": "handle",
     "手柄": "handle", "腿": "legs", "角": "horns", "毛": "fur", "皮毛": "fur", "羽毛": "feathers", "鬃毛": "mane",
-    "喙": "beak", "叶子": "leaves", "窗户": "windows", "领子": "collar", "袖子": "sleeves",
+    "喙": "beak", "叶子": "leaves", "窗户": "windows", "领子": "collar", "袖子": "sleeves", "虫眼": "insect holes",
 }  # fmt: skip
 # Hair in one word, its adjective fused to 发: a word of its own, so unlike 金色头发的 it needs no 的, and it reads
 # in the same style: 金发女孩 -> "girl with blonde hair", 长卷发的女孩 -> "girl with long curly hair". On hair 金 and
