@@ -832,3 +832,18 @@ def test_what_traffic_and_city_cameras_are_annotated_for(translator, chinese, en
 def test_and_inside_one_things_description_is_read_as_english_says_it(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
 
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("未成熟的番茄", "unripe tomato"),
+        ("倒伏的小麦", "lodged wheat"),
+        ("有虫眼的叶子", "leaf with insect holes"),
+        ("缺货的货架", "empty shelf"),
+        ("放歪的商品", "crooked product"),
+        ("羊群", "sheep"),  # a flock is its sheep, as 一群羊 is
+    ],
+)
+def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
