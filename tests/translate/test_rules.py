@@ -847,3 +847,18 @@ def test_and_inside_one_things_description_is_read_as_english_says_it(translator
 )
 def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("缺失的螺丝", "missing screw"),
+        ("松动的螺丝", "loose screw"),
+        ("玻璃上的裂纹", "crack on glass"),  # 玻璃 is a thing too, not only a material
+        ("玻璃门", "glass door"),
+        ("电路板上的元件", "component on circuit board"),
+        ("停车的汽车", "parked car"),
+    ],
+)
+def test_what_an_inspector_or_an_aerial_image_annotator_asks_for(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

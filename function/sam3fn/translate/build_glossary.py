@@ -159,6 +159,12 @@ OVERRIDES: dict[str, str] = {
     # 一群羊 is: SAM 3 finds each one
     "羊群": "sheep", "猪圈": "pigsty", "虫害": "pest damage", "病叶": "diseased leaf", "葡萄串": "bunch of grapes",
     "玉米地": "cornfield", "牛棚": "cowshed", "收银员": "cashier", "包装": "packaging", "条形码标签": "barcode label",
+    # remote-sensing and industrial-inspection words found refused (the everyday list's last section)
+    "道路交叉口": "intersection", "裸地": "bare land", "耕地": "farmland", "港口": "port", "桥梁": "bridge",
+    "铁路": "railway", "风力发电机": "wind turbine", "输电塔": "transmission tower", "厂房": "factory building",
+    "油污": "oil stain", "漏油": "oil leak", "焊接缺陷": "weld defect", "芯片": "chip", "电容": "capacitor",
+    "电阻": "resistor", "元件": "component", "pcb板": "circuit board", "墙面": "wall",
+    "玻璃": "glass",  # a material before a noun (玻璃杯), and a thing of its own: 玻璃上的裂纹
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

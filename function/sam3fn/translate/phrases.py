@@ -75,6 +75,8 @@ STATES = {
     # what a crop or a shop shelf is inspected for (未成熟的番茄, 倒伏的小麦, 缺货的货架, 放歪的商品)
     "未成熟": "unripe", "不成熟": "unripe", "枯黄": "withered", "枯萎": "withered", "倒伏": "lodged",
     "缺货": "empty", "放歪": "crooked", "歪": "crooked",
+    # what an inspector or an aerial-image annotator asks for (缺失的螺丝, 松动的螺丝, 停车的汽车)
+    "停车": "parked", "缺失": "missing", "松动": "loose", "变形": "deformed",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
