@@ -862,3 +862,11 @@ def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, engl
 )
 def test_what_an_inspector_or_an_aerial_image_annotator_asks_for(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [("手写文字", "handwritten text"), ("公章", "official seal"), ("肺部结节", "lung nodule"), ("眼底", "fundus")],
+)
+def test_document_and_medical_image_words(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")

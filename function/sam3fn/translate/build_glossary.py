@@ -165,6 +165,9 @@ OVERRIDES: dict[str, str] = {
     "油污": "oil stain", "漏油": "oil leak", "焊接缺陷": "weld defect", "芯片": "chip", "电容": "capacitor",
     "电阻": "resistor", "元件": "component", "pcb板": "circuit board", "墙面": "wall",
     "玻璃": "glass",  # a material before a noun (玻璃杯), and a thing of its own: 玻璃上的裂纹
+    # document and medical-image words found refused (the everyday list's last section)
+    "手写文字": "handwritten text", "公章": "official seal", "文本框": "text box", "肺部结节": "lung nodule",
+    "骨折": "fracture", "眼底": "fundus", "视网膜": "retina", "皮肤病变": "skin lesion",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
