@@ -870,3 +870,9 @@ def test_what_an_inspector_or_an_aerial_image_annotator_asks_for(translator, chi
 )
 def test_document_and_medical_image_words(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_two_colours_with_no_thing_after_them_are_not_a_colour_and_a_head():
+    """黑色和白色 names no thing: it was once read as colour + the glossary's "white", "black white"."""
+    assert PhraseRules(Glossary.load()).translate("黑色和白色") is None
+    assert PhraseRules(Glossary.load()).translate("红和白的车") == "red and white car"

@@ -494,9 +494,10 @@ class _Parser:
         for kind, table in (("colour", COLOURS), ("size", SIZES), ("material", MATERIALS)):
             found += [(Modifier(kind, english), _after_de(s, end)) for english, end in _words_at(table, s, i)]
         for english, end in _words_at(COLOURS, s, i):  # 红色和白色的车: the colours join as 黑白色 does
-            j = _after_any(s, end, ("和", "与"))
-            if j != end and _words_at(COLOURS, s, j):
-                found.append((Modifier("colour", english), j))
+            j = _after_any(s, end, ("和", "与"))  # both read here: the second is no head (黑色和白色 is no "black white")
+            if j != end:
+                found += [(Modifier("colour", f"{english} and {second}"), _after_de(s, second_end))
+                          for second, second_end in _words_at(COLOURS, s, j)]
         found += [(Modifier("state", english), _after_de(s, end))
                   for english, end in _words_at(STATES, s, i) if _has_de(s, end)]
         return found
