@@ -162,9 +162,10 @@ def test_a_prompt_joining_several_things_is_refused_with_each_thing_named(prompt
     assert all(f"{zh} -> {en}" in message for zh, en in parts) and "a prompt of its own" in message
 
 
-@pytest.mark.parametrize("prompt", ["跟着妈妈的孩子", "大的和小的", "狗和"])
-def test_a_conjunction_with_no_thing_on_one_side_is_not_a_list_of_things(prompt):
-    """跟 as "following", two bare sizes, nothing after 和: refused as untranslatable, not as several things."""
+@pytest.mark.parametrize("prompt", ["跟着妈妈的孩子", "大的和小的", "狗和", "桌子和椅子上的书", "猫的眼睛和耳朵"])
+def test_a_conjunction_that_does_not_split_cleanly_is_not_a_list_of_things(prompt):
+    """跟 as "following", two bare sizes, nothing after 和, a 的 on one side only (books on the table and the
+    chair; the cat's eyes and ears): refused as untranslatable, not cut into pieces that misread it."""
     with pytest.raises(TranslationUnavailable) as refused:
         Translator().translate(prompt)
     assert not isinstance(refused.value, SeveralThings)

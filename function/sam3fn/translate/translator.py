@@ -98,6 +98,8 @@ class Translator:
         pieces = [piece.strip() for piece in CONJUNCTIONS.split(source)]
         if len(pieces) < 2 or not all(pieces):
             return
+        if len({"的" in piece for piece in pieces}) > 1:  # 桌子和椅子上的书: a 的 on one side may bind both
+            return
         parts = []
         for piece in pieces:
             english = self._by_rules(piece) if self._rules.names_a_thing(simplified(piece)[0]) else None
