@@ -71,10 +71,10 @@ class Translator:
         source = clean_source(text)
         if not contains_cjk(source):  # only CJK punctuation around English
             return Translation(sent, source, "none")
-        english, method = self._by_rules(source), "glossary"
+        (english, characters), method = self._by_rules(source), "glossary"
         if english is None:
             self._refuse_several_things(text, source)  # before Argos, which would join them ("dogs and cats")
-            english, method = self._argos_translate(text, simplified(source)[0]), "argos"
+            english, method = self._argos_translate(text, characters), "argos"
         english = noun_phrase(english)
         if not english or contains_cjk(english):
             raise TranslationUnavailable(
@@ -83,15 +83,17 @@ class Translator:
             )
         return Translation(sent, english, method)
 
-    def _by_rules(self, source: str) -> str | None:
-        """The glossary and rules' English for `source`, as written or in Simplified; None if they cannot."""
+    def _by_rules(self, source: str) -> tuple[str | None, str]:
+        """(the glossary and rules' English for `source`, as written or in Simplified, or None if they cannot;
+        `source` in Simplified characters, for what reads it next). OpenCC runs only if the first try fails."""
         english = self._rules.translate(source)
-        if english is None:
-            characters, words = simplified(source)  # Traditional Chinese: see script.py for why in this order
-            english = self._rules.translate(characters) if characters != source else None
-            if english is None and words not in (source, characters):
-                english = self._rules.translate(words)
-        return english
+        if english is not None:
+            return english, source
+        characters, words = simplified(source)  # Traditional Chinese: see script.py for why in this order
+        english = self._rules.translate(characters) if characters != source else None
+        if english is None and words not in (source, characters):
+            english = self._rules.translate(words)
+        return english, characters
 
     def _refuse_several_things(self, text: str, source: str) -> None:
         """Raise SeveralThings if `source` (`text` cleaned) joins phrases the rules read each on its own (狗和猫)."""
@@ -102,8 +104,8 @@ class Translator:
             return
         parts = []
         for piece in pieces:
-            english = self._by_rules(piece) if self._rules.names_a_thing(simplified(piece)[0]) else None
-            if english is None:
+            english, characters = self._by_rules(piece)
+            if english is None or not self._rules.names_a_thing(characters):
                 return
             parts.append((piece, english))
         listed = "; ".join(f"{piece} -> {english}" for piece, english in parts)
