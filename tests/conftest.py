@@ -63,8 +63,13 @@ def bench_smoke_started(tiny_model_dir, tmp_path_factory):
     started = time.monotonic()
     yield proc, log, base, started
     if proc.poll() is None:  # the session ended early (-x, Ctrl-C): its compilers go too
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the process and every compiler it started (its own session), and reap it."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -83,8 +88,7 @@ def bench_smoke(bench_smoke_started) -> BenchSmoke:
     try:
         proc.wait(timeout=max(1.0, BENCH_SMOKE_TIMEOUT_S - (time.monotonic() - started)))
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _kill_group(proc)
         pytest.fail(f"bench/gpu_bench.sh --smoke ran past {BENCH_SMOKE_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
     return BenchSmoke(proc.returncode, log.read_text(errors="replace"), base / "results", base / "work")
 
