@@ -2,12 +2,14 @@
 // Every failure becomes an ApiError with a stable code; the page turns codes into plain words.
 
 export class ApiError extends Error {
-  constructor(code, message, status = 0, requestId = "", retryAfter = null) {
+  constructor(code, message, status = 0, requestId = "", retryAfter = null, joined = null) {
     super(message);
     this.code = code;
     this.status = status;
     this.requestId = requestId;
     this.retryAfter = retryAfter; // seconds the server asked to wait before trying again (Retry-After), or null
+    // several_things: {prompt, parts: [{text, english}]}, the prompt as sent and the prompts to send instead
+    this.joined = joined;
   }
 }
 
@@ -41,12 +43,14 @@ export function retryAfterSeconds(header) {
   return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
 }
 
-/** The ApiError of a failed call: the server's {"error": {code, message, request_id}} when the body has one.
- * `header(name)` reads the response's headers. */
-function errorOf(status, body, header) {
+/** The ApiError of a failed call: the server's {"error": {code, message, request_id}} when the body has one
+ * (with `prompt` and `parts` for several_things). `header(name)` reads the response's headers. */
+export function errorOf(status, body, header) {
   const err = body && body.error;
+  const joined = err && typeof err.prompt === "string" && Array.isArray(err.parts) && err.parts.length
+    ? { prompt: err.prompt, parts: err.parts } : null;
   return new ApiError(err ? err.code : "unknown", err ? err.message : `HTTP ${status}`, status,
-    err ? err.request_id : header("x-request-id") || "", retryAfterSeconds(header("retry-after")));
+    err ? err.request_id : header("x-request-id") || "", retryAfterSeconds(header("retry-after")), joined);
 }
 
 /** POST the image file as it is; resolves the server's PNG of it (upright, 8-bit, full size: the pixels

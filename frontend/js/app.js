@@ -39,9 +39,6 @@ const state = {
   epoch: 0, // bumped when the image or the shown result changes: a run answered after that is dropped
 };
 const SEPARATORS = /[\n,，、;；]/;
-// What the server cuts a prompt that joins things at (translate/phrases.py CONJUNCTIONS, less the separators
-// above, which never reach it inside a chip): its several_things refusal names each piece.
-const CONJUNCTIONS = /以及|或者|还有|還有|[和与與跟及或]/;
 
 // -- status and errors ----------------------------------------------------------------------------
 /** Show a problem drawn by `draw` (text in the current language), and keep `draw` to redraw it in another;
@@ -78,27 +75,21 @@ function showError(thrown) {
   if (err.code === "unauthorized") askForKey();
   // the status line must not go on saying "Ready" about a server lost, restarting or broken
   if (["network", "not_ready", "model_unavailable"].includes(err.code)) pollServer();
-  const joined = err.code === "several_things" ? joinedPrompts(err) : [];
-  const fix = joined.length ? () => splitJoined(joined) : null;
+  const chip = err.joined && state.prompts.find((p) => p.text === err.joined.prompt.trim());
+  const fix = chip ? () => splitJoined(chip, err.joined.parts) : null;
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
   }, fix);
 }
 
-/** The chips the server refused for naming several things (狗和猫): its message quotes each. */
-function joinedPrompts(err) {
-  return state.prompts.filter((p) => CONJUNCTIONS.test(p.text) && String(err.message).includes(`'${p.text}'`));
-}
-
-/** Each joined chip becomes a chip per thing, in its place, and the run goes again: one click from the
- * refusal to the answer the person meant. */
-function splitJoined(joined) {
-  for (const p of joined) {
-    const pieces = p.text.split(CONJUNCTIONS).map((s) => s.trim()).filter(Boolean);
-    const fresh = pieces.filter((text) => !state.prompts.some((x) => x.text === text));
-    state.prompts.splice(state.prompts.indexOf(p), 1, ...fresh.map((text) => ({ text, model: null, translation: "none" })));
-  }
+/** The chip the server refused for naming several things (狗和猫) becomes a chip per thing (the server's
+ * `parts`), in its place, and the run goes again: one click from the refusal to the answer the person meant. */
+function splitJoined(chip, parts) {
+  const fresh = parts.map((part) => String(part.text).trim())
+    .filter((text, i, all) => text && all.indexOf(text) === i && !state.prompts.some((x) => x.text === text));
+  const chips = fresh.map((text) => ({ text, model: null, translation: "none" }));
+  state.prompts.splice(state.prompts.indexOf(chip), 1, ...chips);
   renderChips();
   clearError();
   run();

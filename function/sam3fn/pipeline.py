@@ -9,7 +9,7 @@ import hashlib
 import time
 
 from .core.caches import LruCache
-from .core.errors import InputError, PromptError
+from .core.errors import InputError, PromptError, SeveralThingsError
 from .core.images import RgbImage, decode_image
 from .core.prompt_text import MAX_PROMPT_CHARS, control_character, excerpt, normalize_prompt
 from .core.results import ImageInfo, SegmentResult
@@ -74,7 +74,7 @@ class Pipeline:
         try:
             t = self.translator.translate(text)  # English too: it comes back lowercased, method "none"
         except SeveralThings as exc:
-            raise PromptError(str(exc), code="several_things") from None
+            raise SeveralThingsError(str(exc), prompt=sent, parts=exc.parts) from None
         except TranslationUnavailable as exc:
             raise TranslationRequired(str(exc)) from None
         return Prompt(sent=sent, model=t.english, translation=t.method)

@@ -131,6 +131,17 @@ def test_a_prompt_joining_two_things_is_explained_and_split_in_one_click(open_pa
     assert page.locator("#error").is_hidden()
 
 
+def test_a_split_keeps_the_prompts_script_and_adds_no_chip_twice(open_page, scene_file):
+    # The chips come from the server's parts, as written: Traditional stays Traditional, and a thing
+    # already asked for by a chip of its own is not asked for again.
+    page = open_page(locale="zh-TW")
+    page.set_input_files("#file", str(scene_file))
+    run_to_an_error(page, "白色的貓，紅色的車與白色的貓")
+    page.click("#error-action")
+    page.wait_for_function("document.getElementById('summary').textContent.includes('2 個提示詞')")
+    assert page.locator("#chips .chip .text").all_inner_texts() == ["白色的貓", "紅色的車"]
+
+
 def test_missing_image_or_prompt_is_explained_before_any_request(open_page, scene_file):
     page = open_page()
     requests = []

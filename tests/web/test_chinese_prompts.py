@@ -55,6 +55,7 @@ def test_chinese_with_no_translator_for_it_is_422_and_never_reaches_the_model(cl
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "translation_unavailable" and "SAM3FN_ARGOS_MODEL" in err["message"]
+    assert set(err) == {"code", "message", "request_id"}  # the several_things fields are left out, not null
 
 
 def test_a_prompt_joining_two_things_is_422_naming_each_so_they_can_be_sent_apart(zh_client):
@@ -63,6 +64,16 @@ def test_a_prompt_joining_two_things_is_422_naming_each_so_they_can_be_sent_apar
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "several_things" and "狗 -> dog; 猫 -> cat" in err["message"]
+    assert err["prompt"] == "狗和猫"
+    assert err["parts"] == [{"text": "狗", "english": "dog"}, {"text": "猫", "english": "cat"}]
+
+
+def test_the_parts_of_a_joined_prompt_are_written_as_it_was_sent(zh_client):
+    # The page puts the parts back as chips: a Traditional prompt stays Traditional, the prompt as sent.
+    r = zh_client.post("/v1/segment", json={"image": IMAGE, "prompts": ["dog", " 紅色的車與白色的貓 "]})
+    err = r.json()["error"]
+    assert r.status_code == 422 and err["prompt"] == " 紅色的車與白色的貓 "
+    assert err["parts"] == [{"text": "紅色的車", "english": "red car"}, {"text": "白色的貓", "english": "white cat"}]
 
 
 def test_info_describes_the_translator(zh_client):

@@ -50,3 +50,16 @@ class PromptError(InputError):
     """Empty or otherwise unusable prompt."""
 
     code = "invalid_prompt"
+
+
+class SeveralThingsError(PromptError):
+    """A prompt that joins things SAM 3 finds apart (狗和猫). `prompt` is the prompt as sent; `parts` are
+    (text, English) for each thing, in order: the prompts to send instead, so a client can split it without
+    knowing the language's conjunctions."""
+
+    code = "several_things"
+
+    def __init__(self, message: str, *, prompt: str, parts: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.prompt = prompt
+        self.parts = parts

@@ -88,10 +88,18 @@ class SweepResponse(EventsResponse):
     remaining: int = 0  # inputs still without a result, beyond this call's `limit`: left for the next sweep
 
 
-class ErrorDetail(msgspec.Struct):
+class PromptPart(msgspec.Struct):
+    text: str  # one thing a joined prompt named, as it was written there: a prompt of its own
+    english: str  # what the model would read for it
+
+
+class ErrorDetail(msgspec.Struct, omit_defaults=True):
     code: str
     message: str
     request_id: str
+    # several_things only: the prompt as sent, and the prompts to send instead, in order
+    prompt: str | None = None
+    parts: list[PromptPart] | None = None
 
 
 class ErrorBody(msgspec.Struct):
