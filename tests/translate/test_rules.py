@@ -6,7 +6,7 @@ import pytest
 
 from sam3fn.translate import Translation, TranslationUnavailable, Translator
 from sam3fn.translate.glossary import Glossary
-from sam3fn.translate.phrases import PhraseRules
+from sam3fn.translate.phrases import Modifier, NounPhrase, PhraseRules
 
 
 @pytest.fixture(scope="module")
@@ -827,10 +827,20 @@ def test_what_traffic_and_city_cameras_are_annotated_for(translator, chinese, en
         ("拿着刀和叉的人", "person holding a knife and a fork"),
         ("有轮子和把手的箱子", "box with wheels and a handle"),
         ("背着书包和拿着伞的学生", "student carrying a school bag and holding an umbrella"),
+        ("穿着外套并且戴着帽子的男人", "man wearing a coat and wearing a hat"),
+        ("站着而且拿着伞的女人", "woman standing and holding an umbrella"),
+        ("坐在椅子上并拿着书的女孩", "girl sitting on chair and holding a book"),
     ],
 )
 def test_and_inside_one_things_description_is_read_as_english_says_it(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+def test_a_clause_joined_to_nothing_after_it_ends_without_a_dangling_and():
+    joined = Modifier("clause", "carrying a school bag", joined=True)
+    assert NounPhrase("student", (joined,)).english() == "student carrying a school bag"
+    both = (joined, Modifier("clause", "holding an umbrella"))
+    assert NounPhrase("student", both).english() == "student carrying a school bag and holding an umbrella"
 
 
 

@@ -359,6 +359,7 @@ _AN_BEFORE_H = ("hour", "honest", "honor", "heir")
 class Modifier:
     kind: str  # a _RANK key
     english: str
+    joined: bool = False  # a clause whose action shares the next clause's 的 (背着书包和拿着伞的): "and" between
 
 
 @dataclass(frozen=True)
@@ -373,7 +374,9 @@ class NounPhrase:
         ordered = sorted(self.modifiers, key=lambda m: _RANK[m.kind])  # stable: Chinese order within a kind
         before, after = [], []
         for kind, group in groupby(ordered, key=lambda m: m.kind):
-            words = [m.english for m in group]
+            group = list(group)
+            words = [m.english + (" and" if m.joined and later else "")  # "carrying a bag and holding ..."
+                     for m, later in zip(group, [*group[1:], None])]
             if kind == "colour":  # 黑白色的狗: "black and white dog", each colour once
                 words = [_and(list(dict.fromkeys(words)))]
             (before if kind in _BEFORE_HEAD else after).extend(words)
@@ -563,7 +566,7 @@ class _Parser:
         joined = _after_any(self.s, after, _AND_ACTIONS)  # 背着书包和拿着伞的: "carrying ... and holding ..."
         j = _after_word(self.s, joined, "正在")
         if fused or any(_words_at(table, self.s, j) for table in (VERBS, IDIOMS, POSTURES, POSITIONS, WITH)):
-            return [(Modifier("clause", f"{english} and" if joined != after else english), joined)]
+            return [(Modifier("clause", english, joined=joined != after), joined)]
         return []
 
     def _actions(self, i: int, depth: int) -> list[tuple[str, int]]:
