@@ -59,12 +59,22 @@ function errorText(err) {
     const mb = (bytes) => Number((bytes / 1e6).toFixed(1)).toLocaleString();
     return t("err_body_too_large_sized", { size: mb(state.file.size), limit: mb(limit) });
   }
+  if (err.code === "several_things" && err.joined) {
+    const { prompt, parts } = err.joined;
+    return t("err_several_things_named", { prompt: prompt.trim(), count: parts.length, parts: listed(parts) });
+  }
   return has(`err_${err.code}`) ? t(`err_${err.code}`) : t("err_unknown");
+}
+
+/** The parts of a joined prompt as the person wrote them, listed in the interface's language (狗、猫). */
+function listed(parts) {
+  return parts.map((part) => String(part.text).trim()).join(t("listSeparator"));
 }
 
 /** An ApiError's message and request id, for the line under the words. */
 function errorDetail(err) {
-  const detail = err.message ? [err.message] : [];
+  // a refusal whose parts the words above already name needs no English retelling of them
+  const detail = err.message && !err.joined ? [err.message] : [];
   if (err.requestId) detail.push(`${t("requestId")}: ${err.requestId}`);
   return detail.join(" · ");
 }
@@ -80,6 +90,7 @@ function showError(thrown) {
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
+    if (fix) $("error-action").textContent = t("splitPromptsNamed", { parts: listed(err.joined.parts) });
   }, fix);
 }
 

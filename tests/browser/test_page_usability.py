@@ -122,8 +122,14 @@ def test_a_prompt_joining_two_things_is_explained_and_split_in_one_click(open_pa
     page = open_page(locale="zh-CN")
     page.set_input_files("#file", str(scene_file))
     run_to_an_error(page, "狗和猫")
-    assert "每个提示词只找一类东西" in page.inner_text("#error-text")
-    assert "狗 -> dog; 猫 -> cat" in page.inner_text("#error-detail")
+    assert page.inner_text("#error-text").startswith("“狗和猫”写了 2 样东西：狗、猫。SAM 3 每个提示词只找一类东西")
+    assert "names 2 things" not in page.inner_text("#error-detail")  # the words above say it in Chinese
+    assert "请求编号" in page.inner_text("#error-detail")
+    assert page.inner_text("#error-action") == "拆成 狗、猫 并重新运行"  # what the click will do, named
+    page.click("#lang")  # the refusal is redrawn in the other language, the parts as written
+    assert page.inner_text("#error-text").startswith("“狗和猫” names 2 things: 狗, 猫.")
+    assert page.inner_text("#error-action") == "Split into 狗, 猫 and run again"
+    page.click("#lang")
     # One click splits the chip where it stood and runs again.
     page.click("#error-action")
     page.wait_for_function("document.getElementById('summary').textContent.includes('2 个提示词')")
@@ -137,6 +143,7 @@ def test_a_split_keeps_the_prompts_script_and_adds_no_chip_twice(open_page, scen
     page = open_page(locale="zh-TW")
     page.set_input_files("#file", str(scene_file))
     run_to_an_error(page, "白色的貓，紅色的車與白色的貓")
+    assert page.inner_text("#error-action") == "拆成 紅色的車、白色的貓 並重新執行"
     page.click("#error-action")
     page.wait_for_function("document.getElementById('summary').textContent.includes('2 個提示詞')")
     assert page.locator("#chips .chip .text").all_inner_texts() == ["白色的貓", "紅色的車"]
