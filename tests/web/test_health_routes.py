@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import threading
 
+import pytest
+
 from sam3fn.web.runtime import Runtime
 from support.images import encode, scene_pixels
 
@@ -41,6 +43,20 @@ def test_required_weights_missing_means_never_ready(make_client, wait_failed, tm
         error = r.json()["error"]
         assert r.status_code == 503 and error["code"] == "model_unavailable" and "retry-after" not in r.headers
         assert error["message"].startswith("startup failed: ModelDirError") and "hf download" in error["message"]
+
+
+@pytest.mark.parametrize("prompts, why", [
+    (["狗和猫"], "names 2 things"),
+    (["dog", "蓝莓飞船"], "SAM3FN_ARGOS_MODEL"),  # no Argos package here, and the glossary cannot read it
+    (["object"] * 17, "at most 16"),
+])
+def test_default_prompts_no_event_could_use_fail_startup_by_the_settings_name(make_client, wait_failed, prompts,
+                                                                                 why):
+    client = make_client(ready=False, default_prompts=prompts)
+    wait_failed(client)
+    error = client.get("/v1/info").json()["error"]
+    assert error["message"].startswith("startup failed: SettingsError: SAM3FN_DEFAULT_PROMPTS: ")
+    assert why in error["message"]
 
 
 def test_loading_answers_not_ready_with_retry_after_until_loaded(make_client, await_ready, monkeypatch):

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import ModelDirError, Sam3fnError
 from ..core.model_dir import FETCH_HINT, check_model_dir
 from ..core.versions import installed_version
-from ..settings import Settings
+from ..settings import Settings, SettingsError, env_name
 from .observability import Metrics
 from .worker import InferenceWorker
 
@@ -108,6 +108,7 @@ class Runtime:
             segmenter = Segmenter(model, image_cache=s.image_cache, text_cache=s.text_cache)
             self.translator = translator.result()
         self.pipeline = Pipeline(segmenter, self.translator, max_pixels=s.max_pixels, max_prompts=s.max_prompts)
+        self._check_default_prompts()
         self.metrics.watch_caches(image=segmenter.image_cache, text=segmenter.text_cache, uploads=self.pipeline.uploads)
         self.store = ObjectStore(s.s3_endpoint, s.allowed_buckets)
         use_s3 = s.results_store == "s3" or (s.results_store == "auto" and s.s3_endpoint)
@@ -120,6 +121,15 @@ class Runtime:
             default_prompts=s.default_prompts, max_bytes=s.max_body_bytes, identity={"engine": self.identity()},
             claims=claims,
         )
+
+    def _check_default_prompts(self) -> None:
+        """Every event image without x-amz-meta-prompts is segmented for SAM3FN_DEFAULT_PROMPTS: one that can
+        never be used (too many, untranslatable, naming several things) would fail each such event, one
+        recorded error at a time, so it fails startup instead, by the setting's name."""
+        try:
+            self.pipeline.prompts(self.settings.default_prompts)
+        except Sam3fnError as exc:
+            raise SettingsError(f"{env_name('default_prompts')}: {exc.message}") from None
 
     def _translator(self):
         from ..translate import Translator
