@@ -1,6 +1,6 @@
 // The page: image in, prompts in, one inference, then everything else (thresholds, layers, popover,
 // downloads) happens here without the server. Data flows one way: response -> items -> masks -> canvas.
-import { ApiError, getJson, preview, segment } from "./api.js";
+import { ApiError, errorOf, getJson, preview, segment } from "./api.js";
 import { apply, chineseFor, has, initialLanguage, setLanguage, t, language } from "./i18n.js";
 import { BitLayer, ProbLayer, colorFor, covers, paint, workSize } from "./masks.js";
 import { decodeRle } from "./rle.js";
@@ -813,7 +813,7 @@ async function openResult(file) {
     return showProblem("badResult");
   }
   const failed = doc && !Array.isArray(doc.results) && doc.error && typeof doc.error.code === "string";
-  if (failed) return showRecordedError(new ApiError(doc.error.code, String(doc.error.message || "")));
+  if (failed) return showRecordedError(errorOf(0, doc, () => null)); // read as the server's answers are
   const size = (v) => Number.isInteger(v) && v > 0;
   if (!doc || !Array.isArray(doc.results) || !doc.image || !size(doc.image.width) || !size(doc.image.height)) {
     return showProblem("badResult");

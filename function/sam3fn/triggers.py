@@ -360,7 +360,7 @@ class EventProcessor:
                     "source-key": quote(job.event.key, safe="/")}
             doc = {"source": {"bucket": job.source.bucket, "key": job.source.key, "etag": job.etag}, **self.identity}
             if isinstance(outcome, Exception):
-                doc["error"] = {"code": outcome.code, "message": str(outcome)}
+                doc["error"] = {"code": outcome.code, "message": str(outcome), **outcome.details()}
                 if reason := self._commit(job, json.dumps(doc).encode(), meta):
                     return Outcome(job.event.bucket, job.event.key, "skipped", reason)
                 log.info("event object %s is not processable: %s", job.source, outcome.code)

@@ -149,6 +149,24 @@ def test_a_split_keeps_the_prompts_script_and_adds_no_chip_twice(open_page, scen
     assert page.locator("#chips .chip .text").all_inner_texts() == ["白色的貓", "紅色的車"]
 
 
+def test_a_stored_result_recording_a_joined_prompt_names_its_parts(open_page, scene_file, page_server, tmp_path):
+    # A bucket event whose x-amz-meta-prompts joined two things records the refusal, parts and all, as its
+    # result; opened on the page, it reads as the server's own answer does (no split: no chip made it).
+    r = httpx.post(page_server.url + "/v1/segment", timeout=60, json={
+        "image": {"base64": base64.b64encode(scene_file.read_bytes()).decode()}, "prompts": ["狗和猫"]})
+    assert r.status_code == 422
+    result = tmp_path / "scene.png.json"
+    result.write_text(json.dumps({"source": {"bucket": "images", "key": "inputs/scene.png"}, "error": r.json()["error"]}))
+    page = open_page(locale="zh-CN")
+    page.set_input_files("#file", str(scene_file))
+    page.wait_for_selector("#stage:not([hidden])")
+    page.set_input_files("#result-file", str(result))
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error-text") == ("此结果记录了函数未能处理该图片： “狗和猫”写了 2 样东西：狗、猫。"
+                                              "SAM 3 每个提示词只找一类东西：请把它们分别添加为单独的提示词。")
+    assert page.locator("#error-action").is_hidden()
+
+
 def test_missing_image_or_prompt_is_explained_before_any_request(open_page, scene_file):
     page = open_page()
     requests = []

@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import json
 import time
+from urllib.parse import quote
 
 import httpx
 import numpy as np
-from PIL import Image
-from urllib.parse import quote
 import pytest
+from PIL import Image
 
 from support.images import encode, scene_pixels
 from support.seaweed import SeaweedFS
@@ -172,6 +172,16 @@ def test_non_image_object_gets_an_error_result_and_a_2xx(events_client, seaweed)
     doc = json.loads(s3.get_object(Bucket="images", Key="results/" + key[7:] + ".json")["Body"].read())
     assert doc["error"]["code"] == "invalid_image"
     assert events_client.post("/v1/events", json=s3_record("images", key)).json()["outcomes"][0]["status"] == "duplicate"
+
+
+def test_prompts_joining_things_get_an_error_result_naming_the_prompts_to_upload_with(events_client, seaweed):
+    s3 = seaweed.client()
+    key = uploaded(s3, "pets", metadata={"prompts": quote("狗和猫")})  # S3 metadata is ASCII: percent-encoded
+    r = events_client.post("/v1/events", json=s3_record("images", key))
+    assert r.json()["outcomes"][0]["status"] == "error_recorded"
+    doc = json.loads(s3.get_object(Bucket="images", Key="results/" + key[7:] + ".json")["Body"].read())
+    assert doc["error"]["code"] == "several_things" and doc["error"]["prompt"] == "狗和猫"
+    assert doc["error"]["parts"] == [{"text": "狗", "english": "dog"}, {"text": "猫", "english": "cat"}]
 
 
 def test_object_over_the_size_limit_gets_an_error_result_and_does_not_block_the_rest(make_client, s3_env):

@@ -21,6 +21,11 @@ class Sam3fnError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def details(self) -> dict:
+        """Fields beside `code` and `message` that a program can act on, as JSON builtins: every error body
+        and recorded error carries them (none for most errors)."""
+        return {}
+
 
 class ModelDirError(Sam3fnError):
     """The model directory is missing or incomplete (names the missing file and how to fetch it)."""
@@ -63,3 +68,6 @@ class SeveralThingsError(PromptError):
         super().__init__(message)
         self.prompt = prompt
         self.parts = parts
+
+    def details(self) -> dict:
+        return {"prompt": self.prompt, "parts": [{"text": text, "english": english} for text, english in self.parts]}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from ..core.errors import Sam3fnError, SeveralThingsError
+from ..core.errors import Sam3fnError
 from .auth import BEARER_CHALLENGE, Unauthorized
 from .observability import request_id_for
-from .schemas import ErrorBody, ErrorDetail, PromptPart
+from .schemas import ErrorBody, ErrorDetail
 
 log = logging.getLogger("sam3fn.web")
 
@@ -38,9 +39,8 @@ def request_id_of(request: Request) -> str:
 
 
 def error_response(request: Request, code: str, message: str, status: int | None = None,
-                   headers: dict[str, str] | None = None, prompt: str | None = None,
-                   parts: list[PromptPart] | None = None) -> Response:
-    """The one error answer; `prompt` and `parts` are several_things' (ErrorDetail says what they hold)."""
+                   headers: dict[str, str] | None = None, details: dict | None = None) -> Response:
+    """The one error answer; `details` are the error's optional ErrorDetail fields (Sam3fnError.details)."""
     status = status or status_for(code)
     headers = dict(headers or {})
     if code in RETRY_AFTER:
@@ -54,18 +54,15 @@ def error_response(request: Request, code: str, message: str, status: int | None
         # RequestContextMiddleware wraps the router (app.py), so every request has an id by now; should an
         # app be built without it, the error still gets one.
         state["request_id"] = headers["X-Request-Id"] = request_id_for(request.scope)
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=state["request_id"],
-                                       prompt=prompt, parts=parts))
+    detail = {**(details or {}), "code": code, "message": message, "request_id": state["request_id"]}
+    body = ErrorBody(error=msgspec.convert(detail, ErrorDetail))
     state["error_code"] = code
     return Response(content=body, status_code=status, headers=headers)
 
 
 def on_sam3fn_error(request: Request, exc: Sam3fnError) -> Response:
     headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, Unauthorized) else None
-    if isinstance(exc, SeveralThingsError):  # so a client splits the prompt without reading the message
-        parts = [PromptPart(text=text, english=english) for text, english in exc.parts]
-        return error_response(request, exc.code, exc.message, prompt=exc.prompt, parts=parts)
-    return error_response(request, exc.code, exc.message, headers=headers)
+    return error_response(request, exc.code, exc.message, headers=headers, details=exc.details())
 
 
 _HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
