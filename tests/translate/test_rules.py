@@ -100,7 +100,7 @@ def test_a_container_held_keeps_its_count_and_article_as_an_object(translator):
 
 
 def test_a_container_word_without_its_numeral_is_not_a_measure(translator):
-    assert translator.translate("碗里的面条").english == "noodle in bowl"  # the bowl is where the noodles are
+    assert translator.translate("碗里的面条").english == "noodles in bowl"  # the bowl is where the noodles are
     assert translator.translate("咖啡杯").english == "coffee cup"  # a glossary word
     with pytest.raises(TranslationUnavailable):
         translator.translate("杯咖啡")
