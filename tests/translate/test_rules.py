@@ -862,6 +862,38 @@ def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, engl
 @pytest.mark.parametrize(
     "chinese, english",
     [
+        ("切开的西瓜", "cut watermelon"),
+        ("被切开的西瓜", "cut watermelon"),
+        ("切好的面包", "sliced bread"),
+        ("去皮的土豆", "peeled potato"),
+        ("吃了一半的苹果", "half-eaten apple"),
+        ("烤焦的面包", "burnt bread"),
+        ("切开的红色西瓜", "cut red watermelon"),  # what was done before what it looks like, as English orders them
+    ],
+)
+def test_what_was_done_to_food_is_read_before_the_food(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("汉堡", "hamburger"),  # RAM's tag was "hamburg", the city
+        ("包子", "steamed bun"),
+        ("温室", "greenhouse"),
+        ("警察", "police officer"),  # an instance is one officer
+        ("辣椒", "chili pepper"),
+        ("青椒", "green pepper"),
+        ("台阶", "steps"),
+    ],
+)
+def test_everyday_words_get_the_english_people_type(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
         ("缺失的螺丝", "missing screw"),
         ("松动的螺丝", "loose screw"),
         ("玻璃上的裂纹", "crack on glass"),  # 玻璃 is a thing too, not only a material

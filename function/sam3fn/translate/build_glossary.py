@@ -51,7 +51,8 @@ OVERRIDES: dict[str, str] = {
     "汽车": "car", "手机": "phone", "鞋子": "shoe", "泰迪熊": "teddy bear", "餐桌": "dining table",
     "公鸡": "rooster", "老鼠": "mouse", "墨镜": "sunglasses", "口罩": "face mask", "书包": "school bag",
     "雨伞": "umbrella", "马桶": "toilet", "面条": "noodles", "台灯": "desk lamp",
-    "工作服": "work clothes", "火锅": "hot pot",
+    "工作服": "work clothes", "火锅": "hot pot", "汉堡": "hamburger", "包子": "steamed bun", "温室": "greenhouse",
+    "警察": "police officer", "辣椒": "chili pepper", "青椒": "green pepper", "台阶": "steps",
     # common words RAM lacks
     "夹克": "jacket", "小孩": "child", "瓶子": "bottle", "巴士": "bus", "狗狗": "dog", "猫咪": "cat",
     "小狗": "puppy", "小猫": "kitten", "裙子": "skirt", "人们": "people", "男子": "man", "女子": "woman",

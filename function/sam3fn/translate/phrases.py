@@ -77,6 +77,9 @@ STATES = {
     "缺货": "empty", "放歪": "crooked", "歪": "crooked",
     # what an inspector or an aerial-image annotator asks for (缺失的螺丝, 松动的螺丝, 停车的汽车)
     "停车": "parked", "缺失": "missing", "松动": "loose", "变形": "deformed",
+    # what was done to food (切开的西瓜, 吃了一半的苹果), as a kitchen or shop annotator asks
+    "切开": "cut", "被切开": "cut", "切好": "sliced", "切片": "sliced", "去皮": "peeled", "剥皮": "peeled", "削皮": "peeled",
+    "吃了一半": "half-eaten", "咬过": "bitten", "烤焦": "burnt", "烧焦": "burnt", "煮熟": "cooked",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
