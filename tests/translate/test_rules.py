@@ -885,6 +885,11 @@ def test_what_was_done_to_food_is_read_before_the_food(translator, chinese, engl
         ("辣椒", "chili pepper"),
         ("青椒", "green pepper"),
         ("台阶", "steps"),
+        ("书桌", "desk"),  # RAM's tag was "bureau"
+        ("包菜", "cabbage"),  # "brussels sprout"
+        ("岩石", "rock"),  # "rocky"
+        ("红灯", "red light"),  # "stop light"
+        ("水壶", "kettle"),  # "jug"
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

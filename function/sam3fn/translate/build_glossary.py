@@ -53,6 +53,16 @@ OVERRIDES: dict[str, str] = {
     "雨伞": "umbrella", "马桶": "toilet", "面条": "noodles", "台灯": "desk lamp",
     "工作服": "work clothes", "火锅": "hot pot", "汉堡": "hamburger", "包子": "steamed bun", "温室": "greenhouse",
     "警察": "police officer", "辣椒": "chili pepper", "青椒": "green pepper", "台阶": "steps",
+    # RAM's tag is loose, rare or wrong for what a picture shows (书桌 was "bureau", 包菜 "brussels sprout")
+    "书桌": "desk", "包菜": "cabbage", "岩石": "rock", "口琴": "harmonica", "内衣": "underwear",
+    "内裤": "underwear", "坐垫": "cushion", "台座": "pedestal", "斗柜": "chest of drawers", "扣子": "button",
+    "睫毛": "eyelash", "橱柜": "kitchen cabinet", "小船": "small boat", "小丑": "clown", "泥路": "dirt road",
+    "烟火": "firework", "玄关": "entryway", "电车": "tram", "吧台": "bar counter", "台球": "billiards",
+    "筛子": "sieve", "露台": "terrace", "衣柜": "wardrobe", "躺椅": "lounge chair", "高山": "mountain",
+    "鱼船": "fishing boat", "礼帽": "top hat", "红灯": "red light", "荷花": "lotus", "鬣狗": "hyena",
+    "粽子": "rice dumpling", "汤圆": "glutinous rice ball", "海参": "sea cucumber", "蟑螂": "cockroach",
+    "螳螂": "mantis", "酸奶": "yogurt", "荔枝": "lychee", "肉铺": "butcher shop", "茶壶": "teapot",
+    "茶几": "coffee table", "瓢虫": "ladybug", "浴缸": "bathtub", "水壶": "kettle", "真菌": "fungus",
     # common words RAM lacks
     "夹克": "jacket", "小孩": "child", "瓶子": "bottle", "巴士": "bus", "狗狗": "dog", "猫咪": "cat",
     "小狗": "puppy", "小猫": "kitten", "裙子": "skirt", "人们": "people", "男子": "man", "女子": "woman",
