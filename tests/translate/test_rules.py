@@ -868,6 +868,7 @@ def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, engl
         ("去皮的土豆", "peeled potato"),
         ("吃了一半的苹果", "half-eaten apple"),
         ("烤焦的面包", "burnt bread"),
+        ("锋利的刀", "sharp knife"),
         ("切开的红色西瓜", "cut red watermelon"),  # what was done before what it looks like, as English orders them
     ],
 )
@@ -890,6 +891,10 @@ def test_what_was_done_to_food_is_read_before_the_food(translator, chinese, engl
         ("岩石", "rock"),  # "rocky"
         ("红灯", "red light"),  # "stop light"
         ("水壶", "kettle"),  # "jug"
+        ("稻草人", "scarecrow"),  # "strawman"
+        ("穿山甲", "pangolin"),  # "armadillo"
+        ("抽屉", "drawer"),  # RAM has only 抽屉里
+        ("抽屉里的勺子", "spoon in drawer"),
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

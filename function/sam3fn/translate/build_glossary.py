@@ -63,6 +63,21 @@ OVERRIDES: dict[str, str] = {
     "粽子": "rice dumpling", "汤圆": "glutinous rice ball", "海参": "sea cucumber", "蟑螂": "cockroach",
     "螳螂": "mantis", "酸奶": "yogurt", "荔枝": "lychee", "肉铺": "butcher shop", "茶壶": "teapot",
     "茶几": "coffee table", "瓢虫": "ladybug", "浴缸": "bathtub", "水壶": "kettle", "真菌": "fungus",
+    # the same for longer words (稻草人 was "strawman", 穿山甲 "armadillo", 鹅肝酱 "foie gra"); RAM has 抽屉 only
+    # as 抽屉里, "drawer"
+    "信天翁": "albatross", "双簧管": "oboe", "可卡犬": "cocker spaniel", "吸入器": "inhaler", "吹风机": "hair dryer",
+    "猕猴桃": "kiwi fruit", "工具包": "tool kit", "排气扇": "exhaust fan",
+    "暹罗猫": "siamese cat", "梧桐树": "plane tree", "演唱会": "concert", "皮肤病": "skin disease",
+    "监控器": "security camera", "示意图": "diagram", "稻草人": "scarecrow", "穿山甲": "pangolin",
+    "红番椒": "chili pepper", "蜂鸣器": "buzzer", "背带裤": "overalls", "化妆包": "makeup bag", "化妆水": "toner",
+    "仪表盘": "dashboard", "划船器": "rowing machine", "旧城区": "old town", "洗碗液": "dish soap",
+    "滑雪鞋": "ski boot", "婴儿床": "crib", "棒球帽": "baseball cap", "逆戟鲸": "orca", "鸭嘴兽": "platypus",
+    "鹅肝酱": "foie gras", "鹰嘴豆": "chickpea", "过山车": "roller coaster", "运动场": "sports field",
+    "运动裤": "sweatpants", "风向标": "weather vane", "黑山羊": "black goat", "输送机": "conveyor",
+    "双筒望远镜": "binoculars", "双层巴士": "double-decker bus", "喜剧演员": "comedian", "婴儿衣服": "baby clothes",
+    "秋天的叶子": "autumn leaf", "高层建筑": "high-rise building", "黑白照片": "black and white photo",
+    "长尾小鹦鹉": "parakeet", "油炸食品": "fried food", "考古现场": "archaeological excavation",
+    "萨克斯管": "saxophone", "自行车骑士": "cyclist", "抽屉": "drawer",
     # common words RAM lacks
     "夹克": "jacket", "小孩": "child", "瓶子": "bottle", "巴士": "bus", "狗狗": "dog", "猫咪": "cat",
     "小狗": "puppy", "小猫": "kitten", "裙子": "skirt", "人们": "people", "男子": "man", "女子": "woman",
@@ -141,7 +156,7 @@ OVERRIDES: dict[str, str] = {
     # Simplified, as the translator converts Traditional prompts before the lookup (translate/script.py)
     "公车": "bus", "捷运": "subway", "笔电": "laptop", "冷气": "air conditioner", "冷气机": "air conditioner",
     "宝特瓶": "plastic bottle", "便当": "bento", "凤梨": "pineapple", "马铃薯": "potato", "高丽菜": "cabbage",
-    "奇异果": "kiwi", "酪梨": "avocado", "花椰菜": "cauliflower", "无尾熊": "koala", "的士": "taxi",
+    "奇异果": "kiwi fruit", "酪梨": "avocado", "花椰菜": "cauliflower", "无尾熊": "koala", "的士": "taxi",
     "电单车": "motorcycle", "私家车": "car", "雪糕": "ice cream", "士多啤梨": "strawberry", "薯仔": "potato",
     "车厘子": "cherry", "雪柜": "refrigerator", "手袋": "handbag", "波鞋": "sneaker", "卫生间": "bathroom",
     "洗手间": "restroom",

@@ -80,6 +80,7 @@ STATES = {
     # what was done to food (切开的西瓜, 吃了一半的苹果), as a kitchen or shop annotator asks
     "切开": "cut", "被切开": "cut", "切好": "sliced", "切片": "sliced", "去皮": "peeled", "剥皮": "peeled", "削皮": "peeled",
     "吃了一半": "half-eaten", "咬过": "bitten", "烤焦": "burnt", "烧焦": "burnt", "煮熟": "cooked",
+    "锋利": "sharp",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
