@@ -895,6 +895,9 @@ def test_what_was_done_to_food_is_read_before_the_food(translator, chinese, engl
         ("穿山甲", "pangolin"),  # "armadillo"
         ("抽屉", "drawer"),  # RAM has only 抽屉里
         ("抽屉里的勺子", "spoon in drawer"),
+        ("减速带", "speed bump"),  # a city camera's word RAM lacks
+        ("窨井盖", "manhole cover"),
+        ("头戴式耳机", "headphones"),
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

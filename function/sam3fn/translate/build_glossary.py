@@ -195,6 +195,16 @@ OVERRIDES: dict[str, str] = {
     # document and medical-image words found refused (the everyday list's last section)
     "手写文字": "handwritten text", "公章": "official seal", "文本框": "text box", "肺部结节": "lung nodule",
     "骨折": "fracture", "眼底": "fundus", "视网膜": "retina", "皮肤病变": "skin lesion",
+    # Objects365-style category names found refused (the everyday list's last section)
+    "储物箱": "storage box", "音箱": "speaker", "画笔": "paintbrush", "罐头": "canned food", "钹": "cymbal",
+    "救生圈": "life buoy", "遮阳篷": "awning", "电源插座": "power outlet", "冰球棒": "hockey stick",
+    "机械车辆": "construction vehicle", "头戴式耳机": "headphones", "壶": "kettle", "蝴蝶领结": "bow tie",
+    "铲子": "shovel", "咖啡桌": "coffee table", "侧桌": "side table", "重型卡车": "heavy truck",
+    "美式足球": "american football", "青豆": "green beans", "萨克斯": "saxophone", "高尔夫球": "golf ball",
+    "钓鱼竿": "fishing rod", "青葱": "green onion", "坚果": "nut", "感应炉": "induction cooker", "便签": "sticky note",
+    "勺": "spoon", "衣夹": "clothespin", "游戏机手柄": "game controller", "粉扑": "powder puff", "柚子": "pomelo",
+    "对联": "chinese couplet", "鞭炮": "firecracker", "春联": "spring festival couplet", "水马": "water-filled barrier",
+    "隔离栏": "barrier", "减速带": "speed bump", "排水口": "drain", "窨井盖": "manhole cover",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
