@@ -879,6 +879,26 @@ def test_what_was_done_to_food_is_read_before_the_food(translator, chinese, engl
 @pytest.mark.parametrize(
     "chinese, english",
     [
+        ("受伤的人", "injured person"),
+        ("哭泣的孩子", "crying child"),
+        ("光头的男人", "bald man"),
+        ("举手的学生", "student raising a hand"),
+        ("搬箱子的人", "person carrying a box"),
+        ("搬家的人", "person moving house"),  # not 搬 + 家, "carrying a home"
+        ("牵手的情侣", "couple holding hands"),  # a hand is held, a dog walked
+        ("牵狗的人", "person walking a dog"),
+        ("积水的路面", "flooded road surface"),
+        ("未覆盖的渣土车", "uncovered dump truck"),
+        ("占道经营的摊贩", "street vendor blocking the road"),
+    ],
+)
+def test_what_people_do_and_how_things_are_in_a_scene(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
         ("汉堡", "hamburger"),  # RAM's tag was "hamburg", the city
         ("包子", "steamed bun"),
         ("温室", "greenhouse"),

@@ -205,6 +205,8 @@ OVERRIDES: dict[str, str] = {
     "勺": "spoon", "衣夹": "clothespin", "游戏机手柄": "game controller", "粉扑": "powder puff", "柚子": "pomelo",
     "对联": "chinese couplet", "鞭炮": "firecracker", "春联": "spring festival couplet", "水马": "water-filled barrier",
     "隔离栏": "barrier", "减速带": "speed bump", "排水口": "drain", "窨井盖": "manhole cover",
+    # people and things of the scenes list's last section that RAM lacks
+    "摊贩": "street vendor", "妈妈": "mother", "爸爸": "father", "土方": "soil", "白大褂": "white coat",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -81,6 +81,10 @@ STATES = {
     "切开": "cut", "被切开": "cut", "切好": "sliced", "切片": "sliced", "去皮": "peeled", "剥皮": "peeled", "削皮": "peeled",
     "吃了一半": "half-eaten", "咬过": "bitten", "烤焦": "burnt", "烧焦": "burnt", "煮熟": "cooked",
     "锋利": "sharp",
+    # how a person or an animal is, as a scene is annotated (受伤的人, 哭泣的孩子, 跳起来的狗, 光头的男人)
+    "受伤": "injured", "哭泣": "crying", "生气": "angry", "光头": "bald", "跳起来": "jumping",
+    # what a city camera asks about a road or a truck (积水的路面, 未覆盖的渣土车)
+    "积水": "flooded", "未覆盖": "uncovered", "没覆盖": "uncovered",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -133,6 +137,7 @@ VERBS = {
     "踢着": "kicking", "看着": "looking at", "盯着": "looking at", "追": "chasing", "追着": "chasing",
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
     "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
+    "搬": "carrying", "搬着": "carrying",
 }  # fmt: skip
 # Verb + object that English says otherwise; tried before VERBS, so 踢足球 is not "kicking football". The
 # glossary has some as bare verbs (吃草 graze, 踢足球 play football): a prompt that is only that word still
@@ -167,6 +172,11 @@ IDIOMS = {
     "低头看手机": "looking down at a phone", "低头玩手机": "looking down at a phone",
     # 爬树 is climbing (VERBS), bare 爬 crawling: a baby on the floor, an insect on a wall
     "爬": "crawling",
+    # what a body does with no object English names (举手的学生 -> "student raising a hand")
+    "举手": "raising a hand", "挥手": "waving", "弯腰": "bending over", "焊接": "welding",
+    "搬家": "moving house", "搬东西": "carrying things",  # not 搬 + 家, "carrying a home"
+    # 牵着 a dog is walking it (VERBS), a hand is held: 牵手的情侣 -> "couple holding hands"
+    "牵狗": "walking a dog", "牵手": "holding hands", "牵着手": "holding hands", "手牵手": "holding hands",
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
