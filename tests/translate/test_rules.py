@@ -46,7 +46,7 @@ def test_glossary_words_translate_to_the_common_noun(translator, chinese, englis
         ("骑自行车的男孩", "boy riding a bicycle"),
         ("穿着黑色外套戴着帽子的人", "person wearing a black coat wearing a hat"),
         ("桌子上的杯子", "cup on table"),
-        ("左边穿红衣服的小女孩", "small girl wearing red clothes on the left"),
+        ("左边穿红衣服的小女孩", "little girl wearing red clothes on the left"),
         ("红色的 Tesla", "red tesla"),  # latin words are English already
     ],
 )
@@ -918,6 +918,10 @@ def test_what_people_do_and_how_things_are_in_a_scene(translator, chinese, engli
         ("减速带", "speed bump"),  # a city camera's word RAM lacks
         ("窨井盖", "manhole cover"),
         ("头戴式耳机", "headphones"),
+        ("小羊", "lamb"),  # a young animal, not 小 + 羊, "small sheep"
+        ("小猪", "piglet"),
+        ("野猪", "wild boar"),
+        ("有轨电车", "tram"),
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

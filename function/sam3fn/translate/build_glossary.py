@@ -207,6 +207,15 @@ OVERRIDES: dict[str, str] = {
     "隔离栏": "barrier", "减速带": "speed bump", "排水口": "drain", "窨井盖": "manhole cover",
     # people and things of the scenes list's last section that RAM lacks
     "摊贩": "street vendor", "妈妈": "mother", "爸爸": "father", "土方": "soil", "白大褂": "white coat",
+    # animals, plants and vehicles found refused (the everyday list's last section), and young animals, which
+    # 小 + the animal would read as "small cow"
+    "苍蝇": "fly", "老鹰": "eagle", "牛犊": "calf", "马驹": "foal", "野猪": "wild boar", "麋鹿": "elk",
+    "豹子": "leopard", "蚯蚓": "earthworm", "蚂蚱": "grasshopper", "蝙蝠": "bat", "梅花": "plum blossom",
+    "桃花": "peach blossom", "枫树": "maple tree", "银杏": "ginkgo", "苔藓": "moss", "落叶": "fallen leaves",
+    "幼苗": "seedling", "麦子": "wheat", "大豆": "soybean", "茶叶": "tea leaf", "烟叶": "tobacco leaf",
+    "葡萄藤": "grapevine", "西瓜藤": "watermelon vine", "有轨电车": "tram", "轮船": "ship", "皮划艇": "kayak",
+    "潜水艇": "submarine", "小羊": "lamb", "小牛": "calf", "小马": "pony", "小鸭": "duckling", "小猪": "piglet",
+    "小熊": "bear cub", "小女孩": "little girl", "小男孩": "little boy",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
