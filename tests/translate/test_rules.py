@@ -922,6 +922,9 @@ def test_what_people_do_and_how_things_are_in_a_scene(translator, chinese, engli
         ("小猪", "piglet"),
         ("野猪", "wild boar"),
         ("有轨电车", "tram"),
+        ("U盘", "usb flash drive"),  # the Latin letter read in either case
+        ("菜刀", "kitchen knife"),
+        ("一瓶可乐", "bottle of cola"),  # a drink is a mass noun in its container
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

@@ -216,6 +216,20 @@ OVERRIDES: dict[str, str] = {
     "葡萄藤": "grapevine", "西瓜藤": "watermelon vine", "有轨电车": "tram", "轮船": "ship", "皮划艇": "kayak",
     "潜水艇": "submarine", "小羊": "lamb", "小牛": "calf", "小马": "pony", "小鸭": "duckling", "小猪": "piglet",
     "小熊": "bear cub", "小女孩": "little girl", "小男孩": "little boy",
+    # household, stationery, clothing and food words found refused (the everyday list's last section); 随身碟
+    # is Taiwan's U盘
+    "菜刀": "kitchen knife", "锅铲": "spatula", "蒸锅": "steamer", "电饭锅": "rice cooker", "保鲜盒": "food container",
+    "调料瓶": "spice bottle", "酱油": "soy sauce", "醋瓶": "vinegar bottle", "盐罐": "salt shaker",
+    "糖罐": "sugar jar", "油壶": "oil bottle", "洗洁精": "dish soap", "晾衣杆": "clothes drying pole",
+    "洗衣液": "laundry detergent", "沐浴露": "body wash", "马桶刷": "toilet brush", "纸巾盒": "tissue box",
+    "落地灯": "floor lamp", "门铃": "doorbell", "门锁": "door lock", "钥匙扣": "keychain", "鞋柜": "shoe cabinet",
+    "沙发垫": "sofa cushion", "靠垫": "cushion", "百叶窗": "blinds", "回形针": "paper clip", "胶水": "glue",
+    "尺子": "ruler", "橡皮": "eraser", "圆珠笔": "ballpoint pen", "马克笔": "marker", "笔筒": "pen holder",
+    "档案袋": "document bag", "打印纸": "printer paper", "u盘": "usb flash drive", "随身碟": "usb flash drive", "硬盘": "hard drive",
+    "音响": "speaker", "文具盒": "pencil case", "作业本": "exercise book", "课本": "textbook",
+    "棉袄": "padded jacket", "长裤": "trousers", "泳衣": "swimsuit", "鸭舌帽": "baseball cap", "发卡": "hair clip",
+    "发圈": "hair tie", "帆布鞋": "canvas shoe", "油条": "fried dough stick", "烧饼": "sesame flatbread",
+    "米粉": "rice noodles", "馄饨": "wonton", "拉面": "ramen", "可乐": "cola",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -274,7 +274,8 @@ MASS_NOUNS = frozenset(
     "stew curry toast furniture luggage equipment jewelry makeup lipstick mascara eyeliner henna perfume shampoo "
     "toothpaste detergent money cash currency clothing sportswear swimwear sleepwear silverware cutlery "
     "hardware software text lettering handwriting graffiti mail music traffic garbage waste stuff camouflage "
-    "armor stationery livestock poultry wildlife confetti tinsel bedding cargo vegetation greenery chess".split()
+    "armor stationery livestock poultry wildlife confetti tinsel bedding cargo vegetation greenery chess "
+    "cola ramen glue soap wash yogurt".split()
 )
 # Things worn in pairs are said in the plural ("wearing shoes", "with earrings"), without an article.
 PAIRED = frozenset(
