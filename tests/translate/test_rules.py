@@ -925,6 +925,8 @@ def test_what_people_do_and_how_things_are_in_a_scene(translator, chinese, engli
         ("U盘", "usb flash drive"),  # the Latin letter read in either case
         ("菜刀", "kitchen knife"),
         ("一瓶可乐", "bottle of cola"),  # a drink is a mass noun in its container
+        ("扫地机器人", "robot vacuum"),
+        ("在体育馆打篮球的人", "person playing basketball in gymnasium"),  # a new ground takes 在 alone
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

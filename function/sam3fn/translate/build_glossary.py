@@ -230,6 +230,16 @@ OVERRIDES: dict[str, str] = {
     "棉袄": "padded jacket", "长裤": "trousers", "泳衣": "swimsuit", "鸭舌帽": "baseball cap", "发卡": "hair clip",
     "发圈": "hair tie", "帆布鞋": "canvas shoe", "油条": "fried dough stick", "烧饼": "sesame flatbread",
     "米粉": "rice noodles", "馄饨": "wonton", "拉面": "ramen", "可乐": "cola",
+    # sports, electronics, building and people words found refused (the everyday list's last section)
+    "篮球架": "basketball hoop", "乒乓球台": "table tennis table", "羽毛球": "shuttlecock", "排球网": "volleyball net",
+    "泳镜": "swimming goggles", "轮滑鞋": "roller skates", "护腕": "wrist guard", "弓箭": "bow and arrow",
+    "台式机": "desktop computer", "显示屏": "display screen", "智能手表": "smartwatch", "电子书": "e-reader",
+    "游戏机": "game console", "手柄": "game controller", "投影": "projection", "热水壶": "electric kettle",
+    "加湿器": "humidifier", "扫地机器人": "robot vacuum", "电熨斗": "iron", "楼房": "building", "平房": "bungalow",
+    "教学楼": "school building", "宿舍楼": "dormitory building", "办公楼": "office building", "菜市场": "food market",
+    "体育馆": "gymnasium", "游泳馆": "indoor swimming pool", "饭店": "restaurant", "酒店": "hotel",
+    "汽车站": "bus station", "地下通道": "underpass", "清洁工": "cleaner", "渔民": "fisherman", "军人": "soldier",
+    "一家人": "family",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -231,12 +231,12 @@ GROUNDS = {
         "park kitchen room bedroom bathroom classroom office hospital supermarket mall store shop restaurant cafe "
         "garden yard zoo forest woods jungle desert field city town village river lake sea ocean pool lot garage "
         "hall library museum church market plaza square gym stadium hallway corridor alley countryside snow "
-        "grassland".split(), "in"),
+        "grassland gymnasium".split(), "in"),
     **dict.fromkeys(
         "beach street road sidewalk lawn playground stage bridge track court mountain hill hillside ice platform "
         "balcony rooftop highway farm".split(), "on"),
     **dict.fromkeys(
-        "home school airport station stop door doorway gate entrance intersection desk site".split(), "at"),
+        "home school airport station stop door doorway gate entrance intersection desk site hotel".split(), "at"),
 }  # fmt: skip
 # 有轮子的椅子 -> "chair with wheels"; and what a thing lacks, 没有叶子的树 -> "tree without leaves". Not wearing is
 # lacking too: 没戴安全帽的工人 -> "worker without a hard hat".
