@@ -869,6 +869,9 @@ def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, engl
         ("吃了一半的苹果", "half-eaten apple"),
         ("烤焦的面包", "burnt bread"),
         ("锋利的刀", "sharp knife"),
+        ("凹陷的车门", "dented car door"),  # a state before a part: not "door of dent"
+        ("变色的叶子", "discolored leaf"),
+        ("锈蚀的管道", "corroded pipe"),
         ("切开的红色西瓜", "cut red watermelon"),  # what was done before what it looks like, as English orders them
     ],
 )

@@ -240,6 +240,15 @@ OVERRIDES: dict[str, str] = {
     "体育馆": "gymnasium", "游泳馆": "indoor swimming pool", "饭店": "restaurant", "酒店": "hotel",
     "汽车站": "bus station", "地下通道": "underpass", "清洁工": "cleaner", "渔民": "fisherman", "军人": "soldier",
     "一家人": "family",
+    # industrial-defect, crop, medical and road-inspection words found refused (the everyday list's last section)
+    "凹陷": "dent", "锈蚀": "corrosion", "污点": "stain", "缺口": "notch", "毛刺": "burr", "焊点": "solder joint",
+    "油漆脱落": "peeling paint", "变色": "discoloration", "漏液": "leakage", "破洞": "hole", "褶皱": "wrinkle",
+    "异物": "foreign object", "缺件": "missing part", "虚焊": "cold solder joint", "病虫害": "pest damage",
+    "烂果": "rotten fruit", "叶斑病": "leaf spot", "白粉病": "powdery mildew", "蚜虫": "aphid", "稻穗": "rice ear",
+    "玉米棒": "corn cob", "秸秆": "straw", "肿块": "lump", "出血": "hemorrhage", "龋齿": "dental caries",
+    "脊柱": "spine", "肾脏": "kidney", "溃疡": "ulcer", "痣": "mole", "皮疹": "rash", "包装盒": "packaging box",
+    "安全绳": "safety rope", "冷却塔": "cooling tower", "变压器": "transformer", "风机": "wind turbine",
+    "抛洒物": "spilled debris", "遗撒物": "spilled debris", "施工区域": "construction area",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -76,7 +76,8 @@ STATES = {
     "未成熟": "unripe", "不成熟": "unripe", "枯黄": "withered", "枯萎": "withered", "倒伏": "lodged",
     "缺货": "empty", "放歪": "crooked", "歪": "crooked",
     # what an inspector or an aerial-image annotator asks for (缺失的螺丝, 松动的螺丝, 停车的汽车)
-    "停车": "parked", "缺失": "missing", "松动": "loose", "变形": "deformed",
+    "停车": "parked", "缺失": "missing", "松动": "loose", "变形": "deformed", "凹陷": "dented", "锈蚀": "corroded",
+    "变色": "discolored",
     # what was done to food (切开的西瓜, 吃了一半的苹果), as a kitchen or shop annotator asks
     "切开": "cut", "被切开": "cut", "切好": "sliced", "切片": "sliced", "去皮": "peeled", "剥皮": "peeled", "削皮": "peeled",
     "吃了一半": "half-eaten", "咬过": "bitten", "烤焦": "burnt", "烧焦": "burnt", "煮熟": "cooked",
@@ -481,6 +482,8 @@ class _Parser:
         handle"), not two single characters (猫眼 is a peephole). The part must be a word there: 人的手机 is no hand."""
         s, found = self.s, []
         for whole, end in self.phrases(i, depth + 1):
+            if not self.rules.names_a_thing(s[i:end]):  # 凹陷的车门 is a dented door, not a door of a dent
+                continue
             j = _after_de(s, end)
             for part, part_end in _words_at(PARTS, s, j):
                 if self._cut_short(j, part_end):
