@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sam3fn.translate import Translation, TranslationUnavailable, Translator
+from sam3fn.translate import SeveralThings, Translation, TranslationUnavailable, Translator
 from sam3fn.translate.glossary import Glossary
 from sam3fn.translate.phrases import Modifier, NounPhrase, PhraseRules
 
@@ -869,14 +869,33 @@ def test_what_crops_and_shop_shelves_are_inspected_for(translator, chinese, engl
         ("吃了一半的苹果", "half-eaten apple"),
         ("烤焦的面包", "burnt bread"),
         ("锋利的刀", "sharp knife"),
-        ("凹陷的车门", "dented car door"),  # a state before a part: not "door of dent"
-        ("变色的叶子", "discolored leaf"),
-        ("锈蚀的管道", "corroded pipe"),
         ("切开的红色西瓜", "cut red watermelon"),  # what was done before what it looks like, as English orders them
     ],
 )
 def test_what_was_done_to_food_is_read_before_the_food(translator, chinese, english):
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("凹陷的车门", "dented car door"),  # a state before a part, though 凹陷 is a dent too: not "door of dent"
+        ("变色的叶子", "discolored leaf"),
+        ("锈蚀的管道", "corroded pipe"),
+    ],
+)
+def test_a_defect_an_inspector_names_is_read_as_the_things_state(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
+@pytest.mark.parametrize("joined, parts", [
+    ("凹陷和划痕", [("凹陷", "dent"), ("划痕", "scratch")]),  # a state word that is also a thing
+    ("积水和垃圾", [("积水", "standing water"), ("垃圾", "garbage")]),
+])
+def test_defects_joined_are_several_things_though_their_words_are_also_states(translator, joined, parts):
+    with pytest.raises(SeveralThings) as refused:
+        translator.translate(joined)
+    assert refused.value.parts == parts
 
 
 @pytest.mark.parametrize(

@@ -409,9 +409,20 @@ class PhraseRules:
 
     def names_a_thing(self, text: str) -> bool:
         """Whether `text` is more than a word that describes one (红色 is a colour, not a thing: 红色和白色的车 is one
-        car), as a piece of a joined prompt must be."""
-        return not any(text in table or text.removesuffix("的") in table
-                       for table in (COLOURS, SIZES, STATES, MATERIALS, SIDES, POSITIONS))
+        car), as a piece of a joined prompt must be. A word that is both names a thing when the glossary's noun
+        is not the description: 凹陷 is "dented" and a dent (凹陷和划痕 are two things), 红色 only "red"."""
+        described = self.descriptions(text)
+        if not described:
+            return True
+        noun = self.glossary.get(text)
+        return noun is not None and noun not in described
+
+    @staticmethod
+    def descriptions(text: str) -> list[str]:
+        """The English of `text` (with or without its 的) as a word that describes a thing: a colour, size, state,
+        material, side or position; empty if it is none of those."""
+        return [table[word] for table in (COLOURS, SIZES, STATES, MATERIALS, SIDES, POSITIONS)
+                for word in dict.fromkeys((text, text.removesuffix("的"))) if word in table]
 
     def translate(self, text: str) -> str | None:
         whole = self.glossary.get(text)
@@ -482,7 +493,7 @@ class _Parser:
         handle"), not two single characters (猫眼 is a peephole). The part must be a word there: 人的手机 is no hand."""
         s, found = self.s, []
         for whole, end in self.phrases(i, depth + 1):
-            if not self.rules.names_a_thing(s[i:end]):  # 凹陷的车门 is a dented door, not a door of a dent
+            if self.rules.descriptions(s[i:end]):  # 凹陷的车门 is a dented door, not a door of a dent
                 continue
             j = _after_de(s, end)
             for part, part_end in _words_at(PARTS, s, j):
