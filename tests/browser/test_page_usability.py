@@ -720,9 +720,9 @@ def test_a_server_that_failed_to_load_says_so_at_once_without_retrying(open_page
                         "message": "startup failed: ModelDirError: no config.json in /models/sam3"}}
     broken = _refuse_while(page, failed, {})  # no Retry-After: waiting cannot help
     run_to_an_error(page, "dog")
-    assert "could not load the model" in page.inner_text("#error-text")
+    assert "could not start" in page.inner_text("#error-text")
     assert "no config.json" in page.inner_text("#error-detail")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('The model failed to load')")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('The server failed to start')")
     page.wait_for_timeout(1500)
     assert len(broken["runs"]) == 1
 
