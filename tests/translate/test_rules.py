@@ -888,6 +888,25 @@ def test_a_defect_an_inspector_names_is_read_as_the_things_state(translator, chi
     assert translator.translate(chinese) == Translation(chinese, english, "glossary")
 
 
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("条纹衬衫", "striped shirt"),  # a pattern goes where a material does
+        ("牛仔外套", "denim coat"),
+        ("羊毛帽子", "wool hat"),
+        ("崭新的汽车", "brand-new car"),
+        ("盛开的花", "blooming flower"),
+        ("低头的人", "person looking down"),
+        ("背对着镜头的人", "person with back to the camera"),
+        ("躲在树后的猫", "cat hiding behind tree"),
+        ("停在树上的鸟", "bird perched on tree"),  # a bird is perched where a car is parked
+        ("停在路边的车", "car parked by the roadside"),
+    ],
+)
+def test_how_a_thing_looks_and_what_a_body_does(translator, chinese, english):
+    assert translator.translate(chinese) == Translation(chinese, english, "glossary")
+
+
 @pytest.mark.parametrize("joined, parts", [
     ("凹陷和划痕", [("凹陷", "dent"), ("划痕", "scratch")]),  # a state word that is also a thing
     ("积水和垃圾", [("积水", "standing water"), ("垃圾", "garbage")]),

@@ -249,6 +249,7 @@ OVERRIDES: dict[str, str] = {
     "脊柱": "spine", "肾脏": "kidney", "溃疡": "ulcer", "痣": "mole", "皮疹": "rash", "包装盒": "packaging box",
     "安全绳": "safety rope", "冷却塔": "cooling tower", "变压器": "transformer", "风机": "wind turbine",
     "抛洒物": "spilled debris", "遗撒物": "spilled debris", "施工区域": "construction area",
+    "地面": "ground",  # RAM has it only inside 地面上, a place
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -86,6 +86,11 @@ STATES = {
     "受伤": "injured", "哭泣": "crying", "生气": "angry", "光头": "bald", "跳起来": "jumping",
     # what a city camera asks about a road or a truck (积水的路面, 未覆盖的渣土车)
     "积水": "flooded", "未覆盖": "uncovered", "没覆盖": "uncovered",
+    # how a thing looks, is built or grows (胖胖的猫, 崭新的汽车, 亮着的灯, 盛开的花)
+    "高个子": "tall", "胖": "fat", "胖胖": "fat", "瘦": "thin", "瘦瘦": "thin", "老旧": "old", "崭新": "brand-new",
+    "彩色": "colorful", "亮着": "lit", "熄灭": "unlit", "燃烧": "burning", "冒烟": "smoking", "弯曲": "bent",
+    "倒塌": "collapsed", "满是灰尘": "dusty", "湿漉漉": "wet", "干枯": "dry", "茂盛": "lush", "盛开": "blooming",
+    "凋谢": "wilted",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -96,7 +101,9 @@ POSITIONS = {
 }  # fmt: skip
 MATERIALS = {  # 的 optional, like colours: no entry is one character, so none cuts a glossary word short
     "木制": "wooden", "木质": "wooden", "木头": "wooden", "金属": "metal", "塑料": "plastic", "玻璃": "glass",
-    "石头": "stone", "皮革": "leather", "纸质": "paper",
+    "石头": "stone", "皮革": "leather", "纸质": "paper", "羊毛": "wool", "牛仔": "denim",
+    # a cloth's pattern goes where its material does (条纹衬衫 -> "striped shirt", 碎花裙子 -> "floral skirt")
+    "条纹": "striped", "格子": "plaid", "格纹": "plaid", "碎花": "floral", "波点": "polka-dot",
 }  # fmt: skip
 SIDES = {
     "左边": "on the left", "左侧": "on the left", "左面": "on the left", "右边": "on the right",
@@ -138,7 +145,7 @@ VERBS = {
     "踢着": "kicking", "看着": "looking at", "盯着": "looking at", "追": "chasing", "追着": "chasing",
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
     "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
-    "搬": "carrying", "搬着": "carrying",
+    "搬": "carrying", "搬着": "carrying", "指着": "pointing at", "靠着": "leaning against", "飞过": "flying across",
 }  # fmt: skip
 # Verb + object that English says otherwise; tried before VERBS, so 踢足球 is not "kicking football". The
 # glossary has some as bare verbs (吃草 graze, 踢足球 play football): a prompt that is only that word still
@@ -175,7 +182,9 @@ IDIOMS = {
     "爬": "crawling",
     # what a body does with no object English names (举手的学生 -> "student raising a hand")
     "举手": "raising a hand", "挥手": "waving", "弯腰": "bending over", "焊接": "welding",
-    "搬家": "moving house", "搬东西": "carrying things",  # not 搬 + 家, "carrying a home"
+    "搬家": "moving house", "搬东西": "carrying things",
+    "背对着镜头": "with back to the camera", "背对镜头": "with back to the camera", "面对镜头": "facing the camera",
+    "面对着镜头": "facing the camera", "低头": "looking down", "抬头": "looking up", "跳水": "diving",  # not 搬 + 家, "carrying a home"
     # 牵着 a dog is walking it (VERBS), a hand is held: 牵手的情侣 -> "couple holding hands"
     "牵狗": "walking a dog", "牵手": "holding hands", "牵着手": "holding hands", "手牵手": "holding hands",
 }  # fmt: skip
@@ -183,7 +192,8 @@ IDIOMS = {
 POSTURES = {
     "停在": "parked", "停放在": "parked", "坐在": "sitting", "站在": "standing", "躺在": "lying", "趴在": "lying",
     "睡在": "sleeping", "蹲在": "crouching", "挂在": "hanging", "放在": "placed", "靠在": "leaning",
-    "走在": "walking", "漂浮在": "floating", "跪在": "kneeling", "倒在": "lying",
+    "走在": "walking", "漂浮在": "floating", "漂在": "floating", "跪在": "kneeling", "倒在": "lying",
+    "躲在": "hiding", "藏在": "hiding",
 }  # fmt: skip
 # Place first, then the posture verb with 着, says the same: 路边停着的车 = 停在路边的车 -> "car parked by the
 # roadside", 墙上挂着的画 -> "painting hanging on wall". Built from POSTURES, so the two never disagree.
@@ -191,7 +201,8 @@ PLACED = {word.removesuffix("在") + "着": english for word, english in POSTURE
 PLACES = {
     "上": "on", "上面": "on", "里": "in", "里面": "in", "里边": "in", "中": "in", "旁": "next to", "旁边": "next to",
     "边上": "beside", "下": "under", "下面": "under", "底下": "under", "下方": "below", "上方": "above",
-    "前面": "in front of", "前边": "in front of", "后面": "behind", "后边": "behind", "顶上": "on top of",
+    "前面": "in front of", "前边": "in front of", "后面": "behind", "后边": "behind", "后": "behind",
+    "顶上": "on top of",
     "顶部": "on top of", "外面": "outside", "外边": "outside", "附近": "near", "周围": "around", "四周": "around",
     "对面": "across from", "门口": "at the entrance of", "左边": "to the left of", "左侧": "to the left of",
     "右边": "to the right of", "右侧": "to the right of",
@@ -356,6 +367,9 @@ _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
 # as a noun before it ("car tire") or after it ("of red car"), where a container's contents go.
 _RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "noun": 6, "contents": 7,
          "of": 7, "from": 8, "clause": 9, "side": 10}
+# What 停在 a place is perched there, not parked: birds and the insects that land
+_PERCHERS = frozenset("bird pigeon dove sparrow crow eagle hawk falcon owl parrot gull seagull swallow magpie egret "
+                      "heron butterfly dragonfly bee fly moth ladybug insect".split())
 _BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material", "noun"}
 _PICKS = {"ordinal", "superlative", "from"}  # modifiers that pick instances out: a count after one is not dropped
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
@@ -396,6 +410,8 @@ class NounPhrase:
             if kind == "colour":  # 黑白色的狗: "black and white dog", each colour once
                 words = [_and(list(dict.fromkeys(words)))]
             (before if kind in _BEFORE_HEAD else after).extend(words)
+        if self.head.split()[-1] in _PERCHERS:  # 停在树上的鸟: a bird is perched where a car is parked
+            after = ["perched" + w.removeprefix("parked") if w.startswith("parked ") else w for w in after]
         return " ".join([*before, self.head, *after])
 
 
