@@ -182,9 +182,9 @@ IDIOMS = {
     "爬": "crawling",
     # what a body does with no object English names (举手的学生 -> "student raising a hand")
     "举手": "raising a hand", "挥手": "waving", "弯腰": "bending over", "焊接": "welding",
-    "搬家": "moving house", "搬东西": "carrying things",
+    "搬家": "moving house", "搬东西": "carrying things",  # not 搬 + 家, "carrying a home"
     "背对着镜头": "with back to the camera", "背对镜头": "with back to the camera", "面对镜头": "facing the camera",
-    "面对着镜头": "facing the camera", "低头": "looking down", "抬头": "looking up", "跳水": "diving",  # not 搬 + 家, "carrying a home"
+    "面对着镜头": "facing the camera", "低头": "looking down", "抬头": "looking up", "跳水": "diving",
     # 牵着 a dog is walking it (VERBS), a hand is held: 牵手的情侣 -> "couple holding hands"
     "牵狗": "walking a dog", "牵手": "holding hands", "牵着手": "holding hands", "手牵手": "holding hands",
 }  # fmt: skip
@@ -639,12 +639,14 @@ class _Parser:
 
     def _places(self, i: int, depth: int, after_zai: bool) -> list[tuple[str, int]]:
         """(english, end) for a place at s[i:]: a place word ("on the ground", "at home"), a row (第二排 "in the second
-        row"), phrase + 上/里/旁边 ("on table"), or, after 在, a GROUNDS noun alone (在公园 -> "in park"). A place word
-        comes first: 家里 is "at home", though 家 + 里 reads too ("in home")."""
+        row"), phrase + 上/里/旁边 ("on table"), or, after 在 or before 的, a GROUNDS noun alone (在公园 -> "in
+        park"). A place word comes first: 家里 is "at home", though 家 + 里 reads too ("in home")."""
         found = _words_at(PLACE_WORDS, self.s, i) + _rows_at(self.s, i) + _words_at(RELATIVE_PLACES, self.s, i)
         for ground, end in self.phrases(i, depth + 1):
             places = _words_at(PLACES, self.s, end)
-            preposition = GROUNDS.get(ground.head.split()[-1]) if after_zai else None
+            # after 在, or with 的 straight after: 公园的长椅 is a bench in the park, as 公园里的长椅 is
+            alone = after_zai or _has_de(self.s, end)
+            preposition = GROUNDS.get(ground.head.split()[-1]) if alone else None
             if preposition and not self._reads_as_action(i, end, depth):
                 places.append((preposition, end))  # the ground alone is the place: nothing after it to read
             found += [(f"{place} {ground.english()}", place_end) for place, place_end in places]
