@@ -903,6 +903,8 @@ def test_a_defect_an_inspector_names_is_read_as_the_things_state(translator, chi
         ("停在路边的车", "car parked by the roadside"),
         ("公园的长椅", "bench in park"),  # a place noun with 的 and no 在, as with 公园里的
         ("学校的老师", "teacher at school"),
+        ("右下角的水印", "watermark in the bottom right corner"),  # a corner of the picture
+        ("枝头的小鸟", "bird on the branch"),
     ],
 )
 def test_how_a_thing_looks_and_what_a_body_does(translator, chinese, english):

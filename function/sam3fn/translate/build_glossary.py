@@ -250,6 +250,7 @@ OVERRIDES: dict[str, str] = {
     "安全绳": "safety rope", "冷却塔": "cooling tower", "变压器": "transformer", "风机": "wind turbine",
     "抛洒物": "spilled debris", "遗撒物": "spilled debris", "施工区域": "construction area",
     "地面": "ground",  # RAM has it only inside 地面上, a place
+    "水印": "watermark", "野餐垫": "picnic blanket", "小鸟": "bird",  # 小鸟 is any bird, said fondly
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -108,6 +108,9 @@ MATERIALS = {  # 的 optional, like colours: no entry is one character, so none 
 SIDES = {
     "左边": "on the left", "左侧": "on the left", "左面": "on the left", "右边": "on the right",
     "右侧": "on the right", "右面": "on the right", "中间": "in the middle",
+    # a corner of the picture: where a logo, a watermark or a caption is asked for
+    "左上角": "in the top left corner", "右上角": "in the top right corner", "左下角": "in the bottom left corner",
+    "右下角": "in the bottom right corner",
 }  # fmt: skip
 # Words that pick one instance among many. The most of a quality: 最大的狗 -> "biggest dog"; after an ordinal the
 # same stem says "second most": 第二大的狗 -> "second biggest dog".
@@ -217,7 +220,7 @@ PLACE_WORDS = {
     "家里": "at home", "水面上": "on the water", "远处": "in the distance", "背景里": "in the background",
     "背景中": "in the background", "前景里": "in the foreground", "前景中": "in the foreground",
     "楼顶": "on the rooftop", "楼顶上": "on the rooftop", "窗外": "outside the window", "门外": "outside the door",
-    "窗边": "by the window", "窗前": "by the window",
+    "窗边": "by the window", "窗前": "by the window", "枝头": "on the branch",
 }  # fmt: skip
 # Places said from where the viewer stands, with no ground named: 里面的人 -> "person inside", 前面的车 -> "car in
 # front", 楼上的人 -> "person upstairs" (not 楼 + 上, "on building"). The PLACES words they share read a ground when
