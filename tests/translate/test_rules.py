@@ -932,6 +932,12 @@ def test_defects_joined_are_several_things_though_their_words_are_also_states(tr
         ("搬家的人", "person moving house"),  # not 搬 + 家, "carrying a home"
         ("牵手的情侣", "couple holding hands"),  # a hand is held, a dog walked
         ("牵狗的人", "person walking a dog"),
+        ("拿起手机的人", "person picking up a phone"),
+        ("下车的人", "person getting out of a car"),
+        ("刷牙的人", "person brushing teeth"),
+        ("摘苹果的人", "person picking an apple"),  # 摘 picks fruit,
+        ("摘口罩的人", "person taking off a face mask"),  # and takes off what is worn
+        ("跳下车的人", "person jumping out of a car"),  # one movement, not 跳 + 下车
         ("积水的路面", "flooded road surface"),
         ("未覆盖的渣土车", "uncovered dump truck"),
         ("占道经营的摊贩", "street vendor blocking the road"),

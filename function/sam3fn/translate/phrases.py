@@ -90,7 +90,7 @@ STATES = {
     "高个子": "tall", "胖": "fat", "胖胖": "fat", "瘦": "thin", "瘦瘦": "thin", "老旧": "old", "崭新": "brand-new",
     "彩色": "colorful", "亮着": "lit", "熄灭": "unlit", "燃烧": "burning", "冒烟": "smoking", "弯曲": "bent",
     "倒塌": "collapsed", "满是灰尘": "dusty", "湿漉漉": "wet", "干枯": "dry", "茂盛": "lush", "盛开": "blooming",
-    "凋谢": "wilted",
+    "凋谢": "wilted", "关上": "closed",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -149,6 +149,11 @@ VERBS = {
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
     "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
     "搬": "carrying", "搬着": "carrying", "指着": "pointing at", "靠着": "leaning against", "飞过": "flying across",
+    # picking up, putting down, opening, taking off: what a hand does to a thing (拿起手机的人, 脱外套的人)
+    "拿起": "picking up", "捡": "picking up", "捡起": "picking up", "放下": "putting down", "打开": "opening",
+    "开启": "opening",  # Taiwan's 開啟 for 打开
+    "关上": "closing", "推开": "pushing open", "爬上": "climbing", "跳下": "jumping off", "驾驶": "driving",
+    "摘": "picking", "摘下": "taking off", "脱": "taking off", "脱下": "taking off", "抱": "holding",
 }  # fmt: skip
 # Verb + object that English says otherwise; tried before VERBS, so 踢足球 is not "kicking football". The
 # glossary has some as bare verbs (吃草 graze, 踢足球 play football): a prompt that is only that word still
@@ -188,6 +193,19 @@ IDIOMS = {
     "搬家": "moving house", "搬东西": "carrying things",  # not 搬 + 家, "carrying a home"
     "背对着镜头": "with back to the camera", "背对镜头": "with back to the camera", "面对镜头": "facing the camera",
     "面对着镜头": "facing the camera", "低头": "looking down", "抬头": "looking up", "跳水": "diving",
+    # everyday actions whose object English says its own way, or has none (开门, 上车, 洗碗, 刷牙, 自拍)
+    "开门": "opening a door", "关门": "closing a door", "敲门": "knocking on a door", "上车": "getting into a car",
+    "下车": "getting out of a car", "进门": "entering", "出门": "leaving", "吵架": "arguing", "拥抱": "hugging",
+    "握手": "shaking hands", "亲吻": "kissing", "拍手": "clapping", "鼓掌": "clapping", "打哈欠": "yawning",
+    "洗碗": "washing dishes", "扫地": "sweeping the floor", "拖地": "mopping the floor", "浇花": "watering flowers",
+    "写作业": "doing homework", "修车": "repairing a car", "洗车": "washing a car", "加油": "refueling",
+    "装货": "loading goods", "卸货": "unloading goods", "系鞋带": "tying shoelaces", "梳头": "combing hair",
+    "刷牙": "brushing teeth", "洗手": "washing hands", "化妆": "putting on makeup", "拍视频": "filming a video",
+    "自拍": "taking a selfie", "直播": "livestreaming", "看地图": "looking at a map",
+    "问路": "asking for directions", "指路": "giving directions", "玩游戏": "playing a game",
+    # 摘 picks fruit (摘苹果, VERBS) but takes off what is worn; 跳下车 is one movement, not 跳 + 下车
+    "摘口罩": "taking off a face mask", "摘帽子": "taking off a hat", "摘眼镜": "taking off glasses",
+    "跳下车": "jumping out of a car",
     # 牵着 a dog is walking it (VERBS), a hand is held: 牵手的情侣 -> "couple holding hands"
     "牵狗": "walking a dog", "牵手": "holding hands", "牵着手": "holding hands", "手牵手": "holding hands",
 }  # fmt: skip
