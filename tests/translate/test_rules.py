@@ -978,6 +978,8 @@ def test_what_people_do_and_how_things_are_in_a_scene(translator, chinese, engli
         ("一瓶可乐", "bottle of cola"),  # a drink is a mass noun in its container
         ("扫地机器人", "robot vacuum"),
         ("在体育馆打篮球的人", "person playing basketball in gymnasium"),  # a new ground takes 在 alone
+        ("货架上的价签", "price tag on shelf"),
+        ("停在非机动车道上的汽车", "car parked on bike lane"),
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

@@ -251,6 +251,18 @@ OVERRIDES: dict[str, str] = {
     "抛洒物": "spilled debris", "遗撒物": "spilled debris", "施工区域": "construction area",
     "地面": "ground",  # RAM has it only inside 地面上, a place
     "水印": "watermark", "野餐垫": "picnic blanket", "小鸟": "bird",  # 小鸟 is any bird, said fondly
+    # shop-shelf and city-infrastructure words found refused (the everyday list's last section)
+    "价签": "price tag", "吊牌": "hang tag", "包装袋": "packaging bag", "快递单": "shipping label", "条码": "barcode",
+    "瓶装水": "bottled water", "罐装可乐": "canned cola", "盒装牛奶": "boxed milk", "袋装零食": "bagged snack",
+    "快递三轮车": "delivery tricycle", "老头乐": "low-speed electric car", "公交专用道": "bus lane",
+    "非机动车道": "bike lane", "导向箭头": "road arrow marking", "停止线": "stop line", "网格线": "grid line",
+    "隔音墙": "noise barrier", "龙门架": "gantry", "收费站": "toll station", "加油枪": "fuel nozzle",
+    "充电枪": "charging connector", "灭火器箱": "fire extinguisher box", "应急灯": "emergency light",
+    "安全出口标志": "exit sign", "公交站牌": "bus stop sign", "广告灯箱": "advertising light box",
+    "垃圾分类箱": "recycling bin", "果皮箱": "litter bin", "共享充电宝": "power bank", "外卖柜": "delivery locker",
+    "门禁": "access control reader", "道闸": "barrier gate", "岗亭": "guard booth", "树池": "tree pit",
+    "车位锁": "parking lock", "地锁": "parking lock", "减速垄": "speed bump", "反光镜": "convex mirror",
+    "警示牌": "warning sign", "施工围挡": "construction fence", "安全网": "safety net",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
