@@ -980,6 +980,9 @@ def test_what_people_do_and_how_things_are_in_a_scene(translator, chinese, engli
         ("在体育馆打篮球的人", "person playing basketball in gymnasium"),  # a new ground takes 在 alone
         ("货架上的价签", "price tag on shelf"),
         ("停在非机动车道上的汽车", "car parked on bike lane"),
+        ("一碗牛肉面", "bowl of beef noodles"),  # a dish in its container
+        ("吃糖葫芦的孩子", "child eating candied hawthorns"),
+        ("桃", "peach"),  # one character, a fruit
     ],
 )
 def test_everyday_words_get_the_english_people_type(translator, chinese, english):

@@ -263,6 +263,22 @@ OVERRIDES: dict[str, str] = {
     "门禁": "access control reader", "道闸": "barrier gate", "岗亭": "guard booth", "树池": "tree pit",
     "车位锁": "parking lock", "地锁": "parking lock", "减速垄": "speed bump", "反光镜": "convex mirror",
     "警示牌": "warning sign", "施工围挡": "construction fence", "安全网": "safety net",
+    # fruits, vegetables and dishes found refused (the everyday list's last section); 油菜 is left out, rapeseed
+    # in a field and yu choy at a stall
+    "桃": "peach", "杏": "apricot", "桑葚": "mulberry", "龙眼": "longan", "桂圆": "longan", "山竹": "mangosteen",
+    "枣": "jujube", "板栗": "chestnut", "瓜子": "sunflower seeds", "韭菜": "chinese chives", "空心菜": "water spinach",
+    "茼蒿": "garland chrysanthemum", "香菜": "cilantro", "葱": "green onion", "蒜": "garlic", "山药": "chinese yam",
+    "莲藕": "lotus root", "丝瓜": "loofah", "苦瓜": "bitter melon", "西葫芦": "zucchini", "豆角": "green beans",
+    "四季豆": "green beans", "毛豆": "edamame", "香菇": "shiitake mushroom", "金针菇": "enoki mushroom",
+    "木耳": "wood ear mushroom", "豆芽": "bean sprouts", "竹笋": "bamboo shoot", "花菜": "cauliflower",
+    "紫甘蓝": "red cabbage", "红烧肉": "braised pork", "宫保鸡丁": "kung pao chicken", "麻婆豆腐": "mapo tofu",
+    "糖醋排骨": "sweet and sour ribs", "鱼香肉丝": "fish-flavored shredded pork", "北京烤鸭": "peking duck",
+    "小笼包": "soup dumpling", "煎饺": "potsticker", "凉皮": "cold noodles", "肉夹馍": "roujiamo",
+    "臭豆腐": "stinky tofu", "麻辣烫": "malatang", "酸辣粉": "hot and sour noodles",
+    "螺蛳粉": "river snail rice noodles", "炸酱面": "noodles with soybean paste", "牛肉面": "beef noodles",
+    "蛋炒饭": "egg fried rice", "盖浇饭": "rice bowl", "八宝粥": "eight treasure porridge", "豆花": "tofu pudding",
+    "糖葫芦": "candied hawthorns", "薯片": "potato chips", "桃树": "peach tree", "枣树": "jujube tree",
+    "蒜头": "garlic", "小葱": "scallion",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
