@@ -161,12 +161,12 @@ OVERRIDES: dict[str, str] = {
     "车厘子": "cherry", "雪柜": "refrigerator", "手袋": "handbag", "波鞋": "sneaker", "卫生间": "bathroom",
     "洗手间": "restroom",
     # everyday words found refused, or read in another sense, while trying the product
-    # (bench/data/translate_prompts_zh_everyday.txt's last section, its expectations written before these)
+    # (a section of bench/data/translate_prompts_zh_everyday.txt, its expectations written before these)
     "钥匙": "key", "座椅": "seat", "鸭": "duck", "胳膊": "arm", "焊工": "welder", "快递车": "delivery van",
     "婴儿车": "stroller", "滑梯": "slide", "扶手": "handrail", "推车": "cart", "推土机": "bulldozer",
     "秋千": "swing",  # RAM: swinge
     # words refused while trying the part rules on shop, street, hospital and farm prompts, and others of
-    # their kinds (the everyday list's last section, its expectations written before these)
+    # their kinds (a section of the everyday list, its expectations written before these)
     "价格标签": "price tag", "手机壳": "phone case", "收银台": "checkout counter", "试衣间": "fitting room",
     "餐盘": "plate", "吸管": "drinking straw", "灯泡": "light bulb", "电灯泡": "light bulb",
     "病害叶片": "diseased leaf", "温室大棚": "greenhouse", "玫瑰花": "rose", "导盲犬": "guide dog",
@@ -178,24 +178,24 @@ OVERRIDES: dict[str, str] = {
     "病床": "hospital bed", "病号服": "hospital gown", "输液瓶": "iv bottle", "输液架": "iv pole",
     # car and body parts said alone (the phrase rules' PARTS read them after their whole)
     "引擎盖": "hood", "尾灯": "taillight", "后备箱": "trunk", "排气管": "exhaust pipe", "膝盖": "knee", "车座": "seat",
-    # what city-management cameras are annotated for (the scenes list's last section); 违停车辆 is said as one word
+    # what city-management cameras are annotated for (a section of the scenes list); 违停车辆 is said as one word
     "违停车辆": "illegally parked vehicle", "杂物": "clutter", "积雪": "snow", "盲道": "tactile paving",
     "商贩": "vendor",
     "叉": "fork",  # as 刀 is "knife": 拿着刀和叉的人 (RAM has only 叉子)
-    # farm and shop-shelf words found refused (the everyday list's last section); a flock is its sheep, as
+    # farm and shop-shelf words found refused (a section of the everyday list); a flock is its sheep, as
     # 一群羊 is: SAM 3 finds each one
     "羊群": "sheep", "猪圈": "pigsty", "虫害": "pest damage", "病叶": "diseased leaf", "葡萄串": "bunch of grapes",
     "玉米地": "cornfield", "牛棚": "cowshed", "收银员": "cashier", "包装": "packaging", "条形码标签": "barcode label",
-    # remote-sensing and industrial-inspection words found refused (the everyday list's last section)
+    # remote-sensing and industrial-inspection words found refused (a section of the everyday list)
     "道路交叉口": "intersection", "裸地": "bare land", "耕地": "farmland", "港口": "port", "桥梁": "bridge",
     "铁路": "railway", "风力发电机": "wind turbine", "输电塔": "transmission tower", "厂房": "factory building",
     "油污": "oil stain", "漏油": "oil leak", "焊接缺陷": "weld defect", "芯片": "chip", "电容": "capacitor",
     "电阻": "resistor", "元件": "component", "pcb板": "circuit board", "墙面": "wall",
     "玻璃": "glass",  # a material before a noun (玻璃杯), and a thing of its own: 玻璃上的裂纹
-    # document and medical-image words found refused (the everyday list's last section)
+    # document and medical-image words found refused (a section of the everyday list)
     "手写文字": "handwritten text", "公章": "official seal", "文本框": "text box", "肺部结节": "lung nodule",
     "骨折": "fracture", "眼底": "fundus", "视网膜": "retina", "皮肤病变": "skin lesion",
-    # Objects365-style category names found refused (the everyday list's last section)
+    # Objects365-style category names found refused (a section of the everyday list)
     "储物箱": "storage box", "音箱": "speaker", "画笔": "paintbrush", "罐头": "canned food", "钹": "cymbal",
     "救生圈": "life buoy", "遮阳篷": "awning", "电源插座": "power outlet", "冰球棒": "hockey stick",
     "机械车辆": "construction vehicle", "头戴式耳机": "headphones", "壶": "kettle", "蝴蝶领结": "bow tie",
@@ -205,9 +205,9 @@ OVERRIDES: dict[str, str] = {
     "勺": "spoon", "衣夹": "clothespin", "游戏机手柄": "game controller", "粉扑": "powder puff", "柚子": "pomelo",
     "对联": "chinese couplet", "鞭炮": "firecracker", "春联": "spring festival couplet", "水马": "water-filled barrier",
     "隔离栏": "barrier", "减速带": "speed bump", "排水口": "drain", "窨井盖": "manhole cover",
-    # people and things of the scenes list's last section that RAM lacks
+    # people and things of a section of the scenes list that RAM lacks
     "摊贩": "street vendor", "妈妈": "mother", "爸爸": "father", "土方": "soil", "白大褂": "white coat",
-    # animals, plants and vehicles found refused (the everyday list's last section), and young animals, which
+    # animals, plants and vehicles found refused (a section of the everyday list), and young animals, which
     # 小 + the animal would read as "small cow"
     "苍蝇": "fly", "老鹰": "eagle", "牛犊": "calf", "马驹": "foal", "野猪": "wild boar", "麋鹿": "elk",
     "豹子": "leopard", "蚯蚓": "earthworm", "蚂蚱": "grasshopper", "蝙蝠": "bat", "梅花": "plum blossom",
@@ -216,7 +216,7 @@ OVERRIDES: dict[str, str] = {
     "葡萄藤": "grapevine", "西瓜藤": "watermelon vine", "有轨电车": "tram", "轮船": "ship", "皮划艇": "kayak",
     "潜水艇": "submarine", "小羊": "lamb", "小牛": "calf", "小马": "pony", "小鸭": "duckling", "小猪": "piglet",
     "小熊": "bear cub", "小女孩": "little girl", "小男孩": "little boy",
-    # household, stationery, clothing and food words found refused (the everyday list's last section); 随身碟
+    # household, stationery, clothing and food words found refused (a section of the everyday list); 随身碟
     # is Taiwan's U盘
     "菜刀": "kitchen knife", "锅铲": "spatula", "蒸锅": "steamer", "电饭锅": "rice cooker", "保鲜盒": "food container",
     "调料瓶": "spice bottle", "酱油": "soy sauce", "醋瓶": "vinegar bottle", "盐罐": "salt shaker",
@@ -225,12 +225,12 @@ OVERRIDES: dict[str, str] = {
     "落地灯": "floor lamp", "门铃": "doorbell", "门锁": "door lock", "钥匙扣": "keychain", "鞋柜": "shoe cabinet",
     "沙发垫": "sofa cushion", "靠垫": "cushion", "百叶窗": "blinds", "回形针": "paper clip", "胶水": "glue",
     "尺子": "ruler", "橡皮": "eraser", "圆珠笔": "ballpoint pen", "马克笔": "marker", "笔筒": "pen holder",
-    "档案袋": "document bag", "打印纸": "printer paper", "u盘": "usb flash drive", "随身碟": "usb flash drive", "硬盘": "hard drive",
-    "音响": "speaker", "文具盒": "pencil case", "作业本": "exercise book", "课本": "textbook",
+    "档案袋": "document bag", "打印纸": "printer paper", "u盘": "usb flash drive", "随身碟": "usb flash drive",
+    "硬盘": "hard drive", "音响": "speaker", "文具盒": "pencil case", "作业本": "exercise book", "课本": "textbook",
     "棉袄": "padded jacket", "长裤": "trousers", "泳衣": "swimsuit", "鸭舌帽": "baseball cap", "发卡": "hair clip",
     "发圈": "hair tie", "帆布鞋": "canvas shoe", "油条": "fried dough stick", "烧饼": "sesame flatbread",
     "米粉": "rice noodles", "馄饨": "wonton", "拉面": "ramen", "可乐": "cola",
-    # sports, electronics, building and people words found refused (the everyday list's last section)
+    # sports, electronics, building and people words found refused (a section of the everyday list)
     "篮球架": "basketball hoop", "乒乓球台": "table tennis table", "羽毛球": "shuttlecock", "排球网": "volleyball net",
     "泳镜": "swimming goggles", "轮滑鞋": "roller skates", "护腕": "wrist guard", "弓箭": "bow and arrow",
     "台式机": "desktop computer", "显示屏": "display screen", "智能手表": "smartwatch", "电子书": "e-reader",
@@ -240,7 +240,7 @@ OVERRIDES: dict[str, str] = {
     "体育馆": "gymnasium", "游泳馆": "indoor swimming pool", "饭店": "restaurant", "酒店": "hotel",
     "汽车站": "bus station", "地下通道": "underpass", "清洁工": "cleaner", "渔民": "fisherman", "军人": "soldier",
     "一家人": "family",
-    # industrial-defect, crop, medical and road-inspection words found refused (the everyday list's last section)
+    # industrial-defect, crop, medical and road-inspection words found refused (a section of the everyday list)
     "凹陷": "dent", "锈蚀": "corrosion", "污点": "stain", "缺口": "notch", "毛刺": "burr", "焊点": "solder joint",
     "油漆脱落": "peeling paint", "变色": "discoloration", "漏液": "leakage", "破洞": "hole", "褶皱": "wrinkle",
     "异物": "foreign object", "缺件": "missing part", "虚焊": "cold solder joint", "病虫害": "pest damage",
@@ -251,7 +251,7 @@ OVERRIDES: dict[str, str] = {
     "抛洒物": "spilled debris", "遗撒物": "spilled debris", "施工区域": "construction area",
     "地面": "ground",  # RAM has it only inside 地面上, a place
     "水印": "watermark", "野餐垫": "picnic blanket", "小鸟": "bird",  # 小鸟 is any bird, said fondly
-    # shop-shelf and city-infrastructure words found refused (the everyday list's last section)
+    # shop-shelf and city-infrastructure words found refused (a section of the everyday list)
     "价签": "price tag", "吊牌": "hang tag", "包装袋": "packaging bag", "快递单": "shipping label", "条码": "barcode",
     "瓶装水": "bottled water", "罐装可乐": "canned cola", "盒装牛奶": "boxed milk", "袋装零食": "bagged snack",
     "快递三轮车": "delivery tricycle", "老头乐": "low-speed electric car", "公交专用道": "bus lane",
@@ -263,7 +263,7 @@ OVERRIDES: dict[str, str] = {
     "门禁": "access control reader", "道闸": "barrier gate", "岗亭": "guard booth", "树池": "tree pit",
     "车位锁": "parking lock", "地锁": "parking lock", "减速垄": "speed bump", "反光镜": "convex mirror",
     "警示牌": "warning sign", "施工围挡": "construction fence", "安全网": "safety net",
-    # fruits, vegetables and dishes found refused (the everyday list's last section); 油菜 is left out, rapeseed
+    # fruits, vegetables and dishes found refused (a section of the everyday list); 油菜 is left out, rapeseed
     # in a field and yu choy at a stall
     "桃": "peach", "杏": "apricot", "桑葚": "mulberry", "龙眼": "longan", "桂圆": "longan", "山竹": "mangosteen",
     "枣": "jujube", "板栗": "chestnut", "瓜子": "sunflower seeds", "韭菜": "chinese chives", "空心菜": "water spinach",
