@@ -8,7 +8,8 @@ export class ApiError extends Error {
     this.status = status;
     this.requestId = requestId;
     this.retryAfter = retryAfter; // seconds the server asked to wait before trying again (Retry-After), or null
-    // several_things: {prompt, parts: [{text, english}]}, the prompt as sent and the prompts to send instead
+    // several_things: [{prompt, parts: [{text, english}]}], each joined prompt as sent and the prompts to
+    // send instead; null for any other error
     this.joined = joined;
   }
 }
@@ -44,13 +45,15 @@ export function retryAfterSeconds(header) {
 }
 
 /** The ApiError of a failed call: the server's {"error": {code, message, request_id}} when the body has one
- * (with `prompt` and `parts` for several_things). `header(name)` reads the response's headers. */
+ * (with `joined` for several_things). `header(name)` reads the response's headers. */
 export function errorOf(status, body, header) {
   const err = body && body.error;
-  const joined = err && typeof err.prompt === "string" && Array.isArray(err.parts) && err.parts.length
-    ? { prompt: err.prompt, parts: err.parts } : null;
+  // only what can be split: a prompt with parts (an older server or a proxy's page may send neither)
+  const usable = (j) => j && typeof j.prompt === "string" && Array.isArray(j.parts) && j.parts.length > 0;
+  const joined = err && Array.isArray(err.joined) && err.joined.filter(usable);
   return new ApiError(err ? err.code : "unknown", err ? err.message : `HTTP ${status}`, status,
-    err ? err.request_id : header("x-request-id") || "", retryAfterSeconds(header("retry-after")), joined);
+    err ? err.request_id : header("x-request-id") || "", retryAfterSeconds(header("retry-after")),
+    joined && joined.length ? joined : null);
 }
 
 /** POST the image file as it is; resolves the server's PNG of it (upright, 8-bit, full size: the pixels

@@ -59,9 +59,14 @@ function errorText(err) {
     const mb = (bytes) => Number((bytes / 1e6).toFixed(1)).toLocaleString();
     return t("err_body_too_large_sized", { size: mb(state.file.size), limit: mb(limit) });
   }
-  if (err.code === "several_things" && err.joined) {
-    const { prompt, parts } = err.joined;
+  if (err.code === "several_things" && err.joined && err.joined.length === 1) {
+    const [{ prompt, parts }] = err.joined;
     return t("err_several_things_named", { prompt: prompt.trim(), count: parts.length, parts: listed(parts) });
+  }
+  if (err.code === "several_things" && err.joined) {
+    const prompts = err.joined.map(({ prompt, parts }) =>
+      t("joinedPrompt", { prompt: prompt.trim(), parts: listed(parts) }));
+    return t("err_several_things_many", { count: err.joined.length, prompts: prompts.join(t("joinedSeparator")) });
   }
   return has(`err_${err.code}`) ? t(`err_${err.code}`) : t("err_unknown");
 }
@@ -85,22 +90,27 @@ function showError(thrown) {
   if (err.code === "unauthorized") askForKey();
   // the status line must not go on saying "Ready" about a server lost, restarting or broken
   if (["network", "not_ready", "model_unavailable"].includes(err.code)) pollServer();
-  const chip = err.joined && state.prompts.find((p) => p.text === err.joined.prompt.trim());
-  const fix = chip ? () => splitJoined(chip, err.joined.parts) : null;
+  // each refused prompt still among the chips, with its parts: a stored result's prompts made no chip
+  const splits = (err.joined || []).map(({ prompt, parts }) => ({
+    chip: state.prompts.find((p) => p.text === prompt.trim()), parts })).filter((s) => s.chip);
+  const fix = splits.length ? () => splitJoined(splits) : null;
   showDrawn(() => {
     $("error-text").textContent = errorText(err);
     $("error-detail").textContent = errorDetail(err);
-    if (fix) $("error-action").textContent = t("splitPromptsNamed", { parts: listed(err.joined.parts) });
+    if (fix) $("error-action").textContent = t("splitPromptsNamed", { parts: listed(splits.flatMap((s) => s.parts)) });
   }, fix);
 }
 
-/** The chip the server refused for naming several things (狗和猫) becomes a chip per thing (the server's
- * `parts`), in its place, and the run goes again: one click from the refusal to the answer the person meant. */
-function splitJoined(chip, parts) {
-  const fresh = parts.map((part) => String(part.text).trim())
-    .filter((text, i, all) => text && all.indexOf(text) === i && !state.prompts.some((x) => x.text === text));
-  const chips = fresh.map((text) => ({ text, model: null, translation: "none" }));
-  state.prompts.splice(state.prompts.indexOf(chip), 1, ...chips);
+/** Each chip the server refused for naming several things (狗和猫) becomes a chip per thing (the server's
+ * `parts`), in its place, and the run goes again: one click from the refusal to the answer the person meant.
+ * A thing already asked for by a chip is not asked for twice. */
+function splitJoined(splits) {
+  for (const { chip, parts } of splits) {
+    const fresh = parts.map((part) => String(part.text).trim())
+      .filter((text, i, all) => text && all.indexOf(text) === i && !state.prompts.some((x) => x.text === text));
+    const chips = fresh.map((text) => ({ text, model: null, translation: "none" }));
+    state.prompts.splice(state.prompts.indexOf(chip), 1, ...chips);
+  }
   renderChips();
   clearError();
   run();

@@ -42,8 +42,23 @@ class Pipeline:
         Each is normalised here, once, before translation and the model (`normalize_prompt`: invisible
         format characters dropped, NFKC, whitespace collapsed); `Prompt.sent` keeps it as sent.
         """
+        from .translate import SeveralThings
+
         self.check_prompts(texts)
-        return [self._prompt(text) for text in texts]
+        prompts, joined = [], []
+        for text in texts:
+            try:
+                prompts.append(self._prompt(text))
+            except SeveralThings as exc:
+                # every joined prompt is named in one refusal, so they are all split in one go, not one a request
+                joined.append((text, exc.parts))
+            except InputError:
+                if joined:
+                    break  # the first problem in the request's order is the one reported
+                raise
+        if joined:
+            raise SeveralThingsError(joined)
+        return prompts
 
     def check_prompts(self, texts: list[str]) -> None:
         """Refuse, without translating, what no translation could mend: no prompt or too many, a blank one,
@@ -73,8 +88,8 @@ class Pipeline:
             return Prompt(sent=sent, model=text.lower())
         try:
             t = self.translator.translate(text)  # English too: it comes back lowercased, method "none"
-        except SeveralThings as exc:
-            raise SeveralThingsError(str(exc), prompt=sent, parts=exc.parts) from None
+        except SeveralThings:
+            raise  # Pipeline.prompts gathers them all into one refusal
         except TranslationUnavailable as exc:
             raise TranslationRequired(str(exc)) from None
         return Prompt(sent=sent, model=t.english, translation=t.method)

@@ -149,6 +149,21 @@ def test_a_split_keeps_the_prompts_script_and_adds_no_chip_twice(open_page, scen
     assert page.locator("#chips .chip .text").all_inner_texts() == ["白色的貓", "紅色的車"]
 
 
+def test_every_joined_prompt_is_named_and_all_are_split_in_one_click(open_page, scene_file):
+    page = open_page(locale="zh-CN")
+    page.set_input_files("#file", str(scene_file))
+    run_to_an_error(page, "狗和猫，汽车，桌子与椅子")
+    assert page.inner_text("#error-text").startswith(
+        "有 2 个提示词各写了几样东西：“狗和猫”（狗、猫）；“桌子与椅子”（桌子、椅子）。SAM 3 每个提示词只找一类东西")
+    assert page.inner_text("#error-action") == "拆成 狗、猫、桌子、椅子 并重新运行"
+    page.click("#lang")
+    assert page.inner_text("#error-text").startswith(
+        "2 prompts each name several things: “狗和猫” (狗, 猫); “桌子与椅子” (桌子, 椅子).")
+    page.click("#error-action")  # each chip splits where it stood, and one run asks for all of them
+    page.wait_for_function("document.getElementById('summary').textContent.includes(' 5 prompt')")
+    assert page.locator("#chips .chip .text").all_inner_texts() == ["狗", "猫", "汽车", "桌子", "椅子"]
+
+
 def test_a_stored_result_recording_a_joined_prompt_names_its_parts(open_page, scene_file, page_server, tmp_path):
     # A bucket event whose x-amz-meta-prompts joined two things records the refusal, parts and all, as its
     # result; opened on the page, it reads as the server's own answer does (no split: no chip made it).

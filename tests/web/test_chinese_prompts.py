@@ -64,18 +64,34 @@ def test_a_prompt_joining_two_things_is_422_naming_each_so_they_can_be_sent_apar
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "several_things" and "狗 -> dog; 猫 -> cat" in err["message"]
-    assert err["prompt"] == "狗和猫"
-    assert err["parts"] == [{"text": "狗", "english": "dog"}, {"text": "猫", "english": "cat"}]
+    assert err["joined"] == [{"prompt": "狗和猫",
+                              "parts": [{"text": "狗", "english": "dog"}, {"text": "猫", "english": "cat"}]}]
 
 
 def test_the_parts_of_a_joined_prompt_are_written_as_it_was_sent(zh_client):
     # The page puts the parts back as chips: a Traditional prompt stays Traditional, the prompt as sent.
     r = zh_client.post("/v1/segment", json={"image": IMAGE, "prompts": ["dog", " 紅色的車與白色的貓 "]})
+    [joined] = r.json()["error"]["joined"]
+    assert r.status_code == 422 and joined["prompt"] == " 紅色的車與白色的貓 "
+    assert joined["parts"] == [{"text": "紅色的車", "english": "red car"}, {"text": "白色的貓", "english": "white cat"}]
+
+
+def test_every_joined_prompt_of_a_request_is_named_in_one_refusal(zh_client):
+    # Told one at a time, a person with three joined prompts would send the request three times to learn them.
+    r = zh_client.post("/v1/segment", json={"image": IMAGE, "prompts": ["狗和猫", "dog", "桌子与椅子", "男人或女人"]})
     err = r.json()["error"]
-    assert r.status_code == 422 and err["prompt"] == " 紅色的車與白色的貓 "
-    assert err["parts"] == [{"text": "紅色的車", "english": "red car"}, {"text": "白色的貓", "english": "white cat"}]
+    assert r.status_code == 422 and err["code"] == "several_things"
+    assert [j["prompt"] for j in err["joined"]] == ["狗和猫", "桌子与椅子", "男人或女人"]
+    assert [p["english"] for p in err["joined"][1]["parts"]] == ["table", "chair"]
+    assert "'狗和猫' names 2 things (狗 -> dog; 猫 -> cat), '桌子与椅子' names 2 things" in err["message"]
 
 
-def test_info_describes_the_translator(zh_client):
-    translation = zh_client.get("/v1/info").json()["translation"]
-    assert translation and "glossary" in str(translation).lower()
+def test_the_first_problem_in_the_requests_order_is_the_one_reported(client):
+    # No Argos package: 蓝莓飞船 cannot be translated; the joined prompts are still read by the rules.
+    err = client.post("/v1/segment", json={"image": IMAGE, "prompts": ["狗和猫", "蓝莓飞船", "猫与鸟"]}).json()["error"]
+    assert err["code"] == "several_things" and [j["prompt"] for j in err["joined"]] == ["狗和猫"]
+    err = client.post("/v1/segment", json={"image": IMAGE, "prompts": ["蓝莓飞船", "狗和猫"]}).json()["error"]
+    assert err["code"] == "translation_unavailable" and "joined" not in err
+    # a blank prompt is refused before any prompt is translated, wherever it stands
+    err = client.post("/v1/segment", json={"image": IMAGE, "prompts": ["狗和猫", " "]}).json()["error"]
+    assert err["code"] == "empty_prompt"

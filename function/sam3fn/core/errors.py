@@ -6,6 +6,8 @@ codes to HTTP statuses in one table. Messages are written for the person who sen
 
 from __future__ import annotations
 
+from .prompt_text import excerpt, normalize_prompt
+
 
 class Sam3fnError(Exception):
     """Base class. `code` is stable across releases; `message` is for humans."""
@@ -58,16 +60,19 @@ class PromptError(InputError):
 
 
 class SeveralThingsError(PromptError):
-    """A prompt that joins things SAM 3 finds apart (狗和猫). `prompt` is the prompt as sent; `parts` are
-    (text, English) for each thing, in order: the prompts to send instead, so a client can split it without
-    knowing the language's conjunctions."""
+    """Prompts that join things SAM 3 finds apart (狗和猫). `joined` holds every such prompt of the request,
+    in order: the prompt as sent, and (text, English) for each thing it names, the prompts to send instead,
+    so a client can split them all at once without knowing the language's conjunctions."""
 
     code = "several_things"
 
-    def __init__(self, message: str, *, prompt: str, parts: list[tuple[str, str]]) -> None:
-        super().__init__(message)
-        self.prompt = prompt
-        self.parts = parts
+    def __init__(self, joined: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        named = ", ".join(f"{excerpt(normalize_prompt(prompt))} names {len(parts)} things ("
+                          + "; ".join(f"{text} -> {english}" for text, english in parts) + ")"
+                          for prompt, parts in joined)
+        super().__init__(f"{named}: SAM 3 finds one kind of thing per prompt, so send each as a prompt of its own")
+        self.joined = joined
 
     def details(self) -> dict:
-        return {"prompt": self.prompt, "parts": [{"text": text, "english": english} for text, english in self.parts]}
+        return {"joined": [{"prompt": prompt, "parts": [{"text": text, "english": english} for text, english in parts]}
+                           for prompt, parts in self.joined]}

@@ -93,13 +93,16 @@ class PromptPart(msgspec.Struct):
     english: str  # what the model would read for it
 
 
+class JoinedPrompt(msgspec.Struct):
+    prompt: str  # as it was sent
+    parts: list[PromptPart]  # the prompts to send instead, in order
+
+
 class ErrorDetail(msgspec.Struct, omit_defaults=True):
     code: str
     message: str
     request_id: str
-    # several_things only: the prompt as sent, and the prompts to send instead, in order
-    prompt: str | None = None
-    parts: list[PromptPart] | None = None
+    joined: list[JoinedPrompt] | None = None  # several_things only: every joined prompt of the request, in order
 
 
 class ErrorBody(msgspec.Struct):
