@@ -53,7 +53,7 @@ export const STRINGS = {
     inferring: "Running the model… {s} s",
     waitLoading: "The model is loading (the server has just started). Trying again in {s} s…",
     waitBusy: "The server is busy. Trying again in {s} s…",
-    done: "{n} instances · {p} prompt(s) · {ms} ms on the server",
+    done: "{n} {n:instance|instances} · {p} {p:prompt|prompts} · {ms} ms on the server",
     noImage: "Add an image first.",
     noPrompt: "Add at least one prompt.",
     popoverNone: "No instance here.",
@@ -70,7 +70,7 @@ export const STRINGS = {
     stage_round_trip_ms: "round trip (browser)",
     cached: "cached",
     translatedBy: "translated by {method}",
-    resultLoaded: "Showing {n} instances from {file}.",
+    resultLoaded: "Showing {n} {n:instance|instances} from {file}.",
     resultMismatch: "This result is for a {w}×{h} image; the image shown is {iw}×{ih}.",
     badResult: "This file is not a sam3fn result JSON.",
     imageUnreadable: "Your browser cannot display this file as an image.",
@@ -352,11 +352,16 @@ export function language() {
   return current;
 }
 
-/** The string for `key` in the current language with {name} placeholders filled in. */
+/** The string for `key` in the current language with {name} placeholders filled in; {name:one|other} is
+ * the word that agrees with the number `name` (English: 1 instance, 2 instances; Chinese has no plural). */
 export function t(key, values = {}) {
   const table = STRINGS[current];
   const text = key in table ? table[key] : STRINGS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+  const plural = new Intl.PluralRules(HTML_LANG[current]);
+  return text
+    .replace(/\{(\w+):([^|{}]*)\|([^|{}]*)\}/g, (whole, name, one, other) =>
+      name in values ? (plural.select(Number(values[name])) === "one" ? one : other) : whole)
+    .replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
 }
 
 export function has(key) {

@@ -33,7 +33,7 @@ def test_interface_language_follows_the_browser_and_switches_both_ways(open_page
     assert page.inner_text("#notice").startswith("随机权重")  # random weights are never shown as real
     screenshot(page, "page-chinese")
     page.click("#lang")
-    assert page.inner_text("#run") == "Run again" and "instances" in page.inner_text("#summary")
+    assert page.inner_text("#run") == "Run again" and "instance" in page.inner_text("#summary")
     assert page.get_attribute("html", "lang") == "en"
     assert page.inner_text("#notice").startswith("Random weights")
     page.reload()  # the choice is remembered
@@ -160,7 +160,7 @@ def test_every_joined_prompt_is_named_and_all_are_split_in_one_click(open_page, 
     assert page.inner_text("#error-text").startswith(
         "2 prompts each name several things: “狗和猫” (狗, 猫); “桌子与椅子” (桌子, 椅子).")
     page.click("#error-action")  # each chip splits where it stood, and one run asks for all of them
-    page.wait_for_function("document.getElementById('summary').textContent.includes(' 5 prompt')")
+    page.wait_for_function("document.getElementById('summary').textContent.includes(' 5 prompts ')")
     assert page.locator("#chips .chip .text").all_inner_texts() == ["狗", "猫", "汽车", "桌子", "椅子"]
 
 

@@ -34,7 +34,16 @@ test("placeholders are filled in the chosen language", () => {
   setLanguage("zh-Hant");
   assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 個實例 · 2 個提示詞 · 伺服器用時 40 毫秒");
   setLanguage("en");
-  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances · 2 prompt(s) · 40 ms on the server");
+  assert.equal(t("done", { n: 3, p: 2, ms: 40 }), "3 instances · 2 prompts · 40 ms on the server");
+});
+
+test("an English count agrees with its noun", () => {
+  setLanguage("en");
+  assert.equal(t("done", { n: 1, p: 1, ms: 9 }), "1 instance · 1 prompt · 9 ms on the server");
+  assert.equal(t("done", { n: 0, p: 16, ms: 9 }), "0 instances · 16 prompts · 9 ms on the server");
+  assert.equal(t("resultLoaded", { n: 1, file: "a.json" }), "Showing 1 instance from a.json.");
+  // a count not given leaves its placeholder showing, as any other placeholder does: a slip is seen, not hidden
+  assert.equal(t("resultLoaded", { file: "a.json" }), "Showing {n} {n:instance|instances} from a.json.");
 });
 
 test("COCO results get one category per model prompt and xywh boxes", () => {
