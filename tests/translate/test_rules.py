@@ -1016,3 +1016,14 @@ def test_two_colours_with_no_thing_after_them_are_not_a_colour_and_a_head():
     """黑色和白色 names no thing: it was once read as colour + the glossary's "white", "black white"."""
     assert PhraseRules(Glossary.load()).translate("黑色和白色") is None
     assert PhraseRules(Glossary.load()).translate("红和白的车") == "red and white car"
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [("扎马尾的女孩", "girl with a ponytail"), ("留胡子的男人", "man with a beard"), ("赤脚的孩子", "barefoot child"),
+     ("正在充电的电动汽车", "electric car charging"), ("充电桩", "charging station"),  # the idiom leaves the word
+     ("违章停放的自行车", "illegally parked bicycle"), ("港口的集装箱", "shipping container in port"),
+     ("山顶的积雪", "snow on mountaintop"), ("在山顶的人", "person on mountaintop")],
+)
+def test_what_is_grown_or_tied_and_where_a_port_or_a_peak_is(translator, chinese, english):
+    assert translator.translate(chinese).english == english

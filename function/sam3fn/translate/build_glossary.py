@@ -279,6 +279,14 @@ OVERRIDES: dict[str, str] = {
     "蛋炒饭": "egg fried rice", "盖浇饭": "rice bowl", "八宝粥": "eight treasure porridge", "豆花": "tofu pudding",
     "糖葫芦": "candied hawthorns", "薯片": "potato chips", "桃树": "peach tree", "枣树": "jujube tree",
     "蒜头": "garlic", "小葱": "scallion",
+    # street, office, home, aerial-image and people words found refused or read loosely (a section of the
+    # everyday list): RAM gave 山顶 as "crest" and the trees as bare "pine", "willow"
+    "空车位": "empty parking space", "交通锥": "traffic cone", "鸟窝": "bird nest", "X光片": "x-ray",
+    "X光": "x-ray", "停机坪": "apron", "山顶": "mountaintop", "公路": "road", "隧道入口": "tunnel entrance",
+    "隧道口": "tunnel entrance", "电动汽车": "electric car", "新能源汽车": "electric car", "讲台": "podium",
+    "会议桌": "conference table", "楼梯扶手": "stair handrail", "泥土": "soil", "烤鸭": "roast duck",
+    "玩具熊": "teddy bear", "乐高积木": "lego bricks", "储油罐": "oil storage tank", "变电站": "substation",
+    "货轮": "cargo ship", "松树": "pine tree", "柳树": "willow tree", "马尾": "ponytail",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -90,7 +90,7 @@ STATES = {
     "高个子": "tall", "胖": "fat", "胖胖": "fat", "瘦": "thin", "瘦瘦": "thin", "老旧": "old", "崭新": "brand-new",
     "彩色": "colorful", "亮着": "lit", "熄灭": "unlit", "燃烧": "burning", "冒烟": "smoking", "弯曲": "bent",
     "倒塌": "collapsed", "满是灰尘": "dusty", "湿漉漉": "wet", "干枯": "dry", "茂盛": "lush", "盛开": "blooming",
-    "凋谢": "wilted", "关上": "closed",
+    "凋谢": "wilted", "关上": "closed", "违章停放": "illegally parked", "赤脚": "barefoot", "光脚": "barefoot",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -208,6 +208,9 @@ IDIOMS = {
     "跳下车": "jumping out of a car",
     # 牵着 a dog is walking it (VERBS), a hand is held: 牵手的情侣 -> "couple holding hands"
     "牵狗": "walking a dog", "牵手": "holding hands", "牵着手": "holding hands", "手牵手": "holding hands",
+    # what is grown or tied, said as English has it (扎马尾的女孩 -> "girl with a ponytail"), and a car plugged in
+    "扎马尾": "with a ponytail", "扎马尾辫": "with a ponytail", "扎辫子": "with braids", "留胡子": "with a beard",
+    "留胡须": "with a beard", "留长发": "with long hair", "充电": "charging",
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
@@ -264,10 +267,10 @@ GROUNDS = {
         "park kitchen room bedroom bathroom classroom office hospital supermarket mall store shop restaurant cafe "
         "garden yard zoo forest woods jungle desert field city town village river lake sea ocean pool lot garage "
         "hall library museum church market plaza square gym stadium hallway corridor alley countryside snow "
-        "grassland gymnasium".split(), "in"),
+        "grassland gymnasium port harbor".split(), "in"),
     **dict.fromkeys(
         "beach street road sidewalk lawn playground stage bridge track court mountain hill hillside ice platform "
-        "balcony rooftop highway farm".split(), "on"),
+        "balcony rooftop highway farm mountaintop".split(), "on"),
     **dict.fromkeys(
         "home school airport station stop door doorway gate entrance intersection desk site hotel".split(), "at"),
 }  # fmt: skip
