@@ -44,7 +44,7 @@ def test_glossary_words_translate_to_the_common_noun(translator, chinese, englis
         ("戴帽子的男人", "man wearing a hat"),
         ("拿着伞的女人", "woman holding an umbrella"),
         ("骑自行车的男孩", "boy riding a bicycle"),
-        ("穿着黑色外套戴着帽子的人", "person wearing a black coat wearing a hat"),
+        ("穿着黑色外套戴着帽子的人", "person wearing a black coat and a hat"),
         ("桌子上的杯子", "cup on table"),
         ("左边穿红衣服的小女孩", "little girl wearing red clothes on the left"),
         ("红色的 Tesla", "red tesla"),  # latin words are English already
@@ -827,7 +827,7 @@ def test_what_traffic_and_city_cameras_are_annotated_for(translator, chinese, en
         ("拿着刀和叉的人", "person holding a knife and a fork"),
         ("有轮子和把手的箱子", "box with wheels and a handle"),
         ("背着书包和拿着伞的学生", "student carrying a school bag and holding an umbrella"),
-        ("穿着外套并且戴着帽子的男人", "man wearing a coat and wearing a hat"),
+        ("穿着外套并且戴着帽子的男人", "man wearing a coat and a hat"),
         ("站着而且拿着伞的女人", "woman standing and holding an umbrella"),
         ("坐在椅子上并拿着书的女孩", "girl sitting on chair and holding a book"),
     ],
@@ -1026,4 +1026,22 @@ def test_two_colours_with_no_thing_after_them_are_not_a_colour_and_a_head():
      ("山顶的积雪", "snow on mountaintop"), ("在山顶的人", "person on mountaintop")],
 )
 def test_what_is_grown_or_tied_and_where_a_port_or_a_peak_is(translator, chinese, english):
+    assert translator.translate(chinese).english == english
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [("穿红衣服戴帽子的小孩", "child wearing red clothes and a hat"),  # a verb two clauses share is said once
+     ("拿着花打伞的女孩", "girl holding a flower and an umbrella"),
+     ("戴着头盔骑电动车的外卖员", "delivery rider wearing a helmet riding an electric bike"),  # two verbs: no "and"
+     ("被狗追的猫", "cat chased by dog"), ("被车挡住的人", "person blocked by car"),
+     ("正在被修理的汽车", "car being repaired"), ("被遮挡的汽车", "occluded car"),  # a passive state reads first
+     ("破了的窗户", "broken window"), ("碎了的杯子", "broken cup"), ("半开的门", "half-open door"),
+     ("尾巴是白色的猫", "cat with a white tail"), ("头发是金色的女孩", "girl with golden hair"),
+     ("离镜头最近的人", "person closest to the camera"), ("离门最近的椅子", "chair closest to door"),
+     ("离我们最远的船", "farthest boat"), ("个子最高的人", "tallest person"), ("桌子上所有的杯子", "cup on table"),
+     ("骑在马背上的人", "person riding on horseback"), ("嘴里叼着骨头的狗", "dog holding a bone in mouth"),
+     ("坐轮椅的老人", "elderly person in a wheelchair"), ("上楼的人", "person going upstairs")],
+)
+def test_referring_phrases_say_what_is_done_to_a_thing_and_how_near_it_is(translator, chinese, english):
     assert translator.translate(chinese).english == english

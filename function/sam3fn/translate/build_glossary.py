@@ -287,6 +287,8 @@ OVERRIDES: dict[str, str] = {
     "会议桌": "conference table", "楼梯扶手": "stair handrail", "泥土": "soil", "烤鸭": "roast duck",
     "玩具熊": "teddy bear", "乐高积木": "lego bricks", "储油罐": "oil storage tank", "变电站": "substation",
     "货轮": "cargo ship", "松树": "pine tree", "柳树": "willow tree", "马尾": "ponytail",
+    # worn over the ears as often as in them, and what a scene annotator means by 耳机 (RAM: "earphone")
+    "耳机": "headphones",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

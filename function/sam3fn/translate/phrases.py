@@ -91,6 +91,10 @@ STATES = {
     "彩色": "colorful", "亮着": "lit", "熄灭": "unlit", "燃烧": "burning", "冒烟": "smoking", "弯曲": "bent",
     "倒塌": "collapsed", "满是灰尘": "dusty", "湿漉漉": "wet", "干枯": "dry", "茂盛": "lush", "盛开": "blooming",
     "凋谢": "wilted", "关上": "closed", "违章停放": "illegally parked", "赤脚": "barefoot", "光脚": "barefoot",
+    # said with 了 as often as without (破了的窗户, 碎了的杯子, 断了的树枝), and what is half done
+    "碎": "broken", "断": "broken", "坏": "broken", "烂": "rotten", "半开": "half-open", "半满": "half-full",
+    # a height said with 个子 (个子高的人), as 高个子 is
+    "个子高": "tall", "个子矮": "short",
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -120,6 +124,10 @@ MOST = {
     "近": "nearest", "远": "farthest", "亮": "brightest", "暗": "darkest", "新": "newest", "旧": "oldest",
     "老": "oldest", "年轻": "youngest", "年长": "oldest", "干净": "cleanest", "脏": "dirtiest",
 }  # fmt: skip
+# 离 X 最近/最远: how near to something (离门最近的椅子 -> "chair closest to door"); VIEWERS is what the picture is seen
+# from: the camera, or the person looking ("" for them: 离我们最远的船 is the farthest boat).
+NEAREST = {"最近": ("nearest", "closest to"), "最远": ("farthest", "farthest from")}
+VIEWERS = {**dict.fromkeys(("镜头", "相机", "摄像头", "摄像机"), "the camera"), **dict.fromkeys(("我", "我们"), "")}
 # The most towards a side: 最左边的人 -> "leftmost person". Not 最后, which is "last" (最后一个人); 最后面 is the back.
 MOST_PLACED = {
     **dict.fromkeys(("左", "左边", "左侧", "左面"), "leftmost"), **dict.fromkeys(("右", "右边", "右侧", "右面"), "rightmost"),
@@ -149,6 +157,7 @@ VERBS = {
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
     "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
     "搬": "carrying", "搬着": "carrying", "指着": "pointing at", "靠着": "leaning against", "飞过": "flying across",
+    "叼着": "holding", "叼": "holding",  # in the mouth: 嘴里叼着骨头的狗 -> "dog holding a bone in mouth"
     # picking up, putting down, opening, taking off: what a hand does to a thing (拿起手机的人, 脱外套的人)
     "拿起": "picking up", "捡": "picking up", "捡起": "picking up", "放下": "putting down", "打开": "opening",
     "开启": "opening",  # Taiwan's 開啟 for 打开
@@ -211,13 +220,18 @@ IDIOMS = {
     # what is grown or tied, said as English has it (扎马尾的女孩 -> "girl with a ponytail"), and a car plugged in
     "扎马尾": "with a ponytail", "扎马尾辫": "with a ponytail", "扎辫子": "with braids", "留胡子": "with a beard",
     "留胡须": "with a beard", "留长发": "with long hair", "充电": "charging",
+    # stairs, a wheelchair, a cane, a keyboard, music (上楼的人, 坐轮椅的老人, 拄拐杖的老人, 听音乐的人)
+    "上楼": "going upstairs", "下楼": "going downstairs", "上楼梯": "going up the stairs",
+    "下楼梯": "going down the stairs", "坐轮椅": "in a wheelchair", "坐着轮椅": "in a wheelchair",
+    "拄拐杖": "walking with a cane", "拄着拐杖": "walking with a cane", "拄拐": "walking with a cane",
+    "打字": "typing", "听音乐": "listening to music", "听歌": "listening to music",
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
     "停在": "parked", "停放在": "parked", "坐在": "sitting", "站在": "standing", "躺在": "lying", "趴在": "lying",
     "睡在": "sleeping", "蹲在": "crouching", "挂在": "hanging", "放在": "placed", "靠在": "leaning",
     "走在": "walking", "漂浮在": "floating", "漂在": "floating", "跪在": "kneeling", "倒在": "lying",
-    "躲在": "hiding", "藏在": "hiding",
+    "躲在": "hiding", "藏在": "hiding", "骑在": "riding", "飞在": "flying",
 }  # fmt: skip
 # Place first, then the posture verb with 着, says the same: 路边停着的车 = 停在路边的车 -> "car parked by the
 # roadside", 墙上挂着的画 -> "painting hanging on wall". Built from POSTURES, so the two never disagree.
@@ -280,6 +294,17 @@ WITH = {
     "有": "with", "带": "with", "带着": "with", "长着": "with", "没有": "without", "没": "without",
     "不带": "without", "没带": "without", "没戴": "without", "未戴": "without", "不戴": "without",
     "没穿": "without", "未穿": "without", "没系": "without", "未系": "without", "不系": "without",
+}  # fmt: skip
+# What is done to a thing, said with 被 (被狗追的猫 -> "cat chased by dog"; with no one named, 被修理的汽车 -> "car
+# being repaired"): the verb as English's past participle. Passive states said as one word (被遮挡 "occluded")
+# are STATES and read first.
+PASSIVES = {
+    "追": "chased", "追着": "chased", "追赶": "chased", "咬": "bitten", "咬伤": "bitten", "挡住": "blocked",
+    "挡着": "blocked", "遮住": "covered", "盖住": "covered", "覆盖": "covered", "包围": "surrounded",
+    "围着": "surrounded", "抱着": "held", "抱": "held", "牵着": "led", "拉着": "pulled", "推着": "pushed",
+    "踢": "kicked", "撞": "hit", "撞倒": "knocked down", "压着": "pinned", "压住": "pinned", "吃掉": "eaten",
+    "修": "repaired", "修理": "repaired", "维修": "repaired", "拖走": "towed", "拖": "towed", "淹没": "submerged",
+    "困住": "trapped", "关在": "locked", "拴着": "tied", "拴在": "tied",
 }  # fmt: skip
 # What a thing can be described by having: 金色头发的女孩 -> "girl with golden hair". Plural where a thing
 # usually has several. Kept apart from the glossary, which lacks 轮子 and reads 角 as "angle".
@@ -395,6 +420,7 @@ _RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "ma
 _PERCHERS = frozenset("bird pigeon dove sparrow crow eagle hawk falcon owl parrot gull seagull swallow magpie egret "
                       "heron butterfly dragonfly bee fly moth ladybug insect".split())
 _BEFORE_HEAD = {"ordinal", "superlative", "size", "state", "colour", "material", "noun"}
+_VERB_WORDS = sorted(set(VERBS.values()), key=len, reverse=True)  # longest first: "looking at" before "looking"
 _PICKS = {"ordinal", "superlative", "from"}  # modifiers that pick instances out: a count after one is not dropped
 _ONE = {"一", "1", "这", "那", "每", "某"}  # before a classifier, a quantity of one thing: 一顶, 这个
 _PAIR_CLASSIFIERS = set("双副")  # 一双鞋, 一副手套: one pair is two things
@@ -429,8 +455,12 @@ class NounPhrase:
         before, after = [], []
         for kind, group in groupby(ordered, key=lambda m: m.kind):
             group = list(group)
-            words = [m.english + (" and" if m.joined and later else "")  # "carrying a bag and holding ..."
-                     for m, later in zip(group, [*group[1:], None])]
+            # "carrying a bag and holding ...", and a verb two clauses share said once: 穿红衣服戴帽子的 ->
+            # "wearing red clothes and a hat" (with 和 or without, as in 穿着外套并且戴着帽子的)
+            shared = [_shared_verb(m, later) for m, later in zip(group, group[1:])]
+            words = [m.english + (" and" if later and (m.joined or verb) else "")
+                     for m, later, verb in zip(group, [*group[1:], None], [*shared, None])]
+            words = [w.removeprefix(verb + " ") if verb else w for w, verb in zip(words, [None, *shared])]
             if kind == "colour":  # 黑白色的狗: "black and white dog", each colour once
                 words = [_and(list(dict.fromkeys(words)))]
             (before if kind in _BEFORE_HEAD else after).extend(words)
@@ -554,6 +584,8 @@ class _Parser:
         nested = depth < self.rules.max_nesting
         found = self._located(i, depth) if nested else []
         found += self._picks(i)  # before SIDES: 左边第二个人 counts from the left
+        if nested:
+            found += self._nearest(i, depth)
         # an adjective just before a hair word describes the hair: 黑色长发的女孩 is a girl with long black hair,
         # not a black girl (长发夹 stays a long hairpin: 发夹 is no hair word)
         found += [(mod, end) for mod, end in self._adjectives(i) if not self._hair_words_at(end)]
@@ -570,8 +602,10 @@ class _Parser:
             if j != end:
                 found += [(Modifier("colour", f"{english} and {second}"), _after_de(s, second_end))
                           for second, second_end in _words_at(COLOURS, s, j)]
-        found += [(Modifier("state", english), _after_de(s, end))
-                  for english, end in _words_at(STATES, s, i) if _has_de(s, end)]
+        for english, end in _words_at(STATES, s, i):
+            end = _after_word(s, end, "了")  # 破了的窗户 is 破的窗户: the 了 says it happened, as "broken" does
+            if _has_de(s, end):
+                found.append((Modifier("state", english), _after_de(s, end)))
         return found
 
     def _picks(self, i: int) -> list[tuple[Modifier, int]]:
@@ -583,12 +617,31 @@ class _Parser:
             j = _after_de(s, end)
             if s.startswith(("第", "倒数第"), j) and not _rows_at(s, j):  # 左边第二排: a row on the left
                 found.append((Modifier("from", english), j))
+        if s.startswith("个子最", i):  # 个子最高的人: a height, said of the body
+            found += [(Modifier("superlative", english), _after_one(s, _after_de(s, end)))
+                      for english, end in _words_at(MOST, s, i + 3)]
         if s.startswith("最", i):
             found += [(Modifier("superlative", english), _after_one(s, _after_de(s, end)))
                       for table in (MOST, MOST_PLACED) for english, end in _words_at(table, s, i + 1)]
             if s.startswith("最后", i) and not _words_at(MOST_PLACED, s, i + 1):
                 found.append((Modifier("ordinal", "last"), _after_one(s, _after_de(s, i + 2))))
         return found + [(Modifier("ordinal", english), end) for english, end in _ordinals_at(s, i)]
+
+    def _nearest(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
+        """离 + something + 最近/最远: 离镜头最近的 -> "closest to the camera", 离门最远的 -> "farthest from door"; from
+        whoever looks (离我们最远的), the plain superlative "farthest"."""
+        s = self.s
+        if not s.startswith("离", i):
+            return []
+        grounds = _words_at(VIEWERS, s, i + 1) + [(g.english(), end) for g, end in self.phrases(i + 1, depth + 1)]
+        found = []
+        for ground, end in grounds:
+            for near, (english, relative) in NEAREST.items():
+                if s.startswith(near, end):
+                    after = _after_one(s, _after_de(s, end + len(near)))
+                    found.append((Modifier("clause", f"{relative} {ground}"), after) if ground
+                                 else (Modifier("superlative", english), after))
+        return found
 
     def _located(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
         """在? place 的: 在桌子上的 -> "on table", 路边的 -> "by the roadside"; with an action, 在水里游泳的 ->
@@ -598,6 +651,8 @@ class _Parser:
         for place, end in self._places(_after_word(s, i, "在"), depth, after_zai=s.startswith("在", i)):
             if _has_de(s, end):
                 found.append((Modifier("clause", place), _after_de(s, end)))
+            elif s.startswith("所有", end):  # 桌子上所有的杯子: the quantity stands for the 的 (and is skipped)
+                found.append((Modifier("clause", place), end))
             j = _skip_space(s, end)
             for action, action_end in self._actions(_after_word(s, j, "正在"), depth):
                 found += self._clause(f"{action} {place}", action_end)
@@ -619,11 +674,30 @@ class _Parser:
                 found += self._clause(f"{with_} {thing}", thing_end)
         for action, end in self._actions(_after_word(s, i, "正在"), depth):  # 正在吃草的 = 吃草的
             found += self._clause(action, end)
+        for done, end in self._passives(_after_word(s, i, "正在"), depth):  # 被狗追的 -> "chased by dog"
+            found += self._clause(done, end)
+        for feature, end in _words_at(FEATURES, s, i):  # 尾巴是白色的 -> "with a white tail", as 白色尾巴的
+            if s.startswith("是", end):
+                for kind, table in (("colour", COLOURS), ("size", SIZES), ("state", STATES)):
+                    found += [(mod, mod_end) for english, adjective_end in _words_at(table, s, end + 1)
+                              for mod, mod_end in self._clause(
+                                  f"with {_counted(NounPhrase(feature, (Modifier(kind, english),)))}", adjective_end)]
         if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
             for action, end in self._actions(i + 1, depth):
                 found += self._clause(action, end)
         for position, end in _words_at(POSITIONS, s, i):  # 躺着的 -> "lying down", after the head
             found += self._clause(position, end)
+        return found
+
+    def _passives(self, i: int, depth: int) -> list[tuple[str, int]]:
+        """(english, end) for 被 + who + what they do at s[i:]: 被狗追 -> "chased by dog"; with no one named,
+        被修理 -> "being repaired"."""
+        s = self.s
+        if not s.startswith("被", i):
+            return []
+        found = [(f"being {done}", end) for done, end in _words_at(PASSIVES, s, i + 1)]
+        for doer, doer_end in self.phrases(i + 1, depth + 1):
+            found += [(f"{done} by {doer.english()}", end) for done, end in _words_at(PASSIVES, s, doer_end)]
         return found
 
     def _clause(self, english: str, end: int, fused: bool = False) -> list[tuple[Modifier, int]]:
@@ -710,6 +784,14 @@ class _Parser:
         ends = [word_end for _, word_end in self.rules.glossary.matches_at(self.s, start)]
         ends += [word_end for table in _TABLES for _, word_end in _words_at(table, self.s, start)]
         return any(word_end > end for word_end in ends)
+
+
+def _shared_verb(first: Modifier, second: Modifier) -> str | None:
+    """The verb two clauses one after the other open with, if the same (both "wearing ..."): English says it once."""
+    if not first.kind == second.kind == "clause":
+        return None
+    return next((verb for verb in _VERB_WORDS
+                 if first.english.startswith(verb + " ") and second.english.startswith(verb + " ")), None)
 
 
 def _and(words: list[str]) -> str:
