@@ -288,7 +288,7 @@ OVERRIDES: dict[str, str] = {
     "玩具熊": "teddy bear", "乐高积木": "lego bricks", "储油罐": "oil storage tank", "变电站": "substation",
     "货轮": "cargo ship", "松树": "pine tree", "柳树": "willow tree", "马尾": "ponytail",
     # worn over the ears as often as in them, and what a scene annotator means by 耳机 (RAM: "earphone")
-    "耳机": "headphones",
+    "耳机": "headphones", "皮沙发": "leather couch", "花纹": "pattern", "牌子": "sign",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -94,7 +94,8 @@ STATES = {
     # said with 了 as often as without (破了的窗户, 碎了的杯子, 断了的树枝), and what is half done
     "碎": "broken", "断": "broken", "坏": "broken", "烂": "rotten", "半开": "half-open", "半满": "half-full",
     # a height said with 个子 (个子高的人), as 高个子 is
-    "个子高": "tall", "个子矮": "short",
+    "个子高": "tall", "个子矮": "short", "有花纹": "patterned", "带花纹": "patterned",
+    "开启": "open",  # Taiwan's 開啟 for 打开, the state as the verb (VERBS) is
 }  # fmt: skip
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
@@ -107,7 +108,7 @@ MATERIALS = {  # 的 optional, like colours: no entry is one character, so none 
     "木制": "wooden", "木质": "wooden", "木头": "wooden", "金属": "metal", "塑料": "plastic", "玻璃": "glass",
     "石头": "stone", "皮革": "leather", "纸质": "paper", "羊毛": "wool", "牛仔": "denim",
     # a cloth's pattern goes where its material does (条纹衬衫 -> "striped shirt", 碎花裙子 -> "floral skirt")
-    "条纹": "striped", "格子": "plaid", "格纹": "plaid", "碎花": "floral", "波点": "polka-dot",
+    "条纹": "striped", "格子": "plaid", "格纹": "plaid", "碎花": "floral", "波点": "polka-dot", "圆点": "polka-dot",
 }  # fmt: skip
 SIDES = {
     "左边": "on the left", "左侧": "on the left", "左面": "on the left", "右边": "on the right",
@@ -225,6 +226,10 @@ IDIOMS = {
     "下楼梯": "going down the stairs", "坐轮椅": "in a wheelchair", "坐着轮椅": "in a wheelchair",
     "拄拐杖": "walking with a cane", "拄着拐杖": "walking with a cane", "拄拐": "walking with a cane",
     "打字": "typing", "听音乐": "listening to music", "听歌": "listening to music",
+    # people and animals doing something together, or turned (手拉手的小孩, 互相追逐的狗, 侧着身子的人)
+    "手拉手": "holding hands", "拉着手": "holding hands", "互相追逐": "chasing each other",
+    "互相追赶": "chasing each other", "侧着身子": "turned sideways", "侧身": "turned sideways",
+    "写着字": "with writing",  # 写着字的牌子 -> "sign with writing": 字 alone is no glossary word
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
@@ -294,7 +299,13 @@ WITH = {
     "有": "with", "带": "with", "带着": "with", "长着": "with", "没有": "without", "没": "without",
     "不带": "without", "没带": "without", "没戴": "without", "未戴": "without", "不戴": "without",
     "没穿": "without", "未穿": "without", "没系": "without", "未系": "without", "不系": "without",
+    "没有穿": "without", "没有戴": "without", "没有系": "without",
+    # what is stuck, hung or printed on a thing (贴着标签的箱子 -> "box with a label", 挂着灯笼的树)
+    "贴着": "with", "挂着": "with", "印着": "with", "印有": "with",
 }  # fmt: skip
+# What a thing holds, its contents plural as English says them (装着苹果的篮子 -> "basket with apples", 装满水的杯子
+# -> "cup full of water")
+FILLED = {"装着": "with", "盛着": "with", "装满": "full of", "盛满": "full of", "放满": "full of", "堆满": "full of"}
 # What is done to a thing, said with 被 (被狗追的猫 -> "cat chased by dog"; with no one named, 被修理的汽车 -> "car
 # being repaired"): the verb as English's past participle. Passive states said as one word (被遮挡 "occluded")
 # are STATES and read first.
@@ -666,27 +677,38 @@ class _Parser:
         for feature, end in self._features(i):  # 金色头发的 -> "with golden hair"; a bare 尾巴的 is not one
             if feature.modifiers:  # 金发 is a word: 金发女孩 needs no 的
                 found += self._clause(f"with {_counted(feature)}", end, fused=s.endswith(_HAIR_WORDS, i, end))
-        for with_, end in _words_at(WITH, s, i):  # 有轮子的 -> "with wheels" (有条纹的 was "striped" above)
-            def things(j: int) -> list[tuple[str, int]]:  # 有四个轮子的 -> "with four wheels"
-                had = self._quantified(j, lambda k: [*self._features(k), *self._modified(k, depth + 1)])
-                return [(_counted(thing), thing_end) for thing, thing_end in had]
-            for thing, thing_end in self._and_another(things(end), things):
-                found += self._clause(f"{with_} {thing}", thing_end)
+        for table, many in ((WITH, False), (FILLED, True)):  # 有轮子的 -> "with wheels" (有条纹的: "striped" above)
+            for with_, end in _words_at(table, s, i):
+                def things(j: int, many: bool = many) -> list[tuple[str, int]]:  # 有四个轮子的 -> "with four wheels"
+                    had = self._quantified(j, lambda k: [*self._features(k), *self._modified(k, depth + 1)])
+                    return [(_counted(replace(thing, many=True) if many else thing), thing_end)
+                            for thing, thing_end in had]
+                for thing, thing_end in self._and_another(things(end), things):
+                    found += self._clause(f"{with_} {thing}", thing_end)
         for action, end in self._actions(_after_word(s, i, "正在"), depth):  # 正在吃草的 = 吃草的
             found += self._clause(action, end)
         for done, end in self._passives(_after_word(s, i, "正在"), depth):  # 被狗追的 -> "chased by dog"
             found += self._clause(done, end)
-        for feature, end in _words_at(FEATURES, s, i):  # 尾巴是白色的 -> "with a white tail", as 白色尾巴的
-            if s.startswith("是", end):
-                for kind, table in (("colour", COLOURS), ("size", SIZES), ("state", STATES)):
-                    found += [(mod, mod_end) for english, adjective_end in _words_at(table, s, end + 1)
-                              for mod, mod_end in self._clause(
-                                  f"with {_counted(NounPhrase(feature, (Modifier(kind, english),)))}", adjective_end)]
+        found += self._having(i, depth)
         if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
             for action, end in self._actions(i + 1, depth):
                 found += self._clause(action, end)
         for position, end in _words_at(POSITIONS, s, i):  # 躺着的 -> "lying down", after the head
             found += self._clause(position, end)
+        return found
+
+    def _having(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
+        """A part or a thing with how it is, said after it: 车门打开的 -> "with an open car door", 屏幕亮着的 -> "with
+        a lit screen"; with 是, a colour or size too: 尾巴是白色的 -> "with a white tail", as 白色尾巴的 is."""
+        s, found = self.s, []
+        had = [(NounPhrase(feature), end) for feature, end in _words_at(FEATURES, s, i)] + self.phrases(i, depth + 1)
+        for thing, end in had:
+            j = _after_word(s, end, "是")
+            tables = (("colour", COLOURS), ("size", SIZES), ("state", STATES)) if j != end else (("state", STATES),)
+            for kind, table in tables:
+                for english, described_end in _words_at(table, s, j):
+                    described = replace(thing, modifiers=(*thing.modifiers, Modifier(kind, english)))
+                    found += self._clause(f"with {_counted(described)}", described_end)
         return found
 
     def _passives(self, i: int, depth: int) -> list[tuple[str, int]]:
