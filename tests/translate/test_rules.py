@@ -1058,3 +1058,20 @@ def test_referring_phrases_say_what_is_done_to_a_thing_and_how_near_it_is(transl
 )
 def test_what_a_thing_has_holds_or_shows_and_how_its_part_is(translator, chinese, english):
     assert translator.translate(chinese).english == english
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [("小小的花", "small flower"), ("圆圆的脸", "round face"),  # not 圆 "circle" described as 圆 "round"
+     ("很小的鸟", "small bird"), ("非常高的楼", "tall building"), ("超市", "supermarket"),  # 超 only before an adjective
+     ("红色上衣的女人", "woman wearing a red top"), ("白色T恤的男孩", "boy wearing a white t-shirt"),
+     ("穿白色上衣黑色裤子的人", "person wearing a white top and black pants"),
+     ("背红色书包的学生", "student carrying a red school bag")],
+)
+def test_how_a_thing_looks_as_people_say_it(translator, chinese, english):
+    assert translator.translate(chinese).english == english
+
+
+def test_clothes_named_with_no_verb_are_worn_by_people_only():
+    """黑色西装的口袋 is a suit's pocket, never "pocket wearing a black suit": refused, for Argos to read."""
+    assert PhraseRules(Glossary.load()).translate("黑色西装的口袋") is None

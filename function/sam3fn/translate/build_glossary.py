@@ -289,6 +289,7 @@ OVERRIDES: dict[str, str] = {
     "货轮": "cargo ship", "松树": "pine tree", "柳树": "willow tree", "马尾": "ponytail",
     # worn over the ears as often as in them, and what a scene annotator means by 耳机 (RAM: "earphone")
     "耳机": "headphones", "皮沙发": "leather couch", "花纹": "pattern", "牌子": "sign",
+    "上衣": "top",  # 红色上衣的女人 -> "woman wearing a red top"
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

@@ -97,6 +97,13 @@ STATES = {
     "个子高": "tall", "个子矮": "short", "有花纹": "patterned", "带花纹": "patterned",
     "开启": "open",  # Taiwan's 開啟 for 打开, the state as the verb (VERBS) is
 }  # fmt: skip
+# A one-character adjective said twice says it once, fondly (小小的花 "small flower", 圆圆的脸 "round face", 红红的苹果):
+# read as one word, so 圆圆 is not 圆 "circle" described as 圆 "round".
+for _table in (COLOURS, SIZES, STATES):
+    _table.update({word * 2: english for word, english in list(_table.items()) if len(word) == 1})
+# Degree words before an adjective, which the English a prompt needs leaves out (很小的鸟 "small bird"): SAM 3 is
+# not told how much. Longest first.
+_DEGREES = ("非常", "特别", "比较", "十分", "相当", "有点", "稍微", "超级", "很", "挺", "超", "较", "太")
 # A body's position with no place said, read after the head like a posture with a place ("person sitting on
 # chair"): "person sitting", "man standing". Before it English reads oddly or wrongly ("lying dog" is a dog that
 # tells lies), and bare "lying" is unfinished: "dog lying down".
@@ -158,7 +165,7 @@ VERBS = {
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
     "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
     "搬": "carrying", "搬着": "carrying", "指着": "pointing at", "靠着": "leaning against", "飞过": "flying across",
-    "叼着": "holding", "叼": "holding",  # in the mouth: 嘴里叼着骨头的狗 -> "dog holding a bone in mouth"
+    "叼着": "holding", "叼": "holding", "背": "carrying",  # in the mouth: 嘴里叼着骨头的狗 -> "dog holding a bone in mouth"
     # picking up, putting down, opening, taking off: what a hand does to a thing (拿起手机的人, 脱外套的人)
     "拿起": "picking up", "捡": "picking up", "捡起": "picking up", "放下": "putting down", "打开": "opening",
     "开启": "opening",  # Taiwan's 開啟 for 打开
@@ -426,7 +433,16 @@ _LATIN = re.compile(r"[a-z0-9][a-z0-9'\-]*(?: [a-z0-9][a-z0-9'\-]*)*")
 # English order: "second biggest broken red wooden chair from the left with wheels on the left"; a part's whole
 # as a noun before it ("car tire") or after it ("of red car"), where a container's contents go.
 _RANK = {"ordinal": 0, "superlative": 1, "size": 2, "state": 3, "colour": 4, "material": 5, "noun": 6, "contents": 7,
-         "of": 7, "from": 8, "clause": 9, "side": 10}
+         "of": 7, "from": 8, "clause": 9, "worn": 9, "side": 10}
+# Clothes a person is named by with no 穿 (红色上衣的女人 -> "woman wearing a red top"), said of these heads only: 黑色
+# 西装的口袋 is no pocket wearing a suit. Keyed by the English head's last word.
+CLOTHES = frozenset(
+    "top shirt t-shirt jacket coat dress skirt pants trousers jeans shorts suit sweater hoodie vest uniform "
+    "raincoat cheongsam qipao hat cap helmet scarf shoes boots sneakers slippers glasses sunglasses".split())
+WEARERS = frozenset(
+    "person man woman boy girl child kid baby student worker player rider driver doctor nurse officer guard "
+    "chef waiter waitress soldier teacher lady adult teenager athlete customer passenger pedestrian tourist "
+    "people elderly courier".split())
 # What 停在 a place is perched there, not parked: birds and the insects that land
 _PERCHERS = frozenset("bird pigeon dove sparrow crow eagle hawk falcon owl parrot gull seagull swallow magpie egret "
                       "heron butterfly dragonfly bee fly moth ladybug insect".split())
@@ -556,6 +572,8 @@ class _Parser:
                 # The rest may open with a quantity, where Chinese usually puts it (穿白衣服的那个人, 桌子上的两个杯子):
                 # kept on the phrase as a leading one is. Not after a word that picks (最大的两只狗: which two?).
                 for rest, rest_end in self._quantified(end, lambda j: self._modified(j, depth)):
+                    if mod.kind == "worn" and rest.head.split()[-1] not in WEARERS:
+                        continue
                     if not (mod.kind in _PICKS and rest.many):
                         found.append((replace(rest, modifiers=(mod, *rest.modifiers)), rest_end))
             self.memo[key] = found
@@ -606,6 +624,7 @@ class _Parser:
     def _adjectives(self, i: int) -> list[tuple[Modifier, int]]:
         """Colours, sizes and materials with or without 的 (红色的, 红, 木制椅子); states only with it (破碎的)."""
         s, found = self.s, []
+        i = _after_any(s, i, _DEGREES)  # 很小的 is 小的: nothing but an adjective may follow it
         for kind, table in (("colour", COLOURS), ("size", SIZES), ("material", MATERIALS)):
             found += [(Modifier(kind, english), _after_de(s, end)) for english, end in _words_at(table, s, i)]
         for english, end in _words_at(COLOURS, s, i):  # 红色和白色的车: the colours join as 黑白色 does
@@ -690,6 +709,9 @@ class _Parser:
         for done, end in self._passives(_after_word(s, i, "正在"), depth):  # 被狗追的 -> "chased by dog"
             found += self._clause(done, end)
         found += self._having(i, depth)
+        for worn, end in self.phrases(i, depth + 1):  # 红色上衣的 -> "wearing a red top", as 穿红色上衣的
+            if worn.head.split()[-1] in CLOTHES and worn.modifiers and _has_de(s, end):
+                found.append((Modifier("worn", f"wearing {_counted(worn)}"), _after_de(s, end)))
         if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
             for action, end in self._actions(i + 1, depth):
                 found += self._clause(action, end)
@@ -741,7 +763,11 @@ class _Parser:
         for verb, end in _words_at(VERBS, s, i):  # 穿蓝色夹克 -> "wearing a blue jacket"
             def objects(j: int, verb: str = verb) -> list[tuple[str, int]]:
                 return [(_object(verb, obj), obj_end) for obj, obj_end in self.phrases(j, depth + 1)]
-            found += [(f"{verb} {obj}", obj_end) for obj, obj_end in self._and_another(objects(end), objects)]
+            worn = self._and_another(objects(end), objects)
+            if verb == "wearing":  # 穿白色上衣黑色裤子: clothes listed with nothing between them
+                worn += [(f"{first} and {second}", second_end)
+                         for first, first_end in objects(end) for second, second_end in objects(first_end)]
+            found += [(f"{verb} {obj}", obj_end) for obj, obj_end in worn]
         for posture, end in _words_at(POSTURES, s, i):  # 停在路边 -> "parked by the roadside"
             places = self._places(end, depth, after_zai=True)  # every POSTURES word ends in 在
             found += [(f"{posture} {place}", place_end) for place, place_end in places]
