@@ -1075,3 +1075,13 @@ def test_how_a_thing_looks_as_people_say_it(translator, chinese, english):
 def test_clothes_named_with_no_verb_are_worn_by_people_only():
     """黑色西装的口袋 is a suit's pocket, never "pocket wearing a black suit": refused, for Argos to read."""
     assert PhraseRules(Glossary.load()).translate("黑色西装的口袋") is None
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [("开满花的树", "tree full of flowers"), ("长满青苔的石头", "stone covered in moss"), ("枯死的树", "dead tree"),
+     ("被砍倒的树", "tree being cut down"), ("正在啃骨头的狗", "dog chewing a bone"),
+     ("在花上采蜜的蜜蜂", "bee collecting nectar on flower")],
+)
+def test_what_a_nature_photo_is_annotated_for(translator, chinese, english):
+    assert translator.translate(chinese).english == english

@@ -290,6 +290,9 @@ OVERRIDES: dict[str, str] = {
     # worn over the ears as often as in them, and what a scene annotator means by 耳机 (RAM: "earphone")
     "耳机": "headphones", "皮沙发": "leather couch", "花纹": "pattern", "牌子": "sign",
     "上衣": "top",  # 红色上衣的女人 -> "woman wearing a red top"
+    # animals, plants and sky in nature photos found refused (a section of the everyday list)
+    "荷叶": "lotus leaf", "青苔": "moss", "田埂": "field ridge", "落日": "setting sun", "夕阳": "setting sun",
+    "蚂蚁窝": "anthill", "蚁穴": "anthill", "马蜂窝": "wasp nest",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.

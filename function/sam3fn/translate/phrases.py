@@ -96,6 +96,7 @@ STATES = {
     # a height said with 个子 (个子高的人), as 高个子 is
     "个子高": "tall", "个子矮": "short", "有花纹": "patterned", "带花纹": "patterned",
     "开启": "open",  # Taiwan's 開啟 for 打开, the state as the verb (VERBS) is
+    "枯死": "dead", "死": "dead", "死掉": "dead",
 }  # fmt: skip
 # A one-character adjective said twice says it once, fondly (小小的花 "small flower", 圆圆的脸 "round face", 红红的苹果):
 # read as one word, so 圆圆 is not 圆 "circle" described as 圆 "round".
@@ -165,7 +166,8 @@ VERBS = {
     "咬着": "biting", "玩": "playing with", "玩着": "playing with", "喂": "feeding", "爬": "climbing",
     "等": "waiting for", "等着": "waiting for", "翻越": "climbing over", "翻过": "climbing over",
     "搬": "carrying", "搬着": "carrying", "指着": "pointing at", "靠着": "leaning against", "飞过": "flying across",
-    "叼着": "holding", "叼": "holding", "背": "carrying",  # in the mouth: 嘴里叼着骨头的狗 -> "dog holding a bone in mouth"
+    # in the mouth (嘴里叼着骨头的狗 -> "dog holding a bone in mouth", 啃骨头), and on the back without 着
+    "叼着": "holding", "叼": "holding", "啃": "chewing", "啃着": "chewing", "背": "carrying",
     # picking up, putting down, opening, taking off: what a hand does to a thing (拿起手机的人, 脱外套的人)
     "拿起": "picking up", "捡": "picking up", "捡起": "picking up", "放下": "putting down", "打开": "opening",
     "开启": "opening",  # Taiwan's 開啟 for 打开
@@ -236,7 +238,7 @@ IDIOMS = {
     # people and animals doing something together, or turned (手拉手的小孩, 互相追逐的狗, 侧着身子的人)
     "手拉手": "holding hands", "拉着手": "holding hands", "互相追逐": "chasing each other",
     "互相追赶": "chasing each other", "侧着身子": "turned sideways", "侧身": "turned sideways",
-    "写着字": "with writing",  # 写着字的牌子 -> "sign with writing": 字 alone is no glossary word
+    "写着字": "with writing", "采蜜": "collecting nectar",  # 写着字的牌子 -> "sign with writing": 字 alone is no glossary word
 }  # fmt: skip
 # Verb + 在 + place: 停在路边 -> "parked by the road".
 POSTURES = {
@@ -312,7 +314,8 @@ WITH = {
 }  # fmt: skip
 # What a thing holds, its contents plural as English says them (装着苹果的篮子 -> "basket with apples", 装满水的杯子
 # -> "cup full of water")
-FILLED = {"装着": "with", "盛着": "with", "装满": "full of", "盛满": "full of", "放满": "full of", "堆满": "full of"}
+FILLED = {"装着": "with", "盛着": "with", "装满": "full of", "盛满": "full of", "放满": "full of", "堆满": "full of",
+          "挂满": "full of", "开满": "full of", "长满": "covered in"}  # 开满花的树 -> "tree full of flowers"
 # What is done to a thing, said with 被 (被狗追的猫 -> "cat chased by dog"; with no one named, 被修理的汽车 -> "car
 # being repaired"): the verb as English's past participle. Passive states said as one word (被遮挡 "occluded")
 # are STATES and read first.
@@ -322,7 +325,7 @@ PASSIVES = {
     "围着": "surrounded", "抱着": "held", "抱": "held", "牵着": "led", "拉着": "pulled", "推着": "pushed",
     "踢": "kicked", "撞": "hit", "撞倒": "knocked down", "压着": "pinned", "压住": "pinned", "吃掉": "eaten",
     "修": "repaired", "修理": "repaired", "维修": "repaired", "拖走": "towed", "拖": "towed", "淹没": "submerged",
-    "困住": "trapped", "关在": "locked", "拴着": "tied", "拴在": "tied",
+    "困住": "trapped", "关在": "locked", "拴着": "tied", "拴在": "tied", "砍倒": "cut down", "砍": "cut",
 }  # fmt: skip
 # What a thing can be described by having: 金色头发的女孩 -> "girl with golden hair". Plural where a thing
 # usually has several. Kept apart from the glossary, which lacks 轮子 and reads 角 as "angle".
