@@ -293,6 +293,12 @@ OVERRIDES: dict[str, str] = {
     # animals, plants and sky in nature photos found refused (a section of the everyday list)
     "荷叶": "lotus leaf", "青苔": "moss", "田埂": "field ridge", "落日": "setting sun", "夕阳": "setting sun",
     "蚂蚁窝": "anthill", "蚁穴": "anthill", "马蜂窝": "wasp nest",
+    # document-layout, screenshot and medical-image words found refused (a section of the everyday list)
+    "发票": "invoice", "标题": "title", "页码": "page number", "折线图": "line chart", "柱状图": "bar chart",
+    "条形图": "bar chart", "饼图": "pie chart", "饼状图": "pie chart", "输入框": "input box", "弹窗": "pop-up",
+    "菜单栏": "menu bar", "导航栏": "navigation bar", "头像": "avatar", "边框": "border", "对话框": "dialog box",
+    "进度条": "progress bar", "复选框": "checkbox", "单选框": "radio button", "下拉框": "dropdown",
+    "脑部": "brain", "骨折处": "fracture",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
