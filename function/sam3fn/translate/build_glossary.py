@@ -299,6 +299,8 @@ OVERRIDES: dict[str, str] = {
     "菜单栏": "menu bar", "导航栏": "navigation bar", "头像": "avatar", "边框": "border", "对话框": "dialog box",
     "进度条": "progress bar", "复选框": "checkbox", "单选框": "radio button", "下拉框": "dropdown",
     "脑部": "brain", "骨折处": "fracture",
+    # the general words an annotator falls back on; 人头 is what crowd counting labels
+    "人头": "head", "物体": "object", "物品": "object",
 }  # fmt: skip
 
 # Keys whose RAM tag is a verb, an abstract idea or a wrong sense: useless or misleading as a prompt.
