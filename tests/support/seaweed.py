@@ -120,7 +120,8 @@ class SeaweedFS:
         webhook_event_types: list[str] | None = None,
         webhook_path_prefixes: list[str] | None = None,
         startup_timeout: float = 30.0,
-        stop_timeout: float = 10.0,
+        stop_timeout: float = 3.0,  # then SIGKILL: a test store's data is thrown away, and under load a
+        # graceful stop took 6-10 s of a CI run's teardowns (tests/web/test_bucket_events.py, tests/storage)
     ):
         """`webhook_event_types`: subset of create/update/delete/rename (None: all). `webhook_path_prefixes`:
         filer paths such as "/buckets/images/inputs/" (None: all)."""
