@@ -1049,12 +1049,12 @@ def test_referring_phrases_say_what_is_done_to_a_thing_and_how_near_it_is(transl
 
 @pytest.mark.parametrize(
     "chinese, english",
-    [("车门打开的汽车", "car with an open car door"), ("屏幕亮着的手机", "phone with a lit screen"),
+    [("车门打开的汽车", "car with an open door"), ("屏幕亮着的手机", "phone with a lit screen"),
      ("装满水的杯子", "cup full of water"), ("装着苹果的篮子", "basket with apples"),  # contents are plural
      ("贴着标签的箱子", "box with a label"), ("墙上挂着的画", "painting hanging on wall"),  # 挂着 after a place
      ("没有穿鞋的孩子", "child without shoes"), ("有花纹的地毯", "patterned carpet"), ("圆点裙子", "polka-dot skirt"),
      ("手拉手的小孩", "child holding hands"), ("互相追逐的狗", "dog chasing each other"),
-     ("車門開啟的汽車", "car with an open car door")],
+     ("車門開啟的汽車", "car with an open door"), ("有雨伞把手的雨伞", "umbrella with a handle")],  # the whole once
 )
 def test_what_a_thing_has_holds_or_shows_and_how_its_part_is(translator, chinese, english):
     assert translator.translate(chinese).english == english

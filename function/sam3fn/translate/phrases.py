@@ -494,6 +494,7 @@ class NounPhrase:
             if kind == "colour":  # 黑白色的狗: "black and white dog", each colour once
                 words = [_and(list(dict.fromkeys(words)))]
             (before if kind in _BEFORE_HEAD else after).extend(words)
+        after = [_without_head(words, self.head) for words in after]
         if self.head.split()[-1] in _PERCHERS:  # 停在树上的鸟: a bird is perched where a car is parked
             after = ["perched" + w.removeprefix("parked") if w.startswith("parked ") else w for w in after]
         return " ".join([*before, self.head, *after])
@@ -835,6 +836,20 @@ class _Parser:
         ends = [word_end for _, word_end in self.rules.glossary.matches_at(self.s, start)]
         ends += [word_end for table in _TABLES for _, word_end in _words_at(table, self.s, start)]
         return any(word_end > end for word_end in ends)
+
+
+def _without_head(clause: str, head: str) -> str:
+    """A part had by the head, less the head's own name: a car "with an open car door" is a car "with an open
+    door" (车门打开的汽车), a dog "with a dog collar" one "with a collar"."""
+    for lead in ("with ", "without "):
+        if clause.startswith(lead):
+            had = clause[len(lead):]
+            shorter = re.sub(rf"(?<![\w-]){re.escape(head)} (?=[a-z])", "", had, count=1)
+            article, _, rest = shorter.partition(" ")
+            if shorter != had and article in ("a", "an"):
+                shorter = f"{_a_or_an(rest)} {rest}"
+            return lead + shorter
+    return clause
 
 
 def _shared_verb(first: Modifier, second: Modifier) -> str | None:
