@@ -67,12 +67,18 @@ class SeveralThingsError(PromptError):
     code = "several_things"
 
     def __init__(self, joined: list[tuple[str, list[tuple[str, str]]]]) -> None:
-        named = ", ".join(f"{excerpt(normalize_prompt(prompt))} names {len(parts)} things ("
-                          + "; ".join(f"{text} -> {english}" for text, english in parts) + ")"
-                          for prompt, parts in joined)
-        super().__init__(f"{named}: SAM 3 finds one kind of thing per prompt, so send each as a prompt of its own")
+        super().__init__(several_things_message(joined))
         self.joined = joined
 
     def details(self) -> dict:
         return {"joined": [{"prompt": prompt, "parts": [{"text": text, "english": english} for text, english in parts]}
                            for prompt, parts in self.joined]}
+
+
+def several_things_message(joined: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """'狗和猫' names 2 things (狗 -> dog; 猫 -> cat), ...: the words for one joined prompt (the translator's
+    refusal) or for every one of a request (SeveralThingsError)."""
+    named = ", ".join(f"{excerpt(normalize_prompt(prompt))} names {len(parts)} things ("
+                      + "; ".join(f"{text} -> {english}" for text, english in parts) + ")"
+                      for prompt, parts in joined)
+    return f"{named}: SAM 3 finds one kind of thing per prompt, so send each as a prompt of its own"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .argos import ArgosBackend
 from ..core.caches import LruCache
+from ..core.errors import several_things_message
 from .glossary import Glossary
 from .phrases import CONJUNCTIONS, PhraseRules
 from .script import simplified
@@ -108,9 +109,7 @@ class Translator:
             if english is None or not self._rules.names_a_thing(characters):
                 return
             parts.append((piece, english))
-        listed = "; ".join(f"{piece} -> {english}" for piece, english in parts)
-        raise SeveralThings(f"{excerpt(text)} names {len(parts)} things ({listed}): SAM 3 finds one kind of thing "
-                            "per prompt, so send each as a prompt of its own", parts)
+        raise SeveralThings(several_things_message([(text, parts)]), parts)
 
     def _argos_translate(self, text: str, simplified_text: str) -> str:
         if self._argos is None:
