@@ -712,8 +712,9 @@ class _Parser:
             found += self._clause(action, end)
         for done, end in self._passives(_after_word(s, i, "正在"), depth):  # 被狗追的 -> "chased by dog"
             found += self._clause(done, end)
-        found += self._having(i, depth)
-        for worn, end in self.phrases(i, depth + 1):  # 红色上衣的 -> "wearing a red top", as 穿红色上衣的
+        things = self.phrases(i, depth + 1)  # a clause may open with a thing: 车门打开的, 红色上衣的
+        found += self._having(i, things)
+        for worn, end in things:  # 红色上衣的 -> "wearing a red top", as 穿红色上衣的
             if worn.head.split()[-1] in CLOTHES and worn.modifiers and _has_de(s, end):
                 found.append((Modifier("worn", f"wearing {_counted(worn)}"), _after_de(s, end)))
         if s.startswith("在", i):  # 在吃草的: the progressive, read only after _located's "at a place"
@@ -723,11 +724,12 @@ class _Parser:
             found += self._clause(position, end)
         return found
 
-    def _having(self, i: int, depth: int) -> list[tuple[Modifier, int]]:
-        """A part or a thing with how it is, said after it: 车门打开的 -> "with an open car door", 屏幕亮着的 -> "with
-        a lit screen"; with 是, a colour or size too: 尾巴是白色的 -> "with a white tail", as 白色尾巴的 is."""
+    def _having(self, i: int, things: list[tuple[NounPhrase, int]]) -> list[tuple[Modifier, int]]:
+        """A part or a thing (`things`, the phrases at s[i:]) with how it is, said after it: 车门打开的 -> "with an
+        open door", 屏幕亮着的 -> "with a lit screen"; with 是, a colour or size too: 尾巴是白色的 -> "with a white
+        tail", as 白色尾巴的 is."""
         s, found = self.s, []
-        had = [(NounPhrase(feature), end) for feature, end in _words_at(FEATURES, s, i)] + self.phrases(i, depth + 1)
+        had = [(NounPhrase(feature), end) for feature, end in _words_at(FEATURES, s, i)] + things
         for thing, end in had:
             j = _after_word(s, end, "是")
             tables = (("colour", COLOURS), ("size", SIZES), ("state", STATES)) if j != end else (("state", STATES),)
